@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { describeError, exitCodeFor, ReplaywatchError } from '../common/errors.js';
+import { commands } from './commands/index.js';
+import { processIo, type CliIo } from './io.js';
+
+const require = createRequire(import.meta.url);
+const packageJson = require('../../package.json') as { version: string };
+
+/**
+ * The one place that reads argv, prints and picks exit codes.
+ * Each command module registers itself and resolves to its exit code.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('replaywatch')
+    .description('Find the third parties that replay the URLs your users visit, from web-server access logs.')
+    .version(packageJson.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride();
+
+  for (const register of commands) {
+    register(program, io, (code) => {
+      exitCode = code;
+    });
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; everything else commander rejects is bad usage
+      if (error.exitCode === 0) return 0;
+      return 2;
+    }
+    io.stderr.write(describeError(error) + '\n');
+    if (error instanceof ReplaywatchError) return exitCodeFor[error.code];
+    return 3;
+  }
+  return exitCode;
+}
+
+export type RegisterCommand = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;

@@ -1,0 +1,123 @@
+/**
+ * The scanned record: one log line as slices of bytes plus a few numbers.
+ *
+ * Scanners fill a reused ScanRecord per line and never build strings on the hot path: text
+ * fields are (buffer, start, end) slices, either into the line's own buffer or into a scratch
+ * buffer the scanner owns (for assembled or unescaped fields such as W3C stem+query or JSON
+ * strings with escapes). A slice is valid only until the next call to scan().
+ */
+export const Field = {
+  Ip: 0,
+  Method: 1,
+  /** path + query, as requested (no scheme or host) */
+  Url: 2,
+  Protocol: 3,
+  Referrer: 4,
+  UserAgent: 5,
+  User: 6,
+  Host: 7,
+  Cookie: 8,
+} as const;
+export type FieldId = (typeof Field)[keyof typeof Field];
+export const FIELD_COUNT = 9;
+export const FIELD_NAMES = ['ip', 'method', 'url', 'protocol', 'referrer', 'userAgent', 'user', 'host', 'cookie'] as const;
+
+export class ScanRecord {
+  /** epoch milliseconds, NaN when the line had no usable time */
+  time = Number.NaN;
+  /** HTTP status, 0 when unknown */
+  status = 0;
+  /** response body bytes, -1 when unknown ('-') */
+  bytes = -1;
+  /** request duration in milliseconds, -1 when unknown */
+  duration = -1;
+  /** why scan() returned Skip */
+  reason = '';
+  readonly buffers: (Buffer | null)[] = new Array<Buffer | null>(FIELD_COUNT).fill(null);
+  readonly starts = new Int32Array(FIELD_COUNT);
+  readonly ends = new Int32Array(FIELD_COUNT);
+
+  reset(): void {
+    this.time = Number.NaN;
+    this.status = 0;
+    this.bytes = -1;
+    this.duration = -1;
+    this.reason = '';
+    this.buffers.fill(null);
+  }
+
+  set(field: FieldId, buffer: Buffer, start: number, end: number): void {
+    this.buffers[field] = buffer;
+    this.starts[field] = start;
+    this.ends[field] = end;
+  }
+
+  has(field: FieldId): boolean {
+    const buffer = this.buffers[field];
+    return buffer !== null && this.ends[field] > this.starts[field];
+  }
+
+  /** The field as a string (latin1 for addresses/methods is fine; utf8 for the rest). Off the hot path. */
+  text(field: FieldId): string {
+    const buffer = this.buffers[field];
+    if (buffer === null) return '';
+    return buffer.toString('utf8', this.starts[field], this.ends[field]);
+  }
+
+  /** A plain object copy, for tests, explain and examples. */
+  toObject(): ParsedRecord {
+    return {
+      time: this.time,
+      ip: this.text(Field.Ip),
+      method: this.text(Field.Method),
+      url: this.text(Field.Url),
+      protocol: this.text(Field.Protocol),
+      status: this.status,
+      bytes: this.bytes,
+      referrer: this.text(Field.Referrer),
+      userAgent: this.text(Field.UserAgent),
+      user: this.text(Field.User),
+      host: this.text(Field.Host),
+      cookie: this.text(Field.Cookie),
+      duration: this.duration,
+    };
+  }
+}
+
+export interface ParsedRecord {
+  time: number;
+  ip: string;
+  method: string;
+  url: string;
+  protocol: string;
+  status: number;
+  bytes: number;
+  referrer: string;
+  userAgent: string;
+  user: string;
+  host: string;
+  cookie: string;
+  duration: number;
+}
+
+export const ScanOutcome = {
+  /** a record was filled */
+  Ok: 0,
+  /** a header, comment or blank line: neither a record nor a skip (W3C '#Fields', empty lines) */
+  Meta: 1,
+  /** the line did not parse; rec.reason says why */
+  Skip: 2,
+} as const;
+export type ScanOutcomeValue = (typeof ScanOutcome)[keyof typeof ScanOutcome];
+
+/** A compiled format for one stream. Stateful (W3C headers change mid-file), so one per input. */
+export interface LineScanner {
+  scan(line: Buffer, start: number, end: number, record: ScanRecord): ScanOutcomeValue;
+}
+
+export interface LogFormat {
+  /** preset name, or 'apache:<format>' / 'nginx:<format>' for compiled strings */
+  readonly name: string;
+  readonly description: string;
+  createScanner(): LineScanner;
+}
