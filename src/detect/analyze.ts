@@ -1,0 +1,541 @@
+import type { ActorMatch, AgentClass, CrawlerVerdict } from '../attribute/types.js';
+import type { Detector } from './detector.js';
+import { GLOBAL_BUCKET, type UnitEntry } from './first-seen-index.js';
+import type { EvidencePair, ProbeFinding, ReplayPattern, SourceFinding } from './types.js';
+
+/** What analysis may ask of attribution (wired by the CLI; tests pass their own). */
+export interface AnalysisContext {
+  /** Same key = same network: a request by a client of the same network is not a replay. */
+  networkKey(address: string): string;
+  /** Catalogue entries covering an address, most specific first. */
+  actors(address: string): ActorMatch[];
+  verifyCrawler(address: string, agent: AgentClass): CrawlerVerdict;
+}
+
+export interface Findings {
+  sources: SourceFinding[];
+  probes: ProbeFinding[];
+  /** per-client evidence, for explain */
+  evidence: Map<number, ClientEvidence>;
+}
+
+export interface ClientEvidence {
+  strongReplays: number;
+  weakReplays: number;
+  strongOriginated: number;
+  weakOriginated: number;
+  leads: number;
+  authMismatches: number;
+  victims: Set<number>;
+  leadVictims: Set<number>;
+  human: boolean;
+  role: 'replayer' | 'prefetcher' | null;
+}
+
+/** A follower within this many seconds of the first request makes that request a lead. */
+const LEAD_WINDOW_SECONDS = 15 * 60;
+/** Replays whose median lag is under this are realtime. */
+const REALTIME_SECONDS = 120;
+/** Replay share a client needs to be a candidate ("almost every rare URL it requests is someone else's"). */
+const CANDIDATE_SHARE = 0.8;
+const VICTIM_CAP = 512;
+
+export function analyze(detector: Detector, context: AnalysisContext): Findings {
+  const clients = detector.clientCount;
+  const networkOfClient = new Array<string>(clients);
+  const networkOf = (client: number): string => {
+    let key = networkOfClient[client];
+    if (key === undefined) {
+      key = context.networkKey(detector.addressesOf(client)[0]!);
+      networkOfClient[client] = key;
+    }
+    return key;
+  };
+  const declared = declaredKinds(detector);
+  const evidence = new Map<number, ClientEvidence>();
+  const evidenceOf = (client: number): ClientEvidence => {
+    let found = evidence.get(client);
+    if (found === undefined) {
+      found = {
+        strongReplays: 0,
+        weakReplays: 0,
+        strongOriginated: 0,
+        weakOriginated: 0,
+        leads: 0,
+        authMismatches: 0,
+        victims: new Set(),
+        leadVictims: new Set(),
+        human: false,
+        role: null,
+      };
+      evidence.set(client, found);
+    }
+    return found;
+  };
+
+  // Pass 1: counts per client over every rare unit
+  walkUnits(detector, networkOf, {
+    originated(entry, strong) {
+      if (entry.status >= 400) return;
+      const found = evidenceOf(entry.client);
+      if (strong) found.strongOriginated++;
+      else found.weakOriginated++;
+    },
+    replay(pair) {
+      const found = evidenceOf(pair.replay.client);
+      if (pair.strong) found.strongReplays++;
+      else found.weakReplays++;
+      if (pair.authMismatch) found.authMismatches++;
+      if (found.victims.size < VICTIM_CAP) found.victims.add(pair.origin.client);
+    },
+    lead(pair) {
+      const found = evidenceOf(pair.origin.client);
+      found.leads++;
+      if (found.leadVictims.size < VICTIM_CAP) found.leadVictims.add(pair.replay.client);
+    },
+  });
+
+  // Candidates: not a declared bot, no human traits, and the shape: others' URLs, or first on URLs others follow
+  const candidates = new Map<number, 'replayer' | 'prefetcher'>();
+  for (const [client, found] of evidence) {
+    found.human = looksHuman(detector, client);
+    if (declared.get(client) !== undefined || found.human) continue;
+    const replays = found.strongReplays + found.weakReplays;
+    const share =
+      found.strongReplays + found.strongOriginated > 0
+        ? found.strongReplays / (found.strongReplays + found.strongOriginated)
+        : replays / Math.max(1, replays + found.weakOriginated);
+    const leadShare = found.strongOriginated > 0 ? found.leads / found.strongOriginated : 0;
+    if (found.leads > 0 && leadShare >= 0.5 && found.leads >= found.strongReplays) found.role = 'prefetcher';
+    else if (replays > 0 && share >= CANDIDATE_SHARE) found.role = 'replayer';
+    if (found.role !== null) candidates.set(client, found.role);
+  }
+
+  // Group candidates: by catalogue actor when one covers them, else by network, and by role
+  const groups = new Map<string, { role: 'replayer' | 'prefetcher'; clients: number[]; actor: ActorMatch | null }>();
+  const actorOfClient = new Map<number, ActorMatch | null>();
+  const actorOf = (client: number): ActorMatch | null => {
+    if (!actorOfClient.has(client)) {
+      const match = context.actors(detector.addressesOf(client)[0]!).find((actor) => actor.kind !== 'crawler' && actor.kind !== 'link-preview') ?? null;
+      actorOfClient.set(client, match);
+    }
+    return actorOfClient.get(client)!;
+  };
+  for (const [client, role] of candidates) {
+    const actor = actorOf(client);
+    const key = `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}`;
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { role, clients: [], actor };
+      groups.set(key, group);
+    }
+    group.clients.push(client);
+  }
+  // Companions: clients of a group's network with the group's user agent that never originated
+  // anything and show no human traits (a replay cloud's address that only fetched popular pages)
+  addCompanions(detector, groups, evidence, declared, networkOf, actorOf);
+
+  // Pass 2: the pairs of the grouped clients, for lags, patterns and examples
+  const groupOfClient = new Map<number, string>();
+  for (const [key, group] of groups) for (const client of group.clients) groupOfClient.set(client, key);
+  const pairsOfGroup = new Map<string, EvidencePair[]>();
+  const pushPair = (key: string | undefined, pair: EvidencePair): void => {
+    if (key === undefined) return;
+    let list = pairsOfGroup.get(key);
+    if (list === undefined) pairsOfGroup.set(key, (list = []));
+    list.push(pair);
+  };
+  walkUnits(detector, networkOf, {
+    originated() {},
+    replay(pair) {
+      const key = groupOfClient.get(pair.replay.client);
+      if (key !== undefined && groups.get(key)!.role === 'replayer') pushPair(key, pair);
+    },
+    lead(pair) {
+      const key = groupOfClient.get(pair.origin.client);
+      if (key !== undefined && groups.get(key)!.role === 'prefetcher') pushPair(key, pair);
+    },
+  });
+
+  const sources: SourceFinding[] = [];
+  for (const [key, group] of groups) {
+    const pairs = pairsOfGroup.get(key) ?? [];
+    const source = scoreGroup(detector, group.role, group.clients, pairs, group.actor, evidence);
+    if (source !== null) sources.push(source);
+  }
+  sources.push(...declaredSources(detector, declared, context));
+  sources.sort((a, b) => b.confidence - a.confidence || b.replays - a.replays || a.clients[0]! - b.clients[0]!);
+  return { sources, probes: findProbes(detector), evidence };
+}
+
+interface UnitVisitor {
+  originated(entry: UnitEntry, strong: boolean): void;
+  replay(pair: EvidencePair): void;
+  lead(pair: EvidencePair): void;
+}
+
+/**
+ * The detection model over one rare unit, entries in time order:
+ * - the first entry originated the URL;
+ * - a later entry from another network replays it; its origin is the nearest earlier entry
+ *   from another network (the lag a replay cloud shows is to the visit it copies);
+ * - entries of the first entry's network before the first other-network entry lead, when that
+ *   follower comes within LEAD_WINDOW_SECONDS (strong units only: one-time links are rare overall).
+ */
+function walkUnits(detector: Detector, networkOf: (client: number) => string, visitor: UnitVisitor): void {
+  detector.index.forEachRareUnit((bucket, url, entries) => {
+    const strong = bucket === GLOBAL_BUCKET;
+    visitor.originated(entries[0]!, strong);
+    if (entries.length < 2 || url === null) return;
+    const networks = entries.map((entry) => networkOf(entry.client));
+    let firstOther = -1;
+    for (let index = 1; index < entries.length; index++) {
+      const replay = entries[index]!;
+      let origin = -1;
+      for (let earlier = index - 1; earlier >= 0; earlier--) {
+        if (networks[earlier] !== networks[index]) {
+          origin = earlier;
+          break;
+        }
+      }
+      if (origin < 0) continue;
+      if (firstOther < 0 && networks[index] !== networks[0]) firstOther = index;
+      visitor.replay(makePair(url, entries[origin]!, replay, strong));
+    }
+    if (!strong || firstOther < 0) return;
+    const follower = entries[firstOther]!;
+    for (let leader = 0; leader < firstOther; leader++) {
+      const first = entries[leader]!;
+      if (follower.time - first.time > LEAD_WINDOW_SECONDS) continue;
+      for (let index = firstOther; index < entries.length; index++) {
+        const later = entries[index]!;
+        if (networks[index] === networks[0] || later.time - first.time > LEAD_WINDOW_SECONDS) continue;
+        visitor.lead(makePair(url, first, later, strong));
+      }
+    }
+  });
+}
+
+function makePair(url: string, origin: UnitEntry, replay: UnitEntry, strong: boolean): EvidencePair {
+  return {
+    url,
+    origin: { client: origin.client, time: origin.time, status: origin.status, bytes: origin.bytes },
+    replay: { client: replay.client, time: replay.time, status: replay.status, bytes: replay.bytes },
+    lagSeconds: replay.time - origin.time,
+    strong,
+    authMismatch: isAuthMismatch(origin, replay),
+  };
+}
+
+/** The origin got the page; the replay was denied, sent to log in, or served a much smaller body. */
+export function isAuthMismatch(origin: { status: number; bytes: number }, replay: { status: number; bytes: number }): boolean {
+  if (origin.status < 200 || origin.status >= 300) return false;
+  if (replay.status === 401 || replay.status === 403) return true;
+  if (replay.status >= 300 && replay.status < 400) return true;
+  if (replay.status >= 200 && replay.status < 300 && origin.bytes >= 2000 && replay.bytes < origin.bytes * 0.5) return true;
+  return false;
+}
+
+/** Browsers of people load images and styles, send referrers, log in and submit forms. */
+function looksHuman(detector: Detector, client: number): boolean {
+  const requests = detector.requests[client]!;
+  if (requests === 0) return false;
+  if (detector.posts[client]! > 0) return true;
+  const assets = detector.assets[client]!;
+  if (assets >= 2 && assets / requests >= 0.2) return true;
+  return detector.withReferrer[client]! / requests >= 0.3;
+}
+
+/** Clients whose requests are mostly by a declared bot agent: crawler or link previewer. */
+function declaredKinds(detector: Detector): Map<number, 'crawler' | 'link-preview'> {
+  const declared = new Map<number, 'crawler' | 'link-preview'>();
+  for (let client = 0; client < detector.clientCount; client++) {
+    const requests = detector.requests[client]!;
+    if (detector.crawlerRequests[client]! * 2 >= requests && detector.crawlerRequests[client]! > 0) declared.set(client, 'crawler');
+    else if (detector.previewRequests[client]! * 2 >= requests && detector.previewRequests[client]! > 0) declared.set(client, 'link-preview');
+  }
+  return declared;
+}
+
+function addCompanions(
+  detector: Detector,
+  groups: Map<string, { role: 'replayer' | 'prefetcher'; clients: number[]; actor: ActorMatch | null }>,
+  evidence: Map<number, ClientEvidence>,
+  declared: Map<number, 'crawler' | 'link-preview'>,
+  networkOf: (client: number) => string,
+  actorOf: (client: number) => ActorMatch | null,
+): void {
+  const byNetworkAgent = new Map<string, string>();
+  for (const [key, group] of groups) {
+    for (const client of group.clients) {
+      const place = group.actor ? `actor:${group.actor.id}` : networkOf(client);
+      byNetworkAgent.set(`${place}|${detector.firstAgent[client]}`, key);
+    }
+  }
+  const grouped = new Set<number>();
+  for (const group of groups.values()) for (const client of group.clients) grouped.add(client);
+  for (let client = 0; client < detector.clientCount; client++) {
+    if (grouped.has(client) || declared.has(client)) continue;
+    const found = evidence.get(client);
+    if (found && (found.strongOriginated > 0 || found.weakOriginated > 1 || found.strongReplays + found.weakReplays > 0 || found.leads > 0)) continue;
+    if (looksHuman(detector, client)) continue;
+    const actor = actorOf(client);
+    const place = actor ? `actor:${actor.id}` : networkOf(client);
+    const key = byNetworkAgent.get(`${place}|${detector.firstAgent[client]}`);
+    if (key === undefined) continue;
+    groups.get(key)!.clients.push(client);
+  }
+}
+
+function scoreGroup(
+  detector: Detector,
+  role: 'replayer' | 'prefetcher',
+  clients: number[],
+  pairs: EvidencePair[],
+  actor: ActorMatch | null,
+  evidence: Map<number, ClientEvidence>,
+): SourceFinding | null {
+  if (pairs.length === 0) return null;
+  clients.sort((a, b) => a - b);
+  const victims = new Set<number>();
+  const urls = new Set<string>();
+  let strong = 0;
+  let weak = 0;
+  let mismatches = 0;
+  for (const pair of pairs) {
+    victims.add(role === 'replayer' ? pair.origin.client : pair.replay.client);
+    urls.add(pair.url);
+    if (pair.strong) strong++;
+    else weak++;
+    if (pair.authMismatch || (role === 'prefetcher' && followerGotLess(pair))) mismatches++;
+  }
+  let replays = 0;
+  let originated = 0;
+  let requests = 0;
+  let http10 = 0;
+  let assets = 0;
+  for (const client of clients) {
+    const found = evidence.get(client);
+    if (found) {
+      replays += found.strongReplays;
+      originated += found.strongOriginated;
+    }
+    requests += detector.requests[client]!;
+    http10 += detector.http10[client]!;
+    assets += detector.assets[client]!;
+  }
+  const reasons: string[] = [];
+  const effective = strong + 0.25 * weak;
+  let confidence = 1 - Math.pow(0.5, effective / 2);
+  const victimFactor = victims.size >= 3 ? 1 : victims.size === 2 ? 0.8 : 0.45;
+  const urlFactor = urls.size >= 2 ? 1 : 0.5;
+  confidence *= victimFactor * urlFactor;
+  if (role === 'replayer') {
+    const share = replays + originated > 0 ? replays / (replays + originated) : 1;
+    confidence *= Math.min(1, Math.max(0, (share - 0.6) / 0.35));
+    reasons.push(
+      `${strong + weak} requests for URLs another network requested first (${strong} rare over the whole log, ${weak} rare that day), from ${victims.size} different origin clients`,
+    );
+    if (originated > 0) reasons.push(`originated ${originated} rare URLs itself (replay share ${(share * 100).toFixed(0)}%)`);
+    else reasons.push('never the first to request a rare URL');
+  } else {
+    reasons.push(`first on ${strong} rare URLs that ${victims.size} clients of other networks requested within ${LEAD_WINDOW_SECONDS / 60} minutes`);
+  }
+  const mismatchShare = pairs.length > 0 ? mismatches / pairs.length : 0;
+  if (mismatchShare >= 0.3) {
+    confidence += (1 - confidence) * 0.3;
+    reasons.push(
+      role === 'replayer'
+        ? `${(mismatchShare * 100).toFixed(0)}% of its replays were denied or served an error page where the origin got the page`
+        : `${(mismatchShare * 100).toFixed(0)}% of the people who followed got less than it did (expired or consumed links)`,
+    );
+  }
+  if (assets === 0) reasons.push('fetches pages only, never their images or styles');
+  if (http10 > 0 && http10 * 2 >= requests) reasons.push('speaks HTTP/1.0');
+  if (strong === 0) {
+    // rare-that-day evidence alone is suggestive, never conclusive, unless a catalogue documents the network
+    confidence = Math.min(confidence, 0.45);
+  }
+  if (actor !== null && (actor.kind === role || actor.kind === 'gateway' || (role === 'replayer' && actor.kind === 'replayer'))) {
+    confidence += (1 - confidence) * 0.5;
+    reasons.push(`network is ${actor.name}'s, ${actor.documented} as a ${actor.kind === 'gateway' ? 'security gateway' : actor.kind}`);
+  }
+  const lags = pairs.map((pair) => pair.lagSeconds).sort((a, b) => a - b);
+  return {
+    kind: role,
+    pattern: role === 'replayer' ? patternOf(pairs, lags) : undefined,
+    confidence: Math.round(Math.min(0.99, confidence) * 100) / 100,
+    clients,
+    requests,
+    replays: role === 'replayer' ? strong + weak : pairs.length,
+    urls: urls.size,
+    victims: victims.size,
+    lagSeconds: lagSummary(lags),
+    authMismatch: Math.round(mismatchShare * 100) / 100,
+    examples: pickExamples(pairs),
+    actorId: actor?.id,
+    reasons,
+    weakOnly: strong === 0,
+  };
+}
+
+function followerGotLess(pair: EvidencePair): boolean {
+  const first = pair.origin;
+  const later = pair.replay;
+  if (later.status === 410 || later.status === 401 || later.status === 403 || later.status === 404) return first.status < 400;
+  return first.status < 300 && later.status < 300 && first.bytes >= 1000 && later.bytes < first.bytes * 0.5;
+}
+
+/**
+ * snapshot: bursts where one victim's URLs, first requested over an hour or more, are fetched
+ * within a few minutes; realtime: median lag under two minutes; deferred: everything else.
+ */
+function patternOf(pairs: EvidencePair[], sortedLags: number[]): ReplayPattern {
+  const byVictim = new Map<number, EvidencePair[]>();
+  for (const pair of pairs) {
+    let list = byVictim.get(pair.origin.client);
+    if (list === undefined) byVictim.set(pair.origin.client, (list = []));
+    list.push(pair);
+  }
+  let inSnapshots = 0;
+  for (const list of byVictim.values()) {
+    list.sort((a, b) => a.replay.time - b.replay.time);
+    let start = 0;
+    for (let index = 1; index <= list.length; index++) {
+      if (index < list.length && list[index]!.replay.time - list[index - 1]!.replay.time <= 120) continue;
+      const burst = list.slice(start, index);
+      if (burst.length >= 3) {
+        const originTimes = burst.map((pair) => pair.origin.time);
+        const originSpan = Math.max(...originTimes) - Math.min(...originTimes);
+        const replaySpan = burst[burst.length - 1]!.replay.time - burst[0]!.replay.time;
+        if (originSpan >= 1800 && replaySpan <= 600) inSnapshots += burst.length;
+      }
+      start = index;
+    }
+  }
+  if (inSnapshots * 2 >= pairs.length) return 'snapshot';
+  const median = sortedLags[Math.floor((sortedLags.length - 1) / 2)] ?? 0;
+  return median <= REALTIME_SECONDS ? 'realtime' : 'deferred';
+}
+
+function lagSummary(sorted: number[]): SourceFinding['lagSeconds'] {
+  if (sorted.length === 0) return null;
+  const at = (quantile: number): number => sorted[Math.min(sorted.length - 1, Math.floor(quantile * (sorted.length - 1) + 0.5))]!;
+  return { min: sorted[0]!, p50: at(0.5), p90: at(0.9), max: sorted[sorted.length - 1]! };
+}
+
+/** Strong before weak, auth mismatches first, one per victim where possible. */
+function pickExamples(pairs: EvidencePair[]): EvidencePair[] {
+  const ranked = [...pairs].sort(
+    (a, b) =>
+      Number(b.strong) - Number(a.strong) ||
+      Number(b.authMismatch) - Number(a.authMismatch) ||
+      a.replay.time - b.replay.time ||
+      a.url.localeCompare(b.url),
+  );
+  const chosen: EvidencePair[] = [];
+  const victims = new Set<number>();
+  for (const pair of ranked) {
+    if (chosen.length >= 3) break;
+    if (victims.has(pair.origin.client)) continue;
+    victims.add(pair.origin.client);
+    chosen.push(pair);
+  }
+  for (const pair of ranked) {
+    if (chosen.length >= 3) break;
+    if (!chosen.includes(pair)) chosen.push(pair);
+  }
+  return chosen;
+}
+
+/** Declared link previewers and crawlers, one source per agent family (and crawler verdict). */
+function declaredSources(detector: Detector, declared: Map<number, 'crawler' | 'link-preview'>, context: AnalysisContext): SourceFinding[] {
+  const groups = new Map<string, { kind: 'crawler' | 'link-preview'; name: string; verified: boolean | null; clients: number[] }>();
+  for (const [client, kind] of declared) {
+    const agent = detector.agentClasses[detector.botAgent[client]!];
+    if (!agent) continue;
+    let verified: boolean | null = null;
+    if (kind === 'crawler') {
+      const verdicts = detector.addressesOf(client).map((address) => context.verifyCrawler(address, agent));
+      verified = verdicts.includes('impostor') ? false : verdicts.includes('verified') ? true : null;
+    }
+    const key = `${kind}|${agent.name}|${verified}`;
+    let group = groups.get(key);
+    if (group === undefined) groups.set(key, (group = { kind, name: agent.name, verified, clients: [] }));
+    group.clients.push(client);
+  }
+  const sources: SourceFinding[] = [];
+  for (const group of groups.values()) {
+    group.clients.sort((a, b) => a - b);
+    let requests = 0;
+    for (const client of group.clients) requests += detector.requests[client]!;
+    const reasons =
+      group.kind === 'link-preview'
+        ? [`declares itself ${group.name}, a link previewer: links shared in chats and posts are fetched by a third party`]
+        : group.verified === true
+          ? [`declares itself ${group.name}; its addresses are in ${group.name}'s published ranges`]
+          : group.verified === false
+            ? [`claims ${group.name}, is not: its addresses are outside ${group.name}'s published ranges`]
+            : [`declares itself ${group.name}; no published ranges to verify it against offline`];
+    sources.push({
+      kind: group.kind,
+      confidence: group.kind === 'link-preview' ? 0.95 : group.verified === true ? 0.95 : group.verified === false ? 0.9 : 0.6,
+      clients: group.clients,
+      requests,
+      replays: 0,
+      urls: 0,
+      victims: 0,
+      lagSeconds: null,
+      authMismatch: 0,
+      examples: [],
+      agentName: group.name,
+      verified: group.kind === 'crawler' ? group.verified : undefined,
+      reasons,
+      weakOnly: false,
+    });
+  }
+  return sources;
+}
+
+/** Clients that request many paths of other software and mostly get errors. */
+function findProbes(detector: Detector): ProbeFinding[] {
+  const probes: ProbeFinding[] = [];
+  for (const [client, paths] of detector.probeExamples) {
+    const requests = detector.requests[client]!;
+    const errors = detector.clientErrors[client]!;
+    const enough = paths.size >= 3 || (paths.size >= 1 && errors >= 10 && errors / requests >= 0.8);
+    if (!enough) continue;
+    probes.push({
+      client,
+      paths: paths.size,
+      first: detector.firstTime[client]!,
+      last: detector.lastTime[client]!,
+      examples: [...paths].slice(0, 5),
+    });
+  }
+  probes.sort((a, b) => b.paths - a.paths || a.first - b.first || a.client - b.client);
+  return probes;
+}
+
+/** Every replay and lead pair that involves one of `clients`, for explain. */
+export function pairsInvolving(detector: Detector, context: Pick<AnalysisContext, 'networkKey'>, clients: Set<number>): { replays: EvidencePair[]; leads: EvidencePair[] } {
+  const cache = new Map<number, string>();
+  const networkOf = (client: number): string => {
+    let key = cache.get(client);
+    if (key === undefined) cache.set(client, (key = context.networkKey(detector.addressesOf(client)[0]!)));
+    return key;
+  };
+  const replays: EvidencePair[] = [];
+  const leads: EvidencePair[] = [];
+  walkUnits(detector, networkOf, {
+    originated() {},
+    replay(pair) {
+      if (clients.has(pair.replay.client) || clients.has(pair.origin.client)) replays.push(pair);
+    },
+    lead(pair) {
+      if (clients.has(pair.origin.client) || clients.has(pair.replay.client)) leads.push(pair);
+    },
+  });
+  const byTime = (a: EvidencePair, b: EvidencePair): number => a.replay.time - b.replay.time || a.url.localeCompare(b.url);
+  return { replays: replays.sort(byTime), leads: leads.sort(byTime) };
+}

@@ -1,0 +1,306 @@
+import { Field, type ScanRecord } from '../formats/record.js';
+import type { AgentClass } from '../attribute/types.js';
+import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow } from './hash.js';
+import { FirstSeenIndex } from './first-seen-index.js';
+import { classifyPath, isProbePath, PathKind } from './paths.js';
+import type { ClientSummary } from './types.js';
+
+export interface DetectorOptions {
+  /** Declared-bot classification, called once per distinct user agent. */
+  classifyAgent?: (userAgent: string) => AgentClass | null;
+  /** A URL seen by more distinct clients than this is popular: its detail is dropped. */
+  maxClientsPerUrl?: number;
+  /** The same within one day, for URLs popular overall. */
+  maxClientsPerDay?: number;
+}
+
+const AGENT_NONE = 0;
+const AGENT_CRAWLER = 1;
+const AGENT_PREVIEW = 2;
+const AGENT_OTHER_BOT = 3;
+
+/**
+ * Reads records one at a time and keeps only what detection needs: per-client counters in
+ * typed arrays and the first-seen index of URLs. Nothing here grows with the number of lines;
+ * it grows with distinct clients, user agents and (bounded) rare URLs.
+ */
+export class Detector {
+  readonly index: FirstSeenIndex;
+  private readonly addresses = new ByteInterner(4096);
+  private readonly agents = new ByteInterner(1024);
+  private readonly classifyAgent: (userAgent: string) => AgentClass | null;
+
+  /** address id -> client id */
+  private addressClient = new Int32Array(4096);
+  private readonly clientIds = new Map<string, number>();
+  readonly clientKeys: string[] = [];
+  /** client id -> address ids (IPv6 clients are /64s and may hold many addresses) */
+  private readonly clientAddresses: number[][] = [];
+
+  /** agent id -> AGENT_* */
+  private agentKind = new Uint8Array(1024);
+  readonly agentClasses: (AgentClass | null)[] = [];
+
+  // per-client counters, indexed by client id
+  requests = new Uint32Array(1024);
+  pages = new Uint32Array(1024);
+  assets = new Uint32Array(1024);
+  scripts = new Uint32Array(1024);
+  posts = new Uint32Array(1024);
+  withReferrer = new Uint32Array(1024);
+  http10 = new Uint32Array(1024);
+  denied = new Uint32Array(1024);
+  notFound = new Uint32Array(1024);
+  clientErrors = new Uint32Array(1024);
+  probeHits = new Uint32Array(1024);
+  crawlerRequests = new Uint32Array(1024);
+  previewRequests = new Uint32Array(1024);
+  firstTime = new Uint32Array(1024);
+  lastTime = new Uint32Array(1024);
+  firstAgent = new Int32Array(1024);
+  /** the first declared-bot agent a client used, -1 if none */
+  botAgent = new Int32Array(1024);
+  agentChanges = new Uint32Array(1024);
+  /** first few probe paths per client */
+  readonly probeExamples = new Map<number, Set<string>>();
+
+  records = 0;
+  /** records without a usable time or address (counted, not indexed) */
+  unindexed = 0;
+  minTime = Number.POSITIVE_INFINITY;
+  maxTime = Number.NEGATIVE_INFINITY;
+
+  constructor(options: DetectorOptions = {}) {
+    this.index = new FirstSeenIndex({ maxClients: options.maxClientsPerUrl, maxClientsPerDay: options.maxClientsPerDay });
+    this.classifyAgent = options.classifyAgent ?? (() => null);
+  }
+
+  get clientCount(): number {
+    return this.clientKeys.length;
+  }
+
+  observe(record: ScanRecord): void {
+    this.records++;
+    const time = record.time;
+    if (!record.has(Field.Ip) || Number.isNaN(time)) {
+      this.unindexed++;
+      return;
+    }
+    const seconds = Math.floor(time / 1000);
+    if (seconds < this.minTime) this.minTime = seconds;
+    if (seconds > this.maxTime) this.maxTime = seconds;
+
+    const address = this.addresses.intern(record.buffers[Field.Ip]!, record.starts[Field.Ip]!, record.ends[Field.Ip]!);
+    if (address >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, address + 1);
+    const mapped = this.addressClient[address]!;
+    const client = mapped === 0 ? this.newAddress(address) : mapped - 1;
+
+    let agent = -1;
+    if (record.has(Field.UserAgent)) {
+      agent = this.agents.intern(record.buffers[Field.UserAgent]!, record.starts[Field.UserAgent]!, record.ends[Field.UserAgent]!);
+      if (agent >= this.agentClasses.length) this.classifyNewAgent(agent);
+    }
+
+    const status = record.status;
+    this.requests[client]!++;
+    if (this.requests[client] === 1) {
+      this.firstTime[client] = seconds;
+      this.lastTime[client] = seconds;
+      this.firstAgent[client] = agent;
+      this.botAgent[client] = -1;
+    } else {
+      if (seconds < this.firstTime[client]!) this.firstTime[client] = seconds;
+      if (seconds > this.lastTime[client]!) this.lastTime[client] = seconds;
+      if (agent !== this.firstAgent[client]) this.agentChanges[client]!++;
+    }
+    if (agent >= 0) {
+      const kind = this.agentKind[agent]!;
+      if (kind !== AGENT_NONE) {
+        if (kind === AGENT_CRAWLER) this.crawlerRequests[client]!++;
+        else if (kind === AGENT_PREVIEW) this.previewRequests[client]!++;
+        if (this.botAgent[client] === -1) this.botAgent[client] = agent;
+      }
+    }
+    if (record.has(Field.Referrer)) {
+      const buffer = record.buffers[Field.Referrer]!;
+      const start = record.starts[Field.Referrer]!;
+      // '-' alone means no referrer
+      if (!(record.ends[Field.Referrer] === start + 1 && buffer[start] === 45)) this.withReferrer[client]!++;
+    }
+    if (record.has(Field.Protocol)) {
+      const buffer = record.buffers[Field.Protocol]!;
+      const end = record.ends[Field.Protocol]!;
+      // "HTTP/1.0": ends in '1' '.' '0'
+      if (end - record.starts[Field.Protocol]! === 8 && buffer[end - 1] === 48 && buffer[end - 3] === 49) this.http10[client]!++;
+    }
+    if (status === 401 || status === 403) this.denied[client]!++;
+    else if (status === 404) this.notFound[client]!++;
+    if (status >= 400 && status < 500) this.clientErrors[client]!++;
+
+    if (!record.has(Field.Url)) return;
+    const urlBuffer = record.buffers[Field.Url]!;
+    const urlStart = record.starts[Field.Url]!;
+    const urlEnd = record.ends[Field.Url]!;
+    const pathKind = classifyPath(urlBuffer, urlStart, urlEnd);
+    if (pathKind === PathKind.Asset) this.assets[client]!++;
+    else if (pathKind === PathKind.Script) this.scripts[client]!++;
+    else this.pages[client]!++;
+
+    if (status >= 400 && status < 500 && status !== 401) this.checkProbe(client, record);
+
+    // only reads are fingerprints: a POST body is not in the log, and a replayer does not submit forms
+    if (!isReadMethod(record)) {
+      this.posts[client]!++;
+      return;
+    }
+    hashBytes(urlBuffer, urlStart, urlEnd);
+    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, () => record.text(Field.Url));
+  }
+
+  private newAddress(address: number): number {
+    const text = this.addresses.texts[address]!;
+    const key = clientKeyOf(text);
+    let client = this.clientIds.get(key);
+    if (client === undefined) {
+      client = this.clientKeys.length;
+      this.clientIds.set(key, client);
+      this.clientKeys.push(key);
+      this.clientAddresses.push([]);
+      if (client >= this.requests.length) this.growClients(client + 1);
+    }
+    this.clientAddresses[client]!.push(address);
+    this.addressClient[address] = client + 1;
+    return client;
+  }
+
+  private growClients(minimum: number): void {
+    this.requests = growTyped(this.requests, minimum);
+    this.pages = growTyped(this.pages, minimum);
+    this.assets = growTyped(this.assets, minimum);
+    this.scripts = growTyped(this.scripts, minimum);
+    this.posts = growTyped(this.posts, minimum);
+    this.withReferrer = growTyped(this.withReferrer, minimum);
+    this.http10 = growTyped(this.http10, minimum);
+    this.denied = growTyped(this.denied, minimum);
+    this.notFound = growTyped(this.notFound, minimum);
+    this.clientErrors = growTyped(this.clientErrors, minimum);
+    this.probeHits = growTyped(this.probeHits, minimum);
+    this.crawlerRequests = growTyped(this.crawlerRequests, minimum);
+    this.previewRequests = growTyped(this.previewRequests, minimum);
+    this.firstTime = growTyped(this.firstTime, minimum);
+    this.lastTime = growTyped(this.lastTime, minimum);
+    this.firstAgent = growTyped(this.firstAgent, minimum);
+    this.botAgent = growTyped(this.botAgent, minimum);
+    this.agentChanges = growTyped(this.agentChanges, minimum);
+  }
+
+  private classifyNewAgent(agent: number): void {
+    const agentClass = this.classifyAgent(this.agents.texts[agent]!);
+    this.agentClasses[agent] = agentClass;
+    if (agent >= this.agentKind.length) this.agentKind = growTyped(this.agentKind, agent + 1);
+    this.agentKind[agent] =
+      agentClass === null ? AGENT_NONE : agentClass.kind === 'crawler' ? AGENT_CRAWLER : agentClass.kind === 'link-preview' ? AGENT_PREVIEW : AGENT_OTHER_BOT;
+  }
+
+  private checkProbe(client: number, record: ScanRecord): void {
+    const path = record.text(Field.Url);
+    if (!isProbePath(path)) return;
+    this.probeHits[client]!++;
+    let examples = this.probeExamples.get(client);
+    if (examples === undefined) {
+      examples = new Set();
+      this.probeExamples.set(client, examples);
+    }
+    if (examples.size < 64) examples.add(path.length > 200 ? path.slice(0, 200) : path);
+  }
+
+  /** Text of an agent id ('' for none). */
+  agentText(agent: number): string {
+    return agent < 0 ? '' : this.agents.texts[agent]!;
+  }
+
+  addressesOf(client: number): string[] {
+    return this.clientAddresses[client]!.map((address) => this.addresses.texts[address]!);
+  }
+
+  /** Client id for an address or /64 key, or -1. */
+  clientOf(addressOrKey: string): number {
+    return this.clientIds.get(clientKeyOf(addressOrKey)) ?? -1;
+  }
+
+  summary(client: number): ClientSummary {
+    return {
+      client,
+      key: this.clientKeys[client]!,
+      addresses: this.addressesOf(client),
+      requests: this.requests[client]!,
+      pages: this.pages[client]!,
+      assets: this.assets[client]!,
+      scripts: this.scripts[client]!,
+      posts: this.posts[client]!,
+      withReferrer: this.withReferrer[client]!,
+      http10: this.http10[client]!,
+      denied: this.denied[client]!,
+      notFound: this.notFound[client]!,
+      first: this.firstTime[client]!,
+      last: this.lastTime[client]!,
+      userAgent: this.agentText(this.firstAgent[client]!),
+      userAgents: this.agentChanges[client]! > 0 ? 2 : 1,
+    };
+  }
+}
+
+function isReadMethod(record: ScanRecord): boolean {
+  if (!record.has(Field.Method)) return true;
+  const buffer = record.buffers[Field.Method]!;
+  const start = record.starts[Field.Method]!;
+  const length = record.ends[Field.Method]! - start;
+  // "GET" or "HEAD"
+  if (length === 3) return buffer[start] === 71 && buffer[start + 1] === 69 && buffer[start + 2] === 84;
+  if (length === 4) return buffer[start] === 72 && buffer[start + 1] === 69 && buffer[start + 2] === 65 && buffer[start + 3] === 68;
+  return false;
+}
+
+/**
+ * The client an address belongs to: IPv4 is the address; IPv6 is its /64, because privacy
+ * addresses rotate inside it.
+ */
+export function clientKeyOf(address: string): string {
+  if (!address.includes(':')) return address;
+  if (address.endsWith('/64')) return address;
+  const groups = expandIpv6(address);
+  if (groups === null) return address;
+  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+/** Eight 16-bit groups of an IPv6 address, or null if it is not one. */
+export function expandIpv6(address: string): number[] | null {
+  let text = address;
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+  const lastColon = text.lastIndexOf(':');
+  const last = text.slice(lastColon + 1);
+  if (last.includes('.')) {
+    // IPv4-mapped tail (::ffff:1.2.3.4): rewrite it as two hex groups
+    const parts = last.split('.').map(Number);
+    if (parts.length !== 4 || parts.some((part) => !(part >= 0 && part <= 255))) return null;
+    text = `${text.slice(0, lastColon + 1)}${((parts[0]! << 8) | parts[1]!).toString(16)}:${((parts[2]! << 8) | parts[3]!).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const parse = (part: string): number[] | null => {
+    if (part === '') return [];
+    const groups = part.split(':').map((group) => (/^[0-9a-fA-F]{1,4}$/.test(group) ? parseInt(group, 16) : Number.NaN));
+    return groups.some(Number.isNaN) ? null : groups;
+  };
+  const head = parse(halves[0]!);
+  const rest = halves.length === 2 ? parse(halves[1]!) : [];
+  if (head === null || rest === null) return null;
+  if (halves.length === 2) {
+    const fill = 8 - head.length - rest.length;
+    if (fill < 0) return null;
+    return [...head, ...new Array<number>(fill).fill(0), ...rest];
+  }
+  return head.length === 8 ? head : null;
+}

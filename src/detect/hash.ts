@@ -1,0 +1,125 @@
+/**
+ * Byte hashing and interning for the hot path: no strings are built per line.
+ *
+ * hashBytes gives two independent 32-bit hashes (FNV-1a and a multiplicative mix), used
+ * together as a 64-bit key: at 10 M distinct URLs the chance of any collision is ~3e-6.
+ */
+export let hashHigh = 0;
+export let hashLow = 0;
+
+/** Hash buffer[start, end) into hashHigh/hashLow (module state avoids an allocation per call). */
+export function hashBytes(buffer: Buffer, start: number, end: number): void {
+  let high = 0x811c9dc5;
+  let low = 0x9747b28c;
+  for (let index = start; index < end; index++) {
+    const byte = buffer[index]!;
+    high = Math.imul(high ^ byte, 0x01000193);
+    low = Math.imul(low + byte, 0x5bd1e995);
+    low ^= low >>> 15;
+  }
+  hashHigh = (high ^ (high >>> 13)) >>> 0;
+  hashLow = (low ^ (low >>> 16)) >>> 0;
+}
+
+/**
+ * Interns byte strings (addresses, user agents) to dense ids.
+ * Invariant: ids are 0..size-1 in first-seen order; texts[id] is the utf8 text of the bytes.
+ * Open addressing with linear probing on the 64-bit hash; load factor kept under 0.5.
+ */
+export class ByteInterner {
+  private capacity: number;
+  private slotHigh: Uint32Array;
+  private slotLow: Uint32Array;
+  /** id + 1, so 0 marks an empty slot */
+  private slotId: Int32Array;
+  readonly texts: string[] = [];
+
+  constructor(initialCapacity = 1024) {
+    this.capacity = ceilPowerOfTwo(initialCapacity * 2);
+    this.slotHigh = new Uint32Array(this.capacity);
+    this.slotLow = new Uint32Array(this.capacity);
+    this.slotId = new Int32Array(this.capacity);
+  }
+
+  get size(): number {
+    return this.texts.length;
+  }
+
+  /** The id of buffer[start, end), creating it on first sight. */
+  intern(buffer: Buffer, start: number, end: number): number {
+    hashBytes(buffer, start, end);
+    const high = hashHigh;
+    const low = hashLow;
+    const mask = this.capacity - 1;
+    let slot = (high ^ Math.imul(low, 0x27d4eb2d)) & mask;
+    for (;;) {
+      const stored = this.slotId[slot]!;
+      if (stored === 0) break;
+      if (this.slotHigh[slot] === high && this.slotLow[slot] === low) return stored - 1;
+      slot = (slot + 1) & mask;
+    }
+    const id = this.texts.length;
+    this.texts.push(buffer.toString('utf8', start, end));
+    this.slotHigh[slot] = high;
+    this.slotLow[slot] = low;
+    this.slotId[slot] = id + 1;
+    if (this.texts.length * 2 > this.capacity) this.grow();
+    return id;
+  }
+
+  /** The id of a text already interned, or -1. Off the hot path. */
+  lookup(text: string): number {
+    const buffer = Buffer.from(text, 'utf8');
+    hashBytes(buffer, 0, buffer.length);
+    const mask = this.capacity - 1;
+    let slot = (hashHigh ^ Math.imul(hashLow, 0x27d4eb2d)) & mask;
+    for (;;) {
+      const stored = this.slotId[slot]!;
+      if (stored === 0) return -1;
+      if (this.slotHigh[slot] === hashHigh && this.slotLow[slot] === hashLow) return stored - 1;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const oldHigh = this.slotHigh;
+    const oldLow = this.slotLow;
+    const oldId = this.slotId;
+    this.capacity *= 2;
+    this.slotHigh = new Uint32Array(this.capacity);
+    this.slotLow = new Uint32Array(this.capacity);
+    this.slotId = new Int32Array(this.capacity);
+    const mask = this.capacity - 1;
+    for (let old = 0; old < oldId.length; old++) {
+      const stored = oldId[old]!;
+      if (stored === 0) continue;
+      const high = oldHigh[old]!;
+      const low = oldLow[old]!;
+      let slot = (high ^ Math.imul(low, 0x27d4eb2d)) & mask;
+      while (this.slotId[slot] !== 0) slot = (slot + 1) & mask;
+      this.slotHigh[slot] = high;
+      this.slotLow[slot] = low;
+      this.slotId[slot] = stored;
+    }
+  }
+}
+
+export function ceilPowerOfTwo(value: number): number {
+  let result = 1;
+  while (result < value) result *= 2;
+  return result;
+}
+
+/** Grow a typed array to at least `minimum` elements, doubling. */
+export function growTyped<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array>(
+  array: T,
+  minimum: number,
+): T {
+  if (array.length >= minimum) return array;
+  let length = Math.max(16, array.length);
+  while (length < minimum) length *= 2;
+  const Constructor = array.constructor as new (length: number) => T;
+  const grown = new Constructor(length);
+  grown.set(array);
+  return grown;
+}

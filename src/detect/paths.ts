@@ -1,0 +1,76 @@
+/**
+ * What a requested path is, decided from bytes: a page, a static asset (image, style, font,
+ * media), or a script. Humans' browsers load assets; replayers fetch pages.
+ */
+export const PathKind = { Page: 0, Asset: 1, Script: 2 } as const;
+export type PathKindValue = (typeof PathKind)[keyof typeof PathKind];
+
+/** Extension packed as base-32 letters (a=1..z=26, digits 27..31 wrap), lowercase, up to 6 chars. */
+function packExtension(text: string): number {
+  let code = 0;
+  for (let index = 0; index < text.length; index++) code = code * 32 + extensionCharCode(text.charCodeAt(index));
+  return code;
+}
+
+function extensionCharCode(char: number): number {
+  if (char >= 65 && char <= 90) return char - 64; // 'A'..'Z'
+  if (char >= 97 && char <= 122) return char - 96; // 'a'..'z'
+  if (char >= 48 && char <= 57) return 27 + ((char - 48) % 5); // '0'..'9' (woff2, mp3, mp4)
+  return -1;
+}
+
+const ASSET_EXTENSIONS = new Set(
+  ['css', 'png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'avif', 'ico', 'bmp', 'woff', 'woff2', 'ttf', 'otf', 'eot', 'mp4', 'webm', 'mp3', 'ogg', 'wav', 'map', 'swf', 'flv', 'cur'].map(packExtension),
+);
+const SCRIPT_EXTENSIONS = new Set(['js', 'mjs', 'jsx', 'json', 'vbs'].map(packExtension));
+
+/** Classify buffer[start, end) (path + query). */
+export function classifyPath(buffer: Buffer, start: number, end: number): PathKindValue {
+  let pathEnd = end;
+  for (let index = start; index < end; index++) {
+    const char = buffer[index]!;
+    if (char === 63 /* '?' */ || char === 35 /* '#' */ || char === 59 /* ';' */) {
+      pathEnd = index;
+      break;
+    }
+  }
+  let code = 0;
+  let length = 0;
+  for (let index = pathEnd - 1; index >= start; index--) {
+    const char = buffer[index]!;
+    if (char === 46 /* '.' */) {
+      if (length === 0) return PathKind.Page;
+      return ASSET_EXTENSIONS.has(code) ? PathKind.Asset : SCRIPT_EXTENSIONS.has(code) ? PathKind.Script : PathKind.Page;
+    }
+    if (char === 47 /* '/' */ || length >= 6) return PathKind.Page;
+    const value = extensionCharCode(char);
+    if (value < 0) return PathKind.Page;
+    code += value * 32 ** length;
+    length++;
+  }
+  return PathKind.Page;
+}
+
+/**
+ * Paths that exist on other software and are requested by scanners hunting for it.
+ * Lowercased substrings of the path; matched only on error responses, so the cost stays off
+ * the common path.
+ */
+const PROBE_SIGNATURES = [
+  'phpmyadmin', '/pma', 'myadmin', 'mysqladmin', 'sqladmin', 'dbadmin', 'websql', 'wp-login', 'wp-admin', 'wp-content',
+  'wp-includes', 'wp-config', 'xmlrpc.php', '/.env', '.git/', '/.git', '/.svn', '/.hg', '.ds_store', '.htaccess', '.htpasswd',
+  'config.php', 'configuration.php', 'cgi-bin', '/shell', 'cmd.php', '/.aws', '/.ssh', 'etc/passwd', 'boaform', 'actuator',
+  '/solr', 'phpunit', '/hnap1', 'manager/html', '/owa/', 'autodiscover', 'admin.php', '/administrator', 'phpinfo',
+  'server-status', 'setup.php', 'install.php', '.sql', '.bak', '/backup', 'telescope', '_ignition', '/console', '/jenkins',
+  'struts', '.bash_history', '.bashrc', 'id_rsa', '/cgi/', 'eval-stdin', '/vendor/', 'web.config', 'sftp-config', '.vscode',
+  'docker-compose', 'thinkphp', 'invokefunction', '/login.action', '/manager/', 'adminer', 'fckeditor', 'ckfinder',
+  'elfinder', 'tinymce', 'filemanager', 'uploadify', 'php-cgi', '/api/jsonws', 'jmx-console', 'remote/login', '/geoserver',
+  '.well-known/../', '/index.php/', 'joomla', 'drupal', 'magento', 'typo3', '/nagios', 'webdav', 'pma20', '/phpma',
+];
+
+export function isProbePath(path: string): boolean {
+  const lower = path.toLowerCase();
+  if (lower.startsWith('//')) return true;
+  for (const signature of PROBE_SIGNATURES) if (lower.includes(signature)) return true;
+  return false;
+}

@@ -1,0 +1,76 @@
+/** What detection found, in terms of client ids; report/ turns it into the view model. */
+
+export type SourceKind = 'replayer' | 'prefetcher' | 'link-preview' | 'crawler';
+export type ReplayPattern = 'realtime' | 'deferred' | 'snapshot';
+
+/** One side of an evidence pair. */
+export interface RequestRef {
+  client: number;
+  time: number; // epoch seconds
+  status: number;
+  bytes: number;
+}
+
+/** A rare URL requested first by `origin` and later by `replay` (or, for leads, the reverse roles). */
+export interface EvidencePair {
+  url: string;
+  origin: RequestRef;
+  replay: RequestRef;
+  lagSeconds: number;
+  /** strong: rare over the whole log; weak: rare within one day only */
+  strong: boolean;
+  authMismatch: boolean;
+}
+
+export interface SourceFinding {
+  kind: SourceKind;
+  pattern?: ReplayPattern;
+  confidence: number;
+  /** every client in the source */
+  clients: number[];
+  requests: number;
+  replays: number;
+  urls: number;
+  victims: number;
+  lagSeconds: { min: number; p50: number; p90: number; max: number } | null;
+  authMismatch: number;
+  /** the strongest pairs, best first */
+  examples: EvidencePair[];
+  /** catalogue entry id that named the group, if any */
+  actorId?: string;
+  /** declared bot family (link-preview, crawler) */
+  agentName?: string;
+  /** for claimed crawlers: verified by network, or an impostor */
+  verified?: boolean | null;
+  /** plain sentences explaining the score */
+  reasons: string[];
+  /** weak-only evidence (rare within a day, not over the whole log) */
+  weakOnly: boolean;
+}
+
+export interface ProbeFinding {
+  client: number;
+  paths: number;
+  first: number;
+  last: number;
+  examples: string[];
+}
+
+export interface ClientSummary {
+  client: number;
+  key: string;
+  addresses: string[];
+  requests: number;
+  pages: number;
+  assets: number;
+  scripts: number;
+  posts: number;
+  withReferrer: number;
+  http10: number;
+  denied: number;
+  notFound: number;
+  first: number;
+  last: number;
+  userAgent: string;
+  userAgents: number;
+}

@@ -1,0 +1,165 @@
+import type { ActorMatch, NetworkInfo, ReverseName } from '../attribute/types.js';
+import type { Detector, Findings } from '../detect/index.js';
+import type { EvidencePair, ReplayPattern, SourceKind } from '../detect/types.js';
+
+/**
+ * The one view model every writer reads. Its JSON form is the contract in DESIGN.md: field
+ * names and kinds there are fixed; fields here beyond them are extensions.
+ */
+export interface ReportModel {
+  version: 1;
+  input: InputView;
+  sources: SourceView[];
+  probes: ProbeView[];
+  canaries?: unknown[];
+  warnings: string[];
+  attribution: { notice: string; reverseDns: 'offline' | 'done' | 'not needed' };
+  minConfidence: number;
+  /** sources below minConfidence, counted so the terminal can say they exist */
+  hiddenSources: number;
+}
+
+export interface InputView {
+  files: string[];
+  lines: number;
+  records: number;
+  skipped: number;
+  skippedExamples: { line: number; reason: string; text: string; file?: string }[];
+  skippedReasons?: Record<string, number>;
+  format: string;
+  from: string | null;
+  to: string | null;
+}
+
+export interface RequestView {
+  ip: string;
+  time: string;
+  status: number;
+  bytes: number;
+}
+
+export interface ExampleView {
+  url: string;
+  origin: RequestView;
+  replay: RequestView;
+  lagSeconds: number;
+}
+
+export interface SourceView {
+  kind: SourceKind;
+  pattern?: ReplayPattern;
+  confidence: number;
+  network: NetworkInfo;
+  ips: string[];
+  requests: number;
+  replays: number;
+  urls: number;
+  victims: number;
+  lagSeconds: { min: number; p50: number; p90: number; max: number } | null;
+  authMismatch: number;
+  examples: ExampleView[];
+  /** extension: the catalogue entry that names this network, with when it was documented */
+  actor?: { id: string; name: string; kind: string; documented: string; source: string };
+  /** extension: declared bot family */
+  agent?: string;
+  /** extension: for claimed crawlers, whether the network matches the crawler's published ranges */
+  verified?: boolean | null;
+  /** extension: the evidence in sentences */
+  reasons: string[];
+}
+
+export interface ProbeView {
+  ip: string;
+  network: NetworkInfo;
+  paths: number;
+  first: string;
+  last: string;
+  examples: string[];
+}
+
+export interface ReportContext {
+  network(ip: string): NetworkInfo;
+  actors(ip: string): ActorMatch[];
+  reverse?: Map<string, ReverseName>;
+  reverseDns: ReportModel['attribution']['reverseDns'];
+  notice: string;
+  minConfidence: number;
+  /** pseudonymize people's addresses (keyed hash, prefix kept); replayers stay named */
+  anonymize?: (ip: string) => string;
+}
+
+export function isoTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function buildReport(detector: Detector, findings: Findings, input: InputView, warnings: string[], context: ReportContext): ReportModel {
+  const named = new Set<number>();
+  for (const source of findings.sources) for (const client of source.clients) named.add(client);
+  for (const probe of findings.probes) named.add(probe.client);
+  const ipOf = (client: number): string => {
+    const ip = detector.addressesOf(client)[0]!;
+    return context.anonymize && !named.has(client) ? context.anonymize(ip) : ip;
+  };
+  const requestView = (side: EvidencePair['origin']): RequestView => ({
+    ip: ipOf(side.client),
+    time: isoTime(side.time),
+    status: side.status,
+    bytes: side.bytes,
+  });
+  const networkOf = (ip: string, actor?: ActorMatch): NetworkInfo => {
+    const info = { ...context.network(ip) };
+    if (actor && (info.org === null || info.asn === null)) info.org = actor.name;
+    const reverse = context.reverse?.get(ip);
+    info.rdns = reverse ? reverse.confirmed.length > 0 ? reverse.confirmed : reverse.names : [];
+    return info;
+  };
+  const shown = findings.sources.filter((source) => source.confidence >= context.minConfidence);
+  const sources = shown.map((source): SourceView => {
+    const ips = source.clients.flatMap((client) => detector.addressesOf(client));
+    const first = ips[0]!;
+    const actor = source.actorId ? context.actors(first).find((match) => match.id === source.actorId) : undefined;
+    const view: SourceView = {
+      kind: source.kind,
+      ...(source.pattern ? { pattern: source.pattern } : {}),
+      confidence: source.confidence,
+      network: networkOf(first, actor),
+      ips,
+      requests: source.requests,
+      replays: source.replays,
+      urls: source.urls,
+      victims: source.victims,
+      lagSeconds: source.lagSeconds,
+      authMismatch: source.authMismatch,
+      examples: source.examples.map((pair) => ({
+        url: pair.url,
+        origin: requestView(pair.origin),
+        replay: requestView(pair.replay),
+        lagSeconds: pair.lagSeconds,
+      })),
+      reasons: source.reasons,
+    };
+    if (actor) view.actor = { id: actor.id, name: actor.name, kind: actor.kind, documented: actor.documented, source: actor.source };
+    if (source.agentName) view.agent = source.agentName;
+    if (source.verified !== undefined) view.verified = source.verified;
+    return view;
+  });
+  const probes = findings.probes.map((probe): ProbeView => {
+    const ip = detector.addressesOf(probe.client)[0]!;
+    return { ip, network: networkOf(ip), paths: probe.paths, first: isoTime(probe.first), last: isoTime(probe.last), examples: probe.examples };
+  });
+  return {
+    version: 1,
+    input,
+    sources,
+    probes,
+    warnings,
+    attribution: { notice: context.notice, reverseDns: context.reverseDns },
+    minConfidence: context.minConfidence,
+    hiddenSources: findings.sources.length - shown.length,
+  };
+}
+
+/** Exit status per DESIGN.md: 1 when a replayer or prefetcher is reported. */
+export function foundReplayers(model: ReportModel): boolean {
+  return model.sources.some((source) => source.kind === 'replayer' || source.kind === 'prefetcher');
+}
