@@ -154,7 +154,8 @@ export class Detector {
       return;
     }
     hashBytes(urlBuffer, urlStart, urlEnd);
-    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, () => record.text(Field.Url));
+    const trackDay = pathKind !== PathKind.Asset && !hasQuery(urlBuffer, urlStart, urlEnd);
+    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, () => record.text(Field.Url));
   }
 
   private newAddress(address: number): number {
@@ -248,6 +249,11 @@ export class Detector {
       userAgents: this.agentChanges[client]! > 0 ? 2 : 1,
     };
   }
+}
+
+function hasQuery(buffer: Buffer, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) if (buffer[index] === 63 /* '?' */) return true;
+  return false;
 }
 
 function isReadMethod(record: ScanRecord): boolean {

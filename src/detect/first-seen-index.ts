@@ -3,15 +3,20 @@ import { ceilPowerOfTwo, growTyped } from './hash.js';
 /**
  * The first-seen index: for every URL, which clients requested it and when each did first.
  *
- * A *unit* is a URL over the whole log (bucket GLOBAL) or, once the URL is popular, the same
- * URL within one UTC day (bucket = day number). A unit keeps per-client detail (client, first
- * time, status, bytes) for at most `maxClients` distinct clients; one more and it is marked
- * popular and its detail is dropped, so memory per URL is bounded. A globally popular URL can
- * still be rare within a day: a small site's page visited once a day by one person is popular
- * over two years but rare on the day an antivirus cloud re-fetched it a minute after the visit.
+ * A *unit* is a URL over the whole log (bucket GLOBAL) or a URL within one UTC day (bucket =
+ * day number). A unit keeps per-client detail (client, first time, status, bytes) for at most
+ * `maxClients` distinct clients; one more and it is marked popular and its detail is dropped,
+ * so memory per URL is bounded. Day units are kept only for query-less pages (a site's own
+ * pages are a bounded set; one-off query strings are where the volume is) and only read for
+ * URLs popular overall: a small site's page visited once a day is popular over two years but
+ * rare on the day an antivirus cloud re-fetched it a minute after the visit.
+ *
+ * Every unit's final state is a function of the set of requests, not of their order (the
+ * earliest request per client is kept; a unit is popular iff it had more distinct clients than
+ * its bound), so several workers' indexes merge into exactly what one reader would build.
  *
  * Invariants:
- * - slotCount[slot] is 0 for an empty slot, 1..maxClients for a rare unit, POPULAR for a popular one.
+ * - slotCount[slot] is 0 for an empty slot, 1..bound for a rare unit, POPULAR for a popular one.
  * - a rare unit's entries form a singly linked list from slotHead through entryNext (-1 ends it),
  *   with exactly slotCount entries, one per distinct client, holding that client's earliest request.
  * - slotText is an index into `texts` (the URL) once the unit has had two clients, else -1.
@@ -71,47 +76,44 @@ export class FirstSeenIndex {
 
   /**
    * Record that `client` requested the URL whose hash is (high, low) at `time` (epoch seconds).
-   * `urlText` is called only when the URL text is needed (a unit's second client), so the hot
-   * path builds no string.
+   * `trackDay` adds the request to the URL's day unit too. `urlText` is called only when the
+   * URL text is needed (a unit's second client), so the hot path builds no string.
    */
-  observe(high: number, low: number, client: number, time: number, status: number, bytes: number, urlText: () => string): void {
-    const slot = this.findOrCreate(high, low, GLOBAL_BUCKET);
-    const count = this.slotCount[slot]!;
-    if (count === 0) {
-      this.slotCount[slot] = 1;
-      this.slotHead[slot] = this.newEntry(client, time, status, bytes, NONE);
-      this.slotText[slot] = NONE;
-      return;
-    }
-    if (count !== POPULAR) {
-      if (this.updateRare(slot, client, time, status, bytes, this.maxClients, urlText)) return;
-      // one client too many: the URL is popular overall; keep its first clients as day units
-      this.spreadIntoDays(slot, high, low);
-    }
-    this.observeDay(high, low, client, time, status, bytes, urlText, this.slotText[slot]!);
-  }
-
-  private observeDay(
+  observe(
     high: number,
     low: number,
     client: number,
     time: number,
     status: number,
     bytes: number,
+    trackDay: boolean,
     urlText: () => string,
-    knownText: number,
   ): void {
-    const day = Math.floor(time / 86400);
-    const slot = this.findOrCreate(high, low, day);
+    this.observeUnit(high, low, GLOBAL_BUCKET, client, time, status, bytes, this.maxClients, urlText);
+    if (trackDay) this.observeUnit(high, low, Math.floor(time / 86400), client, time, status, bytes, this.maxClientsPerDay, urlText);
+  }
+
+  private observeUnit(
+    high: number,
+    low: number,
+    bucket: number,
+    client: number,
+    time: number,
+    status: number,
+    bytes: number,
+    bound: number,
+    urlText: () => string,
+  ): void {
+    const slot = this.findOrCreate(high, low, bucket);
     const count = this.slotCount[slot]!;
     if (count === POPULAR) return;
     if (count === 0) {
       this.slotCount[slot] = 1;
       this.slotHead[slot] = this.newEntry(client, time, status, bytes, NONE);
-      this.slotText[slot] = knownText;
+      this.slotText[slot] = NONE;
       return;
     }
-    if (!this.updateRare(slot, client, time, status, bytes, this.maxClientsPerDay, urlText)) this.markPopular(slot);
+    if (!this.updateRare(slot, client, time, status, bytes, bound, urlText)) this.markPopular(slot);
   }
 
   /** Returns false when adding the client would exceed `limit` (the caller makes it popular). */
@@ -143,27 +145,6 @@ export class FirstSeenIndex {
     return true;
   }
 
-  private spreadIntoDays(slot: number, high: number, low: number): void {
-    const text = this.slotText[slot]!;
-    let entry = this.slotHead[slot]!;
-    this.markPopular(slot);
-    // markPopular freed the entries; they are read before anything reuses them
-    while (entry !== NONE) {
-      const next = this.entryNext[entry]!;
-      this.observeDay(
-        high,
-        low,
-        this.entryClient[entry]!,
-        this.entryTime[entry]!,
-        this.entryStatus[entry]!,
-        this.entryBytes[entry]!,
-        () => (text === NONE ? '' : this.texts[text]!),
-        text,
-      );
-      entry = next;
-    }
-  }
-
   private markPopular(slot: number): void {
     let entry = this.slotHead[slot]!;
     let last = NONE;
@@ -172,8 +153,7 @@ export class FirstSeenIndex {
       entry = this.entryNext[entry]!;
     }
     if (last !== NONE) {
-      // hand the whole chain to the free list at once (reads in spreadIntoDays happen before reuse
-      // because observeDay allocates from the free list head, which is the chain's tail end)
+      // hand the whole chain to the free list at once
       this.entryNext[last] = this.freeEntry;
       this.freeEntry = this.slotHead[slot]!;
     }
@@ -203,6 +183,18 @@ export class FirstSeenIndex {
     this.entryBytes[entry] = bytes < 0 ? 0 : Math.min(bytes, 0xffffffff);
     this.entryNext[entry] = next;
     return entry;
+  }
+
+  /** A unit's client count (POPULAR for popular), 0 if there is none. */
+  countOf(high: number, low: number, bucket: number): number {
+    const mask = this.capacity - 1;
+    let slot = (high ^ Math.imul(low + bucket, 0x27d4eb2d)) & mask;
+    for (;;) {
+      const count = this.slotCount[slot]!;
+      if (count === 0) return 0;
+      if (this.slotHigh[slot] === high && this.slotLow[slot] === low && this.slotBucket[slot] === bucket) return count;
+      slot = (slot + 1) & mask;
+    }
   }
 
   private findOrCreate(high: number, low: number, bucket: number): number {
@@ -268,6 +260,9 @@ export class FirstSeenIndex {
     for (let slot = 0; slot < this.capacity; slot++) {
       const count = this.slotCount[slot]!;
       if (count === 0 || count === POPULAR) continue;
+      const bucket = this.slotBucket[slot]!;
+      // a day unit speaks only for URLs popular overall; a URL rare overall has its global unit
+      if (bucket !== GLOBAL_BUCKET && this.countOf(this.slotHigh[slot]!, this.slotLow[slot]!, GLOBAL_BUCKET) !== POPULAR) continue;
       entries.length = 0;
       for (let entry = this.slotHead[slot]!; entry !== NONE; entry = this.entryNext[entry]!) {
         entries.push({
@@ -279,7 +274,7 @@ export class FirstSeenIndex {
       }
       entries.sort((a, b) => a.time - b.time || a.client - b.client);
       const text = this.slotText[slot]!;
-      visit(this.slotBucket[slot]!, text === NONE ? null : this.texts[text]!, entries);
+      visit(bucket, text === NONE ? null : this.texts[text]!, entries);
     }
   }
 

@@ -184,10 +184,10 @@ test('IPv6 clients are /64s; paths are classified from bytes', () => {
 
 test('a URL seen by more clients than the bound keeps no per-client detail', () => {
   const index = new FirstSeenIndex({ maxClients: 8, maxClientsPerDay: 4 });
-  for (let client = 0; client < 100; client++) index.observe(1, 2, client, 1_700_000_000 + client * 60, 200, 10, () => '/popular');
+  for (let client = 0; client < 100; client++) index.observe(1, 2, client, 1_700_000_000 + client * 60, 200, 10, true, () => "/popular");
   let rare = 0;
   index.forEachRareUnit(() => rare++);
-  // the first 8 clients were spread into their day's unit, which then went popular too
+  // the URL is popular overall, and its day unit (100 clients in one day) too
   assert.equal(rare, 0);
   assert.ok(index.popularUnits >= 2);
 });
