@@ -27,6 +27,14 @@ export interface ActorMatch {
   /** e.g. "documented 2010-2012" */
   documented: string;
   source: string;
+  /** the catalogue prefix that matched (by 'network') */
+  cidr?: string;
+  /** the ASN that matched (by 'asn') */
+  asn?: number;
+  /** the organisation to name when the IP table has none, e.g. "Trend Micro" */
+  owner?: string;
+  /** matched by an ASN that serves much else (a whole cloud): names the owner, is no prior for behaviour */
+  shared?: boolean;
 }
 
 /** A declared bot recognised by its user agent. */
@@ -34,6 +42,8 @@ export interface AgentClass {
   kind: 'crawler' | 'link-preview' | 'scanner' | 'tool' | 'monitor' | 'feed';
   /** family name: "Googlebot", "Slackbot", ... */
   name: string;
+  /** the catalogue entry whose user-agent pattern matched, when one did (used by verifyCrawler) */
+  actor?: string;
 }
 
 export type CrawlerVerdict = 'verified' | 'impostor' | 'unverifiable';

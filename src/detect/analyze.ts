@@ -25,6 +25,8 @@ export interface ClientEvidence {
   strongOriginated: number;
   weakOriginated: number;
   leads: number;
+  /** followed by another network after LEAD_WINDOW_SECONDS but within LATE_LEAD_WINDOW_SECONDS */
+  lateLeads: number;
   authMismatches: number;
   victims: Set<number>;
   leadVictims: Set<number>;
@@ -34,6 +36,10 @@ export interface ClientEvidence {
 
 /** A follower within this many seconds of the first request makes that request a lead. */
 const LEAD_WINDOW_SECONDS = 15 * 60;
+/** People read mail hours later: within a network documented as a link scanner's, a follower within a day counts too. */
+const LATE_LEAD_WINDOW_SECONDS = 24 * 3600;
+/** Replay share that suffices inside a network documented as a replayer's (the catalogue is a prior). */
+const DOCUMENTED_SHARE = 0.6;
 /** Replays whose median lag is under this are realtime. */
 const REALTIME_SECONDS = 120;
 /** Replay share a client needs to be a candidate ("almost every rare URL it requests is someone else's"). */
@@ -62,6 +68,7 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
         strongOriginated: 0,
         weakOriginated: 0,
         leads: 0,
+        lateLeads: 0,
         authMismatches: 0,
         victims: new Set(),
         leadVictims: new Set(),
@@ -73,8 +80,9 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     return found;
   };
 
+  const isBot = (client: number): boolean => declared.has(client);
   // Pass 1: counts per client over every rare unit
-  walkUnits(detector, networkOf, {
+  walkUnits(detector, networkOf, isBot, {
     originated(entry, strong) {
       if (entry.status >= 400) return;
       const found = evidenceOf(entry.client);
@@ -90,29 +98,15 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     },
     lead(pair) {
       const found = evidenceOf(pair.origin.client);
+      if (pair.lagSeconds > LEAD_WINDOW_SECONDS) {
+        found.lateLeads++;
+        return;
+      }
       found.leads++;
       if (found.leadVictims.size < VICTIM_CAP) found.leadVictims.add(pair.replay.client);
     },
   });
 
-  // Candidates: not a declared bot, no human traits, and the shape: others' URLs, or first on URLs others follow
-  const candidates = new Map<number, 'replayer' | 'prefetcher'>();
-  for (const [client, found] of evidence) {
-    found.human = looksHuman(detector, client);
-    if (declared.get(client) !== undefined || found.human) continue;
-    const replays = found.strongReplays + found.weakReplays;
-    const share =
-      found.strongReplays + found.strongOriginated > 0
-        ? found.strongReplays / (found.strongReplays + found.strongOriginated)
-        : replays / Math.max(1, replays + found.weakOriginated);
-    const leadShare = found.strongOriginated > 0 ? found.leads / found.strongOriginated : 0;
-    if (found.leads > 0 && leadShare >= 0.5 && found.leads >= found.strongReplays) found.role = 'prefetcher';
-    else if (replays > 0 && share >= CANDIDATE_SHARE) found.role = 'replayer';
-    if (found.role !== null) candidates.set(client, found.role);
-  }
-
-  // Group candidates: by catalogue actor when one covers them, else by network, and by role
-  const groups = new Map<string, { role: 'replayer' | 'prefetcher'; clients: number[]; actor: ActorMatch | null }>();
   const actorOfClient = new Map<number, ActorMatch | null>();
   const actorOf = (client: number): ActorMatch | null => {
     if (!actorOfClient.has(client)) {
@@ -121,8 +115,43 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     }
     return actorOfClient.get(client)!;
   };
+  /** The catalogue's kind for a client's network when it is a prior for behaviour (not a shared cloud ASN). */
+  const priorOf = (client: number): ActorMatch['kind'] | null => {
+    const actor = actorOf(client);
+    return actor !== null && actor.shared !== true ? actor.kind : null;
+  };
+  // Candidates: not a declared bot, no human traits, and the shape: others' URLs, or first on URLs others follow
+  const candidates = new Map<number, 'replayer' | 'prefetcher'>();
+  for (const [client, found] of evidence) {
+    found.human = looksHuman(detector, client);
+    if (declared.get(client) !== undefined) continue;
+    // a link scanner that renders pages in a headless browser loads assets and sends referrers
+    // like a person; in a network documented as a scanner's, leading without ever posting is enough
+    const renderingScanner = found.human && found.leads + found.lateLeads > 0 && detector.posts[client] === 0 && priorOf(client) === 'prefetcher';
+    if (found.human && !renderingScanner) continue;
+    const replays = found.strongReplays + found.weakReplays;
+    const share =
+      found.strongReplays + found.strongOriginated > 0
+        ? found.strongReplays / (found.strongReplays + found.strongOriginated)
+        : replays / Math.max(1, replays + found.weakOriginated);
+    const leadShare = found.strongOriginated > 0 ? found.leads / found.strongOriginated : 0;
+    // a mail scanner opens every link of a message (tracking redirects, unsubscribe) and the
+    // person clicks one: its lead share can be low, so a documented scanner network or a
+    // second lead is enough; the group's totals decide the confidence
+    const documentedPrefetcher = priorOf(client) === 'prefetcher';
+    const documentedReplayer = priorOf(client) === 'replayer';
+    const leads = found.leads + (documentedPrefetcher ? found.lateLeads : 0);
+    if (leads > 0 && leads >= found.strongReplays && (leadShare >= 0.5 || leads >= 2 || documentedPrefetcher)) found.role = 'prefetcher';
+    else if (replays > 0 && share >= (documentedReplayer ? DOCUMENTED_SHARE : CANDIDATE_SHARE)) found.role = 'replayer';
+    if (found.role !== null) candidates.set(client, found.role);
+  }
+
+  // Group candidates: by catalogue actor when one covers them, else by network, and by role
+  const groups = new Map<string, { role: 'replayer' | 'prefetcher'; clients: number[]; actor: ActorMatch | null }>();
   for (const [client, role] of candidates) {
     const actor = actorOf(client);
+    // rare-that-day evidence alone names a client only inside a documented network
+    if (actor === null && role === 'replayer' && evidence.get(client)!.strongReplays === 0) continue;
     const key = `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}`;
     let group = groups.get(key);
     if (group === undefined) {
@@ -145,7 +174,7 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     if (list === undefined) pairsOfGroup.set(key, (list = []));
     list.push(pair);
   };
-  walkUnits(detector, networkOf, {
+  walkUnits(detector, networkOf, isBot, {
     originated() {},
     replay(pair) {
       const key = groupOfClient.get(pair.replay.client);
@@ -153,7 +182,10 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     },
     lead(pair) {
       const key = groupOfClient.get(pair.origin.client);
-      if (key !== undefined && groups.get(key)!.role === 'prefetcher') pushPair(key, pair);
+      if (key === undefined) return;
+      const group = groups.get(key)!;
+      if (group.role !== 'prefetcher') return;
+      if (pair.lagSeconds <= LEAD_WINDOW_SECONDS || group.actor?.kind === 'prefetcher') pushPair(key, pair);
     },
   });
 
@@ -178,13 +210,18 @@ interface UnitVisitor {
  * The detection model over one rare unit, entries in time order:
  * - the first entry originated the URL;
  * - a later entry from another network replays it; its origin is the nearest earlier entry
- *   from another network (the lag a replay cloud shows is to the visit it copies);
+ *   from another network that got the page (the lag a replay cloud shows is to the visit it copies);
+ * - declared crawlers and link previewers take no part: they are reported as what they are;
  * - entries of the first entry's network before the first other-network entry lead, when that
- *   follower comes within LEAD_WINDOW_SECONDS (strong units only: one-time links are rare overall).
+ *   follower comes within LATE_LEAD_WINDOW_SECONDS (strong units only: one-time links are rare overall);
+ *   the visitor tells quick leads from late ones.
  */
-function walkUnits(detector: Detector, networkOf: (client: number) => string, visitor: UnitVisitor): void {
-  detector.index.forEachRareUnit((bucket, url, entries) => {
+function walkUnits(detector: Detector, networkOf: (client: number) => string, isBot: (client: number) => boolean, visitor: UnitVisitor): void {
+  detector.index.forEachRareUnit((bucket, url, unitEntries) => {
     const strong = bucket === GLOBAL_BUCKET;
+    // declared crawlers and previewers are reported as what they are; a crawler's URL is nobody's fingerprint
+    const entries = unitEntries.some((entry) => isBot(entry.client)) ? unitEntries.filter((entry) => !isBot(entry.client)) : unitEntries;
+    if (entries.length === 0) return;
     visitor.originated(entries[0]!, strong);
     if (entries.length < 2 || url === null) return;
     const networks = entries.map((entry) => networkOf(entry.client));
@@ -193,7 +230,8 @@ function walkUnits(detector: Detector, networkOf: (client: number) => string, vi
       const replay = entries[index]!;
       let origin = -1;
       for (let earlier = index - 1; earlier >= 0; earlier--) {
-        if (networks[earlier] !== networks[index]) {
+        // an origin got the page: a URL that does not exist is nobody's fingerprint
+        if (networks[earlier] !== networks[index] && entries[earlier]!.status < 400) {
           origin = earlier;
           break;
         }
@@ -206,10 +244,10 @@ function walkUnits(detector: Detector, networkOf: (client: number) => string, vi
     const follower = entries[firstOther]!;
     for (let leader = 0; leader < firstOther; leader++) {
       const first = entries[leader]!;
-      if (follower.time - first.time > LEAD_WINDOW_SECONDS) continue;
+      if (follower.time - first.time > LATE_LEAD_WINDOW_SECONDS) continue;
       for (let index = firstOther; index < entries.length; index++) {
         const later = entries[index]!;
-        if (networks[index] === networks[0] || later.time - first.time > LEAD_WINDOW_SECONDS) continue;
+        if (networks[index] === networks[0] || later.time - first.time > LATE_LEAD_WINDOW_SECONDS) continue;
         visitor.lead(makePair(url, first, later, strong));
       }
     }
@@ -246,44 +284,81 @@ function looksHuman(detector: Detector, client: number): boolean {
   return detector.withReferrer[client]! / requests >= 0.3;
 }
 
-/** Clients whose requests are mostly by a declared bot agent: crawler or link previewer. */
-function declaredKinds(detector: Detector): Map<number, 'crawler' | 'link-preview'> {
-  const declared = new Map<number, 'crawler' | 'link-preview'>();
+type Declared = 'crawler' | 'link-preview' | 'quiet';
+
+/**
+ * Clients whose requests are mostly by a declared bot agent. Crawlers and link previewers are
+ * reported as such; declared feed readers, monitors and scanners are 'quiet': not sources, and
+ * their fetches are nobody's fingerprint (probes are reported from paths, separately).
+ */
+function declaredKinds(detector: Detector): Map<number, Declared> {
+  const declared = new Map<number, Declared>();
   for (let client = 0; client < detector.clientCount; client++) {
     const requests = detector.requests[client]!;
-    if (detector.crawlerRequests[client]! * 2 >= requests && detector.crawlerRequests[client]! > 0) declared.set(client, 'crawler');
-    else if (detector.previewRequests[client]! * 2 >= requests && detector.previewRequests[client]! > 0) declared.set(client, 'link-preview');
+    const bots = detector.botRequests[client]!;
+    if (bots === 0 || bots * 2 < requests) continue;
+    if (detector.crawlerRequests[client]! * 2 >= requests) declared.set(client, 'crawler');
+    else if (detector.previewRequests[client]! * 2 >= requests) declared.set(client, 'link-preview');
+    else {
+      const agent = detector.agentClasses[detector.botAgent[client]!];
+      if (agent && (agent.kind === 'feed' || agent.kind === 'monitor' || agent.kind === 'scanner')) declared.set(client, 'quiet');
+    }
   }
   return declared;
 }
 
+/**
+ * Companions: addresses of a group's place that show no human traits and took no other part,
+ * such as a replay cloud's address that only fetched popular pages or a mail scanner's address
+ * whose links nobody clicked. The place is a network the catalogue documents by prefix for
+ * this role, or else the group's network and user agent together.
+ */
 function addCompanions(
   detector: Detector,
   groups: Map<string, { role: 'replayer' | 'prefetcher'; clients: number[]; actor: ActorMatch | null }>,
   evidence: Map<number, ClientEvidence>,
-  declared: Map<number, 'crawler' | 'link-preview'>,
+  declared: Map<number, Declared>,
   networkOf: (client: number) => string,
   actorOf: (client: number) => ActorMatch | null,
 ): void {
-  const byNetworkAgent = new Map<string, string>();
+  const placeOf = (client: number, role: 'replayer' | 'prefetcher'): string => {
+    const actor = actorOf(client);
+    if (actor !== null && actor.kind === role && actor.shared !== true) return `${role}|actor:${actor.id}`;
+    return `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}|${detector.firstAgent[client]}`;
+  };
+  const groupOfPlace = new Map<string, string>();
+  const grouped = new Set<number>();
   for (const [key, group] of groups) {
     for (const client of group.clients) {
-      const place = group.actor ? `actor:${group.actor.id}` : networkOf(client);
-      byNetworkAgent.set(`${place}|${detector.firstAgent[client]}`, key);
+      groupOfPlace.set(placeOf(client, group.role), key);
+      grouped.add(client);
     }
   }
-  const grouped = new Set<number>();
-  for (const group of groups.values()) for (const client of group.clients) grouped.add(client);
   for (let client = 0; client < detector.clientCount; client++) {
     if (grouped.has(client) || declared.has(client)) continue;
     const found = evidence.get(client);
-    if (found && (found.strongOriginated > 0 || found.weakOriginated > 1 || found.strongReplays + found.weakReplays > 0 || found.leads > 0)) continue;
-    if (looksHuman(detector, client)) continue;
+    const replays = found ? found.strongReplays + found.weakReplays : 0;
+    const originated = found ? found.strongOriginated : 0;
     const actor = actorOf(client);
-    const place = actor ? `actor:${actor.id}` : networkOf(client);
-    const key = byNetworkAgent.get(`${place}|${detector.firstAgent[client]}`);
-    if (key === undefined) continue;
-    groups.get(key)!.clients.push(client);
+    for (const role of ['replayer', 'prefetcher'] as const) {
+      const documented = actor !== null && actor.kind === role && actor.shared !== true;
+      if (role === 'replayer') {
+        // a replay cloud's quiet address originated nothing and replayed nothing we could see
+        if (looksHuman(detector, client)) continue;
+        if (found && (originated > 0 || found.weakOriginated > 1 || replays > 0 || found.leads > 0)) continue;
+      } else {
+        // a mail scanner's address whose links nobody clicked, or that a quick click beat:
+        // mostly first on what it fetched; in a network documented only by ASN it must have
+        // fetched rare URLs at all, since an ASN can be a whole cloud
+        if (looksHuman(detector, client) && !(documented && detector.posts[client] === 0)) continue;
+        if (found && found.strongReplays > originated) continue;
+        if (documented && actor.by === 'asn' && originated === 0) continue;
+      }
+      const key = groupOfPlace.get(placeOf(client, role));
+      if (key === undefined) continue;
+      groups.get(key)!.clients.push(client);
+      break;
+    }
   }
 }
 
@@ -339,7 +414,10 @@ function scoreGroup(
     if (originated > 0) reasons.push(`originated ${originated} rare URLs itself (replay share ${(share * 100).toFixed(0)}%)`);
     else reasons.push('never the first to request a rare URL');
   } else {
-    reasons.push(`first on ${strong} rare URLs that ${victims.size} clients of other networks requested within ${LEAD_WINDOW_SECONDS / 60} minutes`);
+    const quick = pairs.filter((pair) => pair.lagSeconds <= LEAD_WINDOW_SECONDS).length;
+    reasons.push(
+      `first on ${strong} rare URLs that ${victims.size} clients of other networks requested after it (${quick} within ${LEAD_WINDOW_SECONDS / 60} minutes)`,
+    );
   }
   const mismatchShare = pairs.length > 0 ? mismatches / pairs.length : 0;
   if (mismatchShare >= 0.3) {
@@ -352,11 +430,24 @@ function scoreGroup(
   }
   if (assets === 0) reasons.push('fetches pages only, never their images or styles');
   if (http10 > 0 && http10 * 2 >= requests) reasons.push('speaks HTTP/1.0');
+  if (actor === null && clients.length > 1) {
+    // One actor shows one face: a shared user agent, or many replays per address. Unrelated
+    // people of one big network who each happen to replay one URL show neither.
+    const agentCounts = new Map<number, number>();
+    for (const client of clients) agentCounts.set(detector.firstAgent[client]!, (agentCounts.get(detector.firstAgent[client]!) ?? 0) + 1);
+    const sameAgent = Math.max(...agentCounts.values()) / clients.length;
+    const density = pairs.length / clients.length;
+    const coherence = Math.max(sameAgent, Math.min(1, density / 3));
+    if (coherence < 0.99) {
+      confidence *= coherence;
+      if (coherence < 0.5) reasons.push(`its ${clients.length} addresses show no common behaviour (${agentCounts.size} user agents, ${density.toFixed(1)} replays each)`);
+    }
+  }
   if (strong === 0) {
     // rare-that-day evidence alone is suggestive, never conclusive, unless a catalogue documents the network
     confidence = Math.min(confidence, 0.45);
   }
-  if (actor !== null && (actor.kind === role || actor.kind === 'gateway' || (role === 'replayer' && actor.kind === 'replayer'))) {
+  if (actor !== null && actor.shared !== true && (actor.kind === role || (role === 'replayer' && actor.kind === 'gateway'))) {
     confidence += (1 - confidence) * 0.5;
     reasons.push(`network is ${actor.name}'s, ${actor.documented} as a ${actor.kind === 'gateway' ? 'security gateway' : actor.kind}`);
   }
@@ -387,31 +478,23 @@ function followerGotLess(pair: EvidencePair): boolean {
 }
 
 /**
- * snapshot: bursts where one victim's URLs, first requested over an hour or more, are fetched
- * within a few minutes; realtime: median lag under two minutes; deferred: everything else.
+ * snapshot: most replays come in bursts (replays within a minute of each other, each well
+ * after its origin) that fetch URLs first requested ten minutes or more apart: an uploaded
+ * slice of history fetched at once. A page replayed with its own scripts has origins seconds
+ * apart and does not count; a busy deferred replayer's chance coincidences are few.
+ * realtime: median lag two minutes or less. deferred: everything else.
  */
 function patternOf(pairs: EvidencePair[], sortedLags: number[]): ReplayPattern {
-  const byVictim = new Map<number, EvidencePair[]>();
-  for (const pair of pairs) {
-    let list = byVictim.get(pair.origin.client);
-    if (list === undefined) byVictim.set(pair.origin.client, (list = []));
-    list.push(pair);
-  }
+  const late = pairs.filter((pair) => pair.lagSeconds >= 600).sort((a, b) => a.replay.time - b.replay.time);
   let inSnapshots = 0;
-  for (const list of byVictim.values()) {
-    list.sort((a, b) => a.replay.time - b.replay.time);
-    let start = 0;
-    for (let index = 1; index <= list.length; index++) {
-      if (index < list.length && list[index]!.replay.time - list[index - 1]!.replay.time <= 120) continue;
-      const burst = list.slice(start, index);
-      if (burst.length >= 3) {
-        const originTimes = burst.map((pair) => pair.origin.time);
-        const originSpan = Math.max(...originTimes) - Math.min(...originTimes);
-        const replaySpan = burst[burst.length - 1]!.replay.time - burst[0]!.replay.time;
-        if (originSpan >= 1800 && replaySpan <= 600) inSnapshots += burst.length;
-      }
-      start = index;
+  let start = 0;
+  for (let index = 1; index <= late.length; index++) {
+    if (index < late.length && late[index]!.replay.time - late[index - 1]!.replay.time <= 60) continue;
+    if (index - start >= 2) {
+      const originTimes = late.slice(start, index).map((pair) => pair.origin.time);
+      if (Math.max(...originTimes) - Math.min(...originTimes) >= 600) inSnapshots += index - start;
     }
+    start = index;
   }
   if (inSnapshots * 2 >= pairs.length) return 'snapshot';
   const median = sortedLags[Math.floor((sortedLags.length - 1) / 2)] ?? 0;
@@ -449,9 +532,10 @@ function pickExamples(pairs: EvidencePair[]): EvidencePair[] {
 }
 
 /** Declared link previewers and crawlers, one source per agent family (and crawler verdict). */
-function declaredSources(detector: Detector, declared: Map<number, 'crawler' | 'link-preview'>, context: AnalysisContext): SourceFinding[] {
+function declaredSources(detector: Detector, declared: Map<number, Declared>, context: AnalysisContext): SourceFinding[] {
   const groups = new Map<string, { kind: 'crawler' | 'link-preview'; name: string; verified: boolean | null; clients: number[] }>();
   for (const [client, kind] of declared) {
+    if (kind === 'quiet') continue;
     const agent = detector.agentClasses[detector.botAgent[client]!];
     if (!agent) continue;
     let verified: boolean | null = null;
@@ -527,7 +611,8 @@ export function pairsInvolving(detector: Detector, context: Pick<AnalysisContext
   };
   const replays: EvidencePair[] = [];
   const leads: EvidencePair[] = [];
-  walkUnits(detector, networkOf, {
+  const declared = declaredKinds(detector);
+  walkUnits(detector, networkOf, (client) => declared.has(client), {
     originated() {},
     replay(pair) {
       if (clients.has(pair.replay.client) || clients.has(pair.origin.client)) replays.push(pair);

@@ -1,7 +1,7 @@
 import { Field, type ScanRecord } from '../formats/record.js';
 import type { AgentClass } from '../attribute/types.js';
 import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow } from './hash.js';
-import { FirstSeenIndex } from './first-seen-index.js';
+import { FirstSeenIndex, type FirstSeenIndexState } from './first-seen-index.js';
 import { classifyPath, isProbePath, PathKind } from './paths.js';
 import type { ClientSummary } from './types.js';
 
@@ -12,7 +12,43 @@ export interface DetectorOptions {
   maxClientsPerUrl?: number;
   /** The same within one day, for URLs popular overall. */
   maxClientsPerDay?: number;
+  /** Bytes the first-seen index may hold before its oldest units are dropped (default DEFAULT_MEMORY_BUDGET). */
+  memoryBudget?: number;
+  /** Keep every rare URL's bytes (a worker's detector, merged later). */
+  keepTexts?: boolean;
 }
+
+/**
+ * Default memory budget of the first-seen index. The 10 M-line bench log (bench/, 3.1 M units)
+ * needs about 230 MB of it at one worker; with two workers each holds half plus its URL bytes.
+ */
+export const DEFAULT_MEMORY_BUDGET = 512 << 20;
+
+/** A detector's state as sent between threads (see exportState / merge). */
+export interface DetectorState {
+  addressTexts: string[];
+  agentTexts: string[];
+  agentClasses: (AgentClass | null)[];
+  clientKeys: string[];
+  clientAddresses: number[][];
+  counters: Record<(typeof COUNTERS)[number], Uint32Array>;
+  firstTime: Uint32Array;
+  lastTime: Uint32Array;
+  firstAgent: Int32Array;
+  botAgent: Int32Array;
+  probeExamples: Map<number, Set<string>>;
+  records: number;
+  unindexed: number;
+  minTime: number;
+  maxTime: number;
+  index: FirstSeenIndexState;
+}
+
+/** Per-client counters that merge by adding. */
+const COUNTERS = [
+  'requests', 'pages', 'assets', 'scripts', 'posts', 'withReferrer', 'http10', 'denied', 'notFound',
+  'clientErrors', 'probeHits', 'crawlerRequests', 'previewRequests', 'botRequests', 'agentChanges',
+] as const;
 
 const AGENT_NONE = 0;
 const AGENT_CRAWLER = 1;
@@ -25,7 +61,8 @@ const AGENT_OTHER_BOT = 3;
  * it grows with distinct clients, user agents and (bounded) rare URLs.
  */
 export class Detector {
-  readonly index: FirstSeenIndex;
+  index: FirstSeenIndex;
+  private readonly keepTexts: boolean;
   private readonly addresses = new ByteInterner(4096);
   private readonly agents = new ByteInterner(1024);
   private readonly classifyAgent: (userAgent: string) => AgentClass | null;
@@ -55,6 +92,8 @@ export class Detector {
   probeHits = new Uint32Array(1024);
   crawlerRequests = new Uint32Array(1024);
   previewRequests = new Uint32Array(1024);
+  /** requests by any declared bot agent (crawler, previewer, feed reader, monitor, scanner, tool) */
+  botRequests = new Uint32Array(1024);
   firstTime = new Uint32Array(1024);
   lastTime = new Uint32Array(1024);
   firstAgent = new Int32Array(1024);
@@ -71,8 +110,20 @@ export class Detector {
   maxTime = Number.NEGATIVE_INFINITY;
 
   constructor(options: DetectorOptions = {}) {
-    this.index = new FirstSeenIndex({ maxClients: options.maxClientsPerUrl, maxClientsPerDay: options.maxClientsPerDay });
+    this.keepTexts = options.keepTexts ?? false;
+    this.index = new FirstSeenIndex({
+      maxClients: options.maxClientsPerUrl,
+      maxClientsPerDay: options.maxClientsPerDay,
+      memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
+      keepTexts: this.keepTexts,
+    });
     this.classifyAgent = options.classifyAgent ?? (() => null);
+  }
+
+  /** Sets the index's memory budget; only before the first record. */
+  setMemoryBudget(bytes: number): void {
+    if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
+    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget: bytes, keepTexts: this.keepTexts });
   }
 
   get clientCount(): number {
@@ -116,6 +167,7 @@ export class Detector {
     if (agent >= 0) {
       const kind = this.agentKind[agent]!;
       if (kind !== AGENT_NONE) {
+        this.botRequests[client]!++;
         if (kind === AGENT_CRAWLER) this.crawlerRequests[client]!++;
         else if (kind === AGENT_PREVIEW) this.previewRequests[client]!++;
         if (this.botAgent[client] === -1) this.botAgent[client] = agent;
@@ -155,7 +207,7 @@ export class Detector {
     }
     hashBytes(urlBuffer, urlStart, urlEnd);
     const trackDay = pathKind !== PathKind.Asset && !hasQuery(urlBuffer, urlStart, urlEnd);
-    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, () => record.text(Field.Url));
+    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, () => record.text(Field.Url), urlBuffer, urlStart, urlEnd);
   }
 
   private newAddress(address: number): number {
@@ -188,6 +240,7 @@ export class Detector {
     this.probeHits = growTyped(this.probeHits, minimum);
     this.crawlerRequests = growTyped(this.crawlerRequests, minimum);
     this.previewRequests = growTyped(this.previewRequests, minimum);
+    this.botRequests = growTyped(this.botRequests, minimum);
     this.firstTime = growTyped(this.firstTime, minimum);
     this.lastTime = growTyped(this.lastTime, minimum);
     this.firstAgent = growTyped(this.firstAgent, minimum);
@@ -199,8 +252,7 @@ export class Detector {
     const agentClass = this.classifyAgent(this.agents.texts[agent]!);
     this.agentClasses[agent] = agentClass;
     if (agent >= this.agentKind.length) this.agentKind = growTyped(this.agentKind, agent + 1);
-    this.agentKind[agent] =
-      agentClass === null ? AGENT_NONE : agentClass.kind === 'crawler' ? AGENT_CRAWLER : agentClass.kind === 'link-preview' ? AGENT_PREVIEW : AGENT_OTHER_BOT;
+    this.agentKind[agent] = agentKindOf(agentClass);
   }
 
   private checkProbe(client: number, record: ScanRecord): void {
@@ -213,6 +265,119 @@ export class Detector {
       this.probeExamples.set(client, examples);
     }
     if (examples.size < 64) examples.add(path.length > 200 ? path.slice(0, 200) : path);
+  }
+
+  /**
+   * The state to send to another thread. Typed arrays are cut to the client count; their
+   * buffers (and the index's) may be transferred. The detector must not be used afterwards.
+   */
+  exportState(): DetectorState {
+    const count = this.clientCount;
+    const counters = {} as DetectorState['counters'];
+    for (const name of COUNTERS) counters[name] = this[name].slice(0, count);
+    return {
+      addressTexts: this.addresses.texts,
+      agentTexts: this.agents.texts,
+      agentClasses: this.agentClasses,
+      clientKeys: this.clientKeys,
+      clientAddresses: this.clientAddresses,
+      counters,
+      firstTime: this.firstTime.slice(0, count),
+      lastTime: this.lastTime.slice(0, count),
+      firstAgent: this.firstAgent.slice(0, count),
+      botAgent: this.botAgent.slice(0, count),
+      probeExamples: this.probeExamples,
+      records: this.records,
+      unindexed: this.unindexed,
+      minTime: this.minTime,
+      maxTime: this.maxTime,
+      index: this.index.exportState(),
+    };
+  }
+
+  /** Buffers of a state that can be transferred rather than copied. */
+  static transferList(state: DetectorState): ArrayBuffer[] {
+    const index = state.index;
+    const arrays: ArrayBufferView[] = [...Object.values(state.counters), state.firstTime, state.lastTime, state.firstAgent, state.botAgent, index.units, index.unitText, index.entries, index.entryStatus];
+    if (index.arena !== null) arrays.push(index.arena);
+    if (index.arenaStart !== null) arrays.push(index.arenaStart);
+    return arrays.map((array) => array.buffer as ArrayBuffer);
+  }
+
+  /**
+   * Adds the state of a detector that read the next part of the input. Merging the parts in
+   * input order gives what one detector reading the whole input builds: ids of addresses,
+   * agents and clients in first-seen order; counters added; a client's first agent, first bot
+   * agent and first probe paths from the earliest part; the index merged (first-seen-index.ts).
+   * agentChanges is exact as the only thing read from it, whether it is zero.
+   */
+  merge(state: DetectorState): void {
+    const addressMap = new Int32Array(state.addressTexts.length);
+    state.addressTexts.forEach((text, local) => {
+      const bytes = Buffer.from(text, 'utf8');
+      addressMap[local] = this.addresses.intern(bytes, 0, bytes.length);
+      if (addressMap[local]! >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, addressMap[local]! + 1);
+    });
+    const agentMap = new Int32Array(state.agentTexts.length);
+    state.agentTexts.forEach((text, local) => {
+      const bytes = Buffer.from(text, 'utf8');
+      const agent = this.agents.intern(bytes, 0, bytes.length);
+      agentMap[local] = agent;
+      if (agent >= this.agentClasses.length) {
+        // classified where it was read: the same classifier, so the same class
+        const agentClass = state.agentClasses[local] ?? null;
+        this.agentClasses[agent] = agentClass;
+        if (agent >= this.agentKind.length) this.agentKind = growTyped(this.agentKind, agent + 1);
+        this.agentKind[agent] = agentKindOf(agentClass);
+      }
+    });
+    const mapAgent = (agent: number): number => (agent < 0 ? agent : agentMap[agent]!);
+    const clientMap = new Int32Array(state.clientKeys.length);
+    state.clientKeys.forEach((key, local) => {
+      let client = this.clientIds.get(key);
+      if (client === undefined) {
+        client = this.clientKeys.length;
+        this.clientIds.set(key, client);
+        this.clientKeys.push(key);
+        this.clientAddresses.push([]);
+        if (client >= this.requests.length) this.growClients(client + 1);
+      }
+      clientMap[local] = client;
+      for (const localAddress of state.clientAddresses[local]!) {
+        const address = addressMap[localAddress]!;
+        if (this.addressClient[address] === 0) {
+          this.addressClient[address] = client + 1;
+          this.clientAddresses[client]!.push(address);
+        }
+      }
+      const counters = state.counters;
+      const requests = counters.requests[local]!;
+      const localFirst = mapAgent(state.firstAgent[local]!);
+      if (this.requests[client] === 0) {
+        this.firstTime[client] = state.firstTime[local]!;
+        this.lastTime[client] = state.lastTime[local]!;
+        this.firstAgent[client] = localFirst;
+        this.botAgent[client] = -1;
+      } else {
+        if (state.firstTime[local]! < this.firstTime[client]!) this.firstTime[client] = state.firstTime[local]!;
+        if (state.lastTime[local]! > this.lastTime[client]!) this.lastTime[client] = state.lastTime[local]!;
+        // this part's requests with its own first agent differ from the client's first agent
+        if (localFirst !== this.firstAgent[client]) this.agentChanges[client]! += requests - counters.agentChanges[local]!;
+      }
+      for (const name of COUNTERS) this[name][client]! += counters[name][local]!;
+      if (this.botAgent[client] === -1) this.botAgent[client] = mapAgent(state.botAgent[local]!);
+      const examples = state.probeExamples.get(local);
+      if (examples !== undefined) {
+        let merged = this.probeExamples.get(client);
+        if (merged === undefined) this.probeExamples.set(client, (merged = new Set()));
+        for (const path of examples) if (merged.size < 64) merged.add(path);
+      }
+    });
+    this.records += state.records;
+    this.unindexed += state.unindexed;
+    if (state.minTime < this.minTime) this.minTime = state.minTime;
+    if (state.maxTime > this.maxTime) this.maxTime = state.maxTime;
+    this.index.merge(state.index, clientMap);
   }
 
   /** Text of an agent id ('' for none). */
@@ -249,6 +414,10 @@ export class Detector {
       userAgents: this.agentChanges[client]! > 0 ? 2 : 1,
     };
   }
+}
+
+function agentKindOf(agentClass: AgentClass | null): number {
+  return agentClass === null ? AGENT_NONE : agentClass.kind === 'crawler' ? AGENT_CRAWLER : agentClass.kind === 'link-preview' ? AGENT_PREVIEW : AGENT_OTHER_BOT;
 }
 
 function hasQuery(buffer: Buffer, start: number, end: number): boolean {

@@ -1,5 +1,5 @@
-export { Detector, clientKeyOf, expandIpv6, type DetectorOptions } from './detector.js';
+export { Detector, clientKeyOf, expandIpv6, DEFAULT_MEMORY_BUDGET, type DetectorOptions, type DetectorState } from './detector.js';
 export { analyze, isAuthMismatch, pairsInvolving, type AnalysisContext, type Findings, type ClientEvidence } from './analyze.js';
-export { FirstSeenIndex, GLOBAL_BUCKET, POPULAR } from './first-seen-index.js';
+export { FirstSeenIndex, GLOBAL_BUCKET, POPULAR, type FirstSeenIndexState } from './first-seen-index.js';
 export { classifyPath, isProbePath, PathKind } from './paths.js';
 export type * from './types.js';

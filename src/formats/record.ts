@@ -119,5 +119,10 @@ export interface LogFormat {
   /** preset name, or 'apache:<format>' / 'nginx:<format>' for compiled strings */
   readonly name: string;
   readonly description: string;
+  /**
+   * True when lines cannot be read without the lines before them (W3C: the `#Fields:` header
+   * defines the columns). Such inputs must not be split into byte ranges for workers.
+   */
+  readonly stateful?: boolean;
   createScanner(): LineScanner;
 }

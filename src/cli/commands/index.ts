@@ -1,4 +1,8 @@
 import type { RegisterCommand } from '../main.js';
+import { registerExplain } from './explain.js';
+import { registerScan } from './scan.js';
+import { registerCanary } from './canary.js';
+import { registerSimulate } from './simulate.js';
 
 /** Every command, in the order `--help` lists them. Each module registers one command. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerScan, registerExplain, registerCanary, registerSimulate];

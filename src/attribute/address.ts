@@ -1,0 +1,280 @@
+/**
+ * Address text <-> numbers, without allocating on the common path.
+ *
+ * IPv4 is one uint32. IPv6 is four uint32 words, most significant first; the ASN table keys
+ * IPv6 by the top 64 bits (words 0 and 1), because nothing announced is longer than /64 in
+ * practice and a client is its /64 anyway (see DESIGN: "IPv6: the /64").
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is treated as the IPv4 address it carries.
+ */
+
+/** Parse dotted-quad IPv4 text; -1 when it is not exactly four decimal octets. */
+export function parseIPv4(text: string): number {
+  const length = text.length;
+  if (length < 7 || length > 15) return -1;
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 46) {
+      // '.'
+      if (digits === 0) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+      if (dots > 3) return -1;
+    } else if (code >= 48 && code <= 57) {
+      // '0'..'9'
+      octet = octet * 10 + (code - 48);
+      digits++;
+      if (octet > 255 || digits > 3) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
+}
+
+/**
+ * Parse IPv6 text into `out` (four uint32 words). Accepts '::' compression, an embedded
+ * dotted IPv4 tail and a zone suffix ('%eth0', ignored). Returns false for anything else.
+ */
+export function parseIPv6(text: string, out: Words): boolean {
+  let end = text.indexOf('%');
+  if (end < 0) end = text.length;
+  if (end < 2) return false;
+  const groups = scratchGroups;
+  let count = 0;
+  let gapAt = -1;
+  let index = 0;
+  if (text.charCodeAt(0) === 58) {
+    // leading ':' must be '::'
+    if (text.charCodeAt(1) !== 58) return false;
+    gapAt = 0;
+    index = 2;
+    if (index === end) {
+      out[0] = out[1] = out[2] = out[3] = 0;
+      return true;
+    }
+  }
+  while (index < end) {
+    // a dotted IPv4 tail takes the last two groups
+    let groupEnd = index;
+    let value = 0;
+    let hexDigits = 0;
+    let sawDot = false;
+    while (groupEnd < end) {
+      const code = text.charCodeAt(groupEnd);
+      if (code === 58) break; // ':'
+      if (code === 46) sawDot = true; // '.'
+      groupEnd++;
+    }
+    if (sawDot) {
+      if (groupEnd !== end || count > 6) return false;
+      const v4 = parseIPv4(text.slice(index, groupEnd));
+      if (v4 < 0) return false;
+      groups[count++] = v4 >>> 16;
+      groups[count++] = v4 & 0xffff;
+      index = end;
+      break;
+    }
+    for (let at = index; at < groupEnd; at++) {
+      const nibble = hexValue(text.charCodeAt(at));
+      if (nibble < 0) return false;
+      value = value * 16 + nibble;
+      hexDigits++;
+    }
+    if (hexDigits === 0 || hexDigits > 4 || count >= 8) return false;
+    groups[count++] = value;
+    index = groupEnd;
+    if (index === end) break;
+    // at ':'
+    index++;
+    if (index < end && text.charCodeAt(index) === 58) {
+      if (gapAt >= 0) return false; // two '::'
+      gapAt = count;
+      index++;
+    } else if (index === end) {
+      return false; // trailing single ':'
+    }
+  }
+  if (gapAt < 0) {
+    if (count !== 8) return false;
+  } else {
+    if (count > 7) return false;
+    const missing = 8 - count;
+    for (let from = count - 1; from >= gapAt; from--) groups[from + missing] = groups[from]!;
+    for (let fill = gapAt; fill < gapAt + missing; fill++) groups[fill] = 0;
+  }
+  out[0] = ((groups[0]! << 16) | groups[1]!) >>> 0;
+  out[1] = ((groups[2]! << 16) | groups[3]!) >>> 0;
+  out[2] = ((groups[4]! << 16) | groups[5]!) >>> 0;
+  out[3] = ((groups[6]! << 16) | groups[7]!) >>> 0;
+  return true;
+}
+
+const scratchGroups = new Uint32Array(8);
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // '0'..'9'
+  if (code >= 97 && code <= 102) return code - 87; // 'a'..'f'
+  if (code >= 65 && code <= 70) return code - 55; // 'A'..'F'
+  return -1;
+}
+
+/** The IPv4 address an IPv4-mapped IPv6 address (::ffff:0:0/96) carries, else -1. */
+export function mappedIPv4(words: ArrayLike<number>): number {
+  return words[0] === 0 && words[1] === 0 && words[2] === 0xffff ? words[3]! : -1;
+}
+
+/**
+ * Four uint32 words. Plain arrays, not Uint32Array: allocating typed arrays is several times
+ * dearer in V8, and the catalogue parses ~10k IPv6 prefixes at startup.
+ */
+export type Words = number[];
+
+/** A parsed address: IPv4 as a uint32, or IPv6 as four words. */
+export type ParsedAddress = { version: 4; value: number } | { version: 6; words: Words };
+
+/** Parse either family; IPv4-mapped IPv6 comes back as IPv4. Null when not an address. */
+export function parseAddress(text: string): ParsedAddress | null {
+  const v4 = parseIPv4(text);
+  if (v4 >= 0) return { version: 4, value: v4 };
+  const words = [0, 0, 0, 0];
+  if (!parseIPv6(text, words)) return null;
+  const mapped = mappedIPv4(words);
+  if (mapped >= 0) return { version: 4, value: mapped };
+  return { version: 6, words };
+}
+
+export function formatIPv4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/** Compressed IPv6 text (RFC 5952: longest zero run of two or more groups becomes '::'). */
+export function formatIPv6(words: ArrayLike<number>): string {
+  const groups: number[] = [];
+  for (let index = 0; index < 4; index++) {
+    const word = words[index]! >>> 0;
+    groups.push(word >>> 16, word & 0xffff);
+  }
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let start = 0; start < 8; ) {
+    if (groups[start] !== 0) {
+      start++;
+      continue;
+    }
+    let stop = start;
+    while (stop < 8 && groups[stop] === 0) stop++;
+    if (stop - start > bestLength) {
+      bestStart = start;
+      bestLength = stop - start;
+    }
+    start = stop;
+  }
+  const hex = groups.map((group) => group.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+/** Mask of the top `bits` bits of a uint32 (bits 0..32). */
+export function prefixMask(bits: number): number {
+  return bits <= 0 ? 0 : bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
+}
+
+/** IPv6 words masked to a prefix length, as a new array. */
+export function maskWords(words: ArrayLike<number>, bits: number): Words {
+  const out = [0, 0, 0, 0];
+  for (let index = 0; index < 4; index++) {
+    out[index] = (words[index]! & prefixMask(bits - index * 32)) >>> 0;
+  }
+  return out;
+}
+
+/** A parsed CIDR block. IPv4: `value` is the masked network. IPv6: `words` masked. */
+export type Cidr =
+  | { version: 4; value: number; bits: number; text: string }
+  | { version: 6; words: Words; bits: number; text: string };
+
+/**
+ * Parse "a.b.c.d/n", "x::/n" or a bare address (as /32 or /128). Host bits are masked off;
+ * `text` is the input when it was already a network address (no reformatting: catalogue
+ * loading parses ~18k of these), else the normalised form.
+ */
+export function parseCidr(text: string): Cidr | null {
+  const slash = text.indexOf('/');
+  const addressText = slash < 0 ? text : text.slice(0, slash);
+  const address = parseAddressStrict(addressText);
+  if (!address) return null;
+  const maxBits = address.version === 4 ? 32 : 128;
+  let bits = maxBits;
+  if (slash >= 0) {
+    const length = text.length - slash - 1;
+    if (length < 1 || length > 3) return null;
+    bits = 0;
+    for (let index = slash + 1; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      if (code < 48 || code > 57) return null; // not '0'..'9'
+      bits = bits * 10 + (code - 48);
+    }
+    if (bits > maxBits) return null;
+  }
+  if (address.version === 4) {
+    const value = (address.value & prefixMask(bits)) >>> 0;
+    const exact = value === address.value && slash >= 0;
+    return { version: 4, value, bits, text: exact ? text : `${formatIPv4(value)}/${bits}` };
+  }
+  const words = maskWords(address.words, bits);
+  const original = address.words;
+  const exact =
+    slash >= 0 && words[0] === original[0] && words[1] === original[1] && words[2] === original[2] && words[3] === original[3];
+  return { version: 6, words, bits, text: exact ? text : `${formatIPv6(words)}/${bits}` };
+}
+
+/** Like parseAddress, but keeps IPv4-mapped IPv6 as IPv6 (for CIDR text). */
+function parseAddressStrict(text: string): ParsedAddress | null {
+  const v4 = parseIPv4(text);
+  if (v4 >= 0) return { version: 4, value: v4 };
+  const words = [0, 0, 0, 0];
+  return parseIPv6(text, words) ? { version: 6, words } : null;
+}
+
+/**
+ * The largest aligned IPv4 block that holds `address` and lies inside [start, end]: how a
+ * table range that is not itself one CIDR (216.99.132.0-216.99.134.255) is named per address.
+ */
+export function enclosingCidrV4(address: number, start: number, end: number): string {
+  for (let bits = 0; bits <= 32; bits++) {
+    const mask = prefixMask(bits);
+    const low = (address & mask) >>> 0;
+    const high = (low | ~mask) >>> 0;
+    if (low >= start && high <= end) return `${formatIPv4(low)}/${bits}`;
+  }
+  return `${formatIPv4(address)}/32`;
+}
+
+/** The same for IPv6, on the top 64 bits (the table's resolution). */
+export function enclosingCidrV6(high: number, low: number, start: [number, number], end: [number, number]): string {
+  for (let bits = 0; bits <= 64; bits++) {
+    const maskHigh = prefixMask(bits);
+    const maskLow = prefixMask(bits - 32);
+    const firstHigh = (high & maskHigh) >>> 0;
+    const firstLow = (low & maskLow) >>> 0;
+    const lastHigh = (firstHigh | ~maskHigh) >>> 0;
+    const lastLow = (firstLow | ~maskLow) >>> 0;
+    if (compare64(firstHigh, firstLow, start[0], start[1]) >= 0 && compare64(lastHigh, lastLow, end[0], end[1]) <= 0) {
+      return `${formatIPv6([firstHigh, firstLow, 0, 0])}/${bits}`;
+    }
+  }
+  return `${formatIPv6([high, low, 0, 0])}/64`;
+}
+
+export function compare64(aHigh: number, aLow: number, bHigh: number, bLow: number): number {
+  if (aHigh !== bHigh) return aHigh < bHigh ? -1 : 1;
+  if (aLow !== bLow) return aLow < bLow ? -1 : 1;
+  return 0;
+}

@@ -1,0 +1,39 @@
+/**
+ * Attribution: who is behind an address. IP -> network/ASN/owner/country offline, the actor
+ * catalogue, declared-bot classification, crawler verification, reverse DNS.
+ *
+ * `loadAttributor()` is synchronous (the table is one file read; ~10-50 ms, see ip-table.ts).
+ * Reverse DNS is the only network access and only the CLI wires it (createDnsResolver).
+ */
+export type {
+  ActorKind,
+  ActorMatch,
+  AgentClass,
+  Attributor,
+  CrawlerVerdict,
+  NetworkInfo,
+  ResolveAddresses,
+  ResolvePtr,
+  ReverseName,
+} from './types.js';
+export {
+  ATTRIBUTION_NOTICE,
+  cdnOf,
+  getDefaultAttributor,
+  loadAttributor,
+  type AttributorOptions,
+  type CatalogueAttributor,
+} from './attributor.js';
+export {
+  createDnsResolver,
+  createReverseCache,
+  reverseLookup,
+  reverseLookupAll,
+  type DnsResolverOptions,
+  type ReverseCache,
+  type ReverseLookupOptions,
+  type ReverseResolver,
+} from './rdns.js';
+export { Catalogue, loadCatalogue, parseCatalogue, type ActorEntry, type ActorEntryData } from './catalogue.js';
+export { IpTable } from './ip-table.js';
+export { parseIPv4, parseIPv6, parseAddress, parseCidr } from './address.js';

@@ -1,0 +1,53 @@
+/**
+ * The compiled IP table: what build-table writes and ip-table reads.
+ *
+ * One little-endian file, every section 4-byte aligned so the loader can view it as typed
+ * arrays without copying:
+ *
+ *   header      Uint32[16]  magic 'RWIP', FORMAT_VERSION, then the counts below
+ *   metadata    UTF-8 JSON (source package versions), padded to 4
+ *   v4 ASN      start[n], end[n], asn[n], org[n]                      (Uint32 each)
+ *   v6 ASN      startHigh[n], startLow[n], endHigh[n], endLow[n], asn[n], org[n]
+ *   v4 country  start[n], end[n], code[n] (Uint16, padded)
+ *   v6 country  startHigh[n], startLow[n], endHigh[n], endLow[n], code[n] (Uint16, padded)
+ *   orgs        offsets Uint32[orgCount + 1], then UTF-8 bytes
+ *
+ * Invariants (checked by build-table, relied on by the binary searches): within a section the
+ * ranges are sorted by start, do not overlap, and start <= end. IPv6 ranges are cut to their
+ * top 64 bits. A country code is (first letter << 8) | second letter, 0 for unknown. The org
+ * index 0 is the empty string (no name in the source).
+ */
+export const MAGIC = 0x50495752; // 'RWIP' read as a little-endian uint32
+export const FORMAT_VERSION = 1;
+
+export const Header = {
+  Magic: 0,
+  Version: 1,
+  MetadataBytes: 2,
+  V4AsnCount: 3,
+  V6AsnCount: 4,
+  V4CountryCount: 5,
+  V6CountryCount: 6,
+  OrgCount: 7,
+  OrgBytes: 8,
+} as const;
+export const HEADER_WORDS = 16;
+
+export interface TableMetadata {
+  asnPackage: string;
+  countryPackage: string;
+  builtAt: string;
+}
+
+export function padTo4(bytes: number): number {
+  return (bytes + 3) & ~3;
+}
+
+export function encodeCountry(code: string): number {
+  if (!/^[A-Z]{2}$/.test(code)) return 0;
+  return (code.charCodeAt(0) << 8) | code.charCodeAt(1);
+}
+
+export function decodeCountry(code: number): string | null {
+  return code === 0 ? null : String.fromCharCode(code >>> 8, code & 255);
+}

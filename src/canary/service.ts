@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import type { Attributor } from '../attribute/types.js';
+import { ReplaywatchError } from '../common/errors.js';
+import {
+  insertCanary,
+  listCanaries,
+  purgeBefore,
+  readCanaryState,
+  revokeCanary,
+  withStore,
+  type CanaryHitRecord,
+  type CanaryRecord,
+  type StoreOptions,
+} from '../store/index.js';
+import { buildCanaryReport, type CanaryReport } from './report.js';
+import { canaryUrl, mintToken } from './token.js';
+
+/* Canary operations on the store: each is one short session (see store/duckdb-store.ts). */
+
+export async function createCanary(statePath: string, options: { label: string; baseUrl: string; now?: number }, storeOptions: StoreOptions = {}): Promise<CanaryRecord> {
+  const token = mintToken();
+  const canary: CanaryRecord = { token, label: options.label, url: canaryUrl(options.baseUrl, token), created: options.now ?? Date.now(), revoked: null };
+  await withStore(statePath, storeOptions, (session) => insertCanary(session, canary));
+  return canary;
+}
+
+/**
+ * The canaries a log scan should look for. No store yet means no canaries (a scan must not fail
+ * because nobody ever made one). Revoked canaries are left out unless asked for.
+ */
+export async function loadCanaries(statePath: string, options: { includeRevoked?: boolean } = {}, storeOptions: StoreOptions = {}): Promise<CanaryRecord[]> {
+  if (!existsSync(statePath)) return [];
+  const canaries = await withStore(statePath, { ...storeOptions, readOnly: true }, listCanaries);
+  return options.includeRevoked ? canaries : canaries.filter((canary) => canary.revoked === null);
+}
+
+/** Canaries named by token or label (every canary when `selector` is undefined); E_NOT_FOUND when none matches. */
+export function selectCanaries<T extends { token: string; label: string; url: string }>(canaries: readonly T[], selector: string | undefined): T[] {
+  if (selector === undefined) return canaries.slice();
+  const byToken = canaries.filter((canary) => canary.token === selector || canary.url === selector);
+  const chosen = byToken.length > 0 ? byToken : canaries.filter((canary) => canary.label === selector);
+  if (chosen.length === 0) {
+    throw new ReplaywatchError('E_NOT_FOUND', `no canary with the token or label "${selector}"`, { hint: 'list them with: replaywatch canary list' });
+  }
+  return chosen;
+}
+
+/** Revokes the canaries named by token or label; the listener answers 404 for them from then on. */
+export async function revokeCanaries(statePath: string, selector: string, now: number = Date.now(), storeOptions: StoreOptions = {}): Promise<CanaryRecord[]> {
+  return withStore(statePath, storeOptions, async (session) => {
+    const chosen = selectCanaries(await listCanaries(session), selector);
+    const revoked: CanaryRecord[] = [];
+    for (const canary of chosen) if (await revokeCanary(session, canary.token, now)) revoked.push({ ...canary, revoked: now });
+    return revoked;
+  });
+}
+
+/** Every canary with every hit (store and the running listener's journal). */
+export async function loadCanaryHits(statePath: string, storeOptions: StoreOptions = {}): Promise<{ canaries: CanaryRecord[]; hits: CanaryHitRecord[] }> {
+  const { canaries, hits } = await readCanaryState(statePath, storeOptions);
+  return { canaries, hits };
+}
+
+/** The report for the canaries named by `selector` (all when undefined), as `canary report` prints it. */
+export async function loadCanaryReport(
+  statePath: string,
+  attributor: Attributor,
+  options: { selector?: string; now?: number } = {},
+  storeOptions: StoreOptions = {},
+): Promise<CanaryReport> {
+  const { canaries, hits } = await readCanaryState(statePath, storeOptions);
+  return buildCanaryReport(selectCanaries(canaries, options.selector), hits, attributor, options.now ?? Date.now());
+}
+
+/** Deletes hits older than `cutoff` (ms) and canaries revoked before it. */
+export async function purgeCanaryData(statePath: string, cutoff: number, storeOptions: StoreOptions = {}): Promise<{ hits: number; canaries: number }> {
+  return withStore(statePath, storeOptions, (session) => purgeBefore(session, cutoff));
+}
+
+/** "90d", "12h", "30m", "45s", "2w" -> milliseconds; null when it is not a duration. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?$/i.exec(text.trim());
+  if (!match) return null;
+  const unit = (match[2] ?? 'd').toLowerCase();
+  const seconds = { s: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800 }[unit]!;
+  return Number(match[1]) * seconds * 1000;
+}

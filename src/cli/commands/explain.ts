@@ -1,0 +1,170 @@
+import ipaddr from 'ipaddr.js';
+import { pairsInvolving } from '../../detect/index.js';
+import type { EvidencePair } from '../../detect/types.js';
+import { Field, type ParsedRecord } from '../../formats/record.js';
+import { formatDuration, formatNumber, isoTime } from '../../report/index.js';
+import { ReplaywatchError } from '../../common/errors.js';
+import { useColour } from '../io.js';
+import type { RegisterCommand } from '../main.js';
+import { parseScanOptions, runScan } from '../scan-run.js';
+import { addScanOptions, progressHook } from './scan.js';
+import pc from 'picocolors';
+
+type Matcher = (ip: string) => boolean;
+
+/** An address, a CIDR, or an IPv6 /64 written as a prefix. */
+export function parseTarget(target: string): Matcher {
+  try {
+    if (target.includes('/')) {
+      const [range, bits] = ipaddr.parseCIDR(target);
+      return (ip) => {
+        if (!ipaddr.isValid(ip)) return false;
+        const address = ipaddr.process(ip);
+        return address.kind() === range.kind() && address.match(range, bits);
+      };
+    }
+    const wanted = ipaddr.process(target).toString();
+    return (ip) => ipaddr.isValid(ip) && ipaddr.process(ip).toString() === wanted;
+  } catch {
+    throw new ReplaywatchError('E_USAGE', `"${target}" is not an IP address or CIDR`, { hint: 'replaywatch explain 150.70.97.43 access.log  or  replaywatch explain 150.70.0.0/16 access.log' });
+  }
+}
+
+export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
+  const command = program
+    .command('explain')
+    .description('print everything the evidence says about one client or network, request by request')
+    .argument('<target>', 'an IP address or a CIDR (150.70.97.43, 150.70.0.0/16, 2001:db8:1:2::/64)')
+    .argument('[inputs...]', 'log files, directories, .gz files, or - for stdin', ['-'])
+    .option('--limit <n>', 'at most this many requests listed per client', '50');
+  addScanOptions(command).action(async (target: string, inputs: string[], raw: Record<string, unknown>) => {
+    const matches = parseTarget(target);
+    const options = parseScanOptions({ ...raw, minConfidence: raw.minConfidence ?? '0' });
+    const limit = Number(raw.limit ?? 50);
+    const requests = new Map<string, ParsedRecord[]>();
+    const verdictCache = new Map<string, boolean>();
+    const progress = progressHook(io, options.progress);
+    let result;
+    try {
+      result = await runScan(inputs, { ...options, offline: options.offline }, {
+        progress: progress.hook,
+        onRecord: (record) => {
+          const ip = record.text(Field.Ip);
+          let hit = verdictCache.get(ip);
+          if (hit === undefined) verdictCache.set(ip, (hit = matches(ip)));
+          if (!hit) return;
+          let list = requests.get(ip);
+          if (list === undefined) requests.set(ip, (list = []));
+          list.push(record.toObject());
+        },
+      });
+    } finally {
+      progress.stop();
+    }
+    const { detector, findings, attributor, model } = result;
+    const clients = new Set<number>();
+    for (const ip of requests.keys()) {
+      const client = detector.clientOf(ip);
+      if (client >= 0) clients.add(client);
+    }
+    if (clients.size === 0) {
+      io.stderr.write(`replaywatch: no request from ${target} in the input\n`);
+      setExitCode(0);
+      return;
+    }
+    const pairs = pairsInvolving(detector, { networkKey: (address) => attributor.networkKey(address) }, clients);
+    const sourceOf = (client: number) => findings.sources.findIndex((source) => source.clients.includes(client));
+    if (options.json) {
+      const explained = [...clients].sort((a, b) => a - b).map((client) => {
+        const summary = detector.summary(client);
+        const index = sourceOf(client);
+        const ev = findings.evidence.get(client);
+        return {
+          client: summary.key,
+          addresses: summary.addresses,
+          network: attributor.network(summary.addresses[0]!),
+          actors: attributor.actors(summary.addresses[0]!),
+          verdict: index >= 0 ? { kind: findings.sources[index]!.kind, pattern: findings.sources[index]!.pattern, confidence: findings.sources[index]!.confidence, reasons: findings.sources[index]!.reasons } : null,
+          counts: { ...summary, client: undefined, key: undefined, addresses: undefined },
+          evidence: ev
+            ? { strongReplays: ev.strongReplays, weakReplays: ev.weakReplays, strongOriginated: ev.strongOriginated, weakOriginated: ev.weakOriginated, leads: ev.leads, victims: ev.victims.size, human: ev.human }
+            : null,
+          replays: pairs.replays.filter((pair) => pair.replay.client === client).map((pair) => pairView(pair, detector)),
+          replayedBy: pairs.replays.filter((pair) => pair.origin.client === client).map((pair) => pairView(pair, detector)),
+          leads: pairs.leads.filter((pair) => pair.origin.client === client).map((pair) => pairView(pair, detector)),
+          requests: summary.addresses.flatMap((address) => requests.get(address) ?? []).sort((a, b) => a.time - b.time).slice(0, limit),
+        };
+      });
+      io.stdout.write(JSON.stringify({ target, clients: explained, probes: model.probes.filter((probe) => matches(probe.ip)) }, null, 2) + '\n');
+      setExitCode(0);
+      return;
+    }
+    const c = pc.createColors(useColour(io.stdout, io.env));
+    const out: string[] = [c.bold(`replaywatch explain ${target}`) + c.dim(` · ${clients.size} client${clients.size === 1 ? '' : 's'} in ${model.input.files.join(', ')}`), ''];
+    for (const client of [...clients].sort((a, b) => a - b)) {
+      const summary = detector.summary(client);
+      const address = summary.addresses[0]!;
+      const network = attributor.network(address);
+      out.push(c.bold(summary.key) + `  ${[network.org ?? 'unknown owner', network.asn ? `AS${network.asn}` : null, network.cidr, network.country].filter(Boolean).join('  ')}`);
+      for (const actor of attributor.actors(address)) out.push(c.cyan(`  catalogue: ${actor.name} (${actor.kind}), ${actor.documented} — ${actor.source}`));
+      const index = sourceOf(client);
+      if (index >= 0) {
+        const source = findings.sources[index]!;
+        out.push(`  verdict: ${c.bold(source.kind)}${source.pattern ? ` (${source.pattern})` : ''}, confidence ${source.confidence.toFixed(2)}${source.confidence < 0.5 ? c.dim(' — below the default --min-confidence 0.5') : ''}`);
+        for (const reason of source.reasons) out.push(c.dim(`    · ${reason}`));
+      } else {
+        out.push(`  verdict: ${c.green('not a source')} (people, monitors and feed readers are not reported)`);
+      }
+      out.push(
+        `  requests ${formatNumber(summary.requests)}: pages ${summary.pages}, assets ${summary.assets}, scripts ${summary.scripts}, POST and other writes ${summary.posts}, with referrer ${summary.withReferrer}, HTTP/1.0 ${summary.http10}, denied ${summary.denied}, not found ${summary.notFound}`,
+      );
+      out.push(`  seen ${isoTime(summary.first)} → ${isoTime(summary.last)}; user agent: ${summary.userAgent || '(none)'}${summary.userAgents > 1 ? ' (and others)' : ''}`);
+      const ev = findings.evidence.get(client);
+      if (ev) {
+        out.push(
+          `  rare URLs: replayed ${ev.strongReplays + ev.weakReplays} (${ev.strongReplays} rare overall, ${ev.weakReplays} rare that day) from ${ev.victims.size} origins; originated ${ev.strongOriginated} (+${ev.weakOriginated} that day); first on ${ev.leads} that others followed within 15 min${ev.human ? '; behaves like a person (assets, referrers or form posts)' : ''}`,
+        );
+      }
+      const own = pairs.replays.filter((pair) => pair.replay.client === client);
+      if (own.length > 0) {
+        out.push(`  its replays (origin → this client), ${own.length}:`);
+        for (const pair of own.slice(0, limit)) out.push(...pairLines(pair, detector, c));
+      }
+      const led = pairs.leads.filter((pair) => pair.origin.client === client);
+      if (led.length > 0) {
+        out.push(`  first on URLs others then requested, ${led.length}:`);
+        for (const pair of led.slice(0, limit)) out.push(...pairLines(pair, detector, c));
+      }
+      const theirs = pairs.replays.filter((pair) => pair.origin.client === client);
+      if (theirs.length > 0) out.push(c.dim(`  its own rare URLs later requested from other networks: ${theirs.length}`));
+      const list = summary.addresses.flatMap((a) => requests.get(a) ?? []).sort((a, b) => a.time - b.time);
+      out.push(`  requests${list.length > limit ? ` (first ${limit} of ${list.length}; --limit to see more)` : ''}:`);
+      for (const request of list.slice(0, limit)) {
+        out.push(
+          c.dim(`    ${new Date(request.time).toISOString().replace('T', ' ').slice(0, 19)}  `) +
+            `${request.method} ${request.url} ${request.protocol}  ${request.status}  ${request.bytes < 0 ? '-' : request.bytes} B` +
+            c.dim(`  ${request.referrer && request.referrer !== '-' ? `ref ${request.referrer}  ` : ''}${request.ip !== summary.key ? request.ip : ''}`),
+        );
+      }
+      out.push('');
+    }
+    for (const probe of model.probes.filter((entry) => matches(entry.ip))) out.push(c.yellow(`${probe.ip} probes: ${probe.paths} paths of other software, e.g. ${probe.examples.join('  ')}`));
+    io.stdout.write(out.join('\n') + '\n');
+    setExitCode(0);
+  });
+};
+
+function pairView(pair: EvidencePair, detector: { addressesOf(client: number): string[] }) {
+  const side = (request: EvidencePair['origin']) => ({ ip: detector.addressesOf(request.client)[0]!, time: isoTime(request.time), status: request.status, bytes: request.bytes });
+  return { url: pair.url, origin: side(pair.origin), replay: side(pair.replay), lagSeconds: pair.lagSeconds, rareOverall: pair.strong, authMismatch: pair.authMismatch };
+}
+
+function pairLines(pair: EvidencePair, detector: { addressesOf(client: number): string[] }, c: ReturnType<typeof pc.createColors>): string[] {
+  const side = (label: string, request: EvidencePair['origin']) =>
+    `       ${label.padEnd(7)} ${detector.addressesOf(request.client)[0]!.padEnd(16)} ${isoTime(request.time).replace('T', ' ').replace('Z', '')}  ${request.status}  ${formatNumber(request.bytes)} B`;
+  return [
+    `    ${pair.url}${pair.strong ? '' : c.dim(' (rare that day)')}${pair.authMismatch ? c.red(' auth mismatch') : ''}`,
+    side('first', pair.origin),
+    side('then', pair.replay) + c.dim(`  +${formatDuration(pair.lagSeconds)}`),
+  ];
+}

@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { foundReplayers, renderJson, renderTerminal } from '../../report/index.js';
+import { useColour, type CliIo } from '../io.js';
+import type { RegisterCommand } from '../main.js';
+import { parseScanOptions, runScan, scanOptionSpecs, type ScanHooks } from '../scan-run.js';
+
+export function addScanOptions(command: Command): Command {
+  for (const spec of scanOptionSpecs) {
+    if ('defaultValue' in spec && spec.defaultValue !== false) command.option(spec.flags, spec.description, spec.defaultValue);
+    else command.option(spec.flags, spec.description);
+  }
+  return command;
+}
+
+/** A progress bar on stderr for long reads, only on a terminal. */
+export function progressHook(io: CliIo, enabled: boolean): { hook: ScanHooks['progress']; stop: () => void } {
+  if (!enabled || io.stderr.isTTY !== true) return { hook: undefined, stop: () => {} };
+  let bar: cliProgress.SingleBar | null = null;
+  const started = Date.now();
+  return {
+    hook: (bytesRead, totalBytes) => {
+      if (bar === null) {
+        if (Date.now() - started < 500 || totalBytes <= 0) return;
+        bar = new cliProgress.SingleBar(
+          { stream: io.stderr as NodeJS.WritableStream & { isTTY: boolean }, format: 'reading {bar} {percentage}% · {value}/{total} MB · {eta_formatted} left', hideCursor: true, clearOnComplete: true },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(Math.ceil(totalBytes / 1e6), 0);
+      }
+      bar.update(Math.floor(bytesRead / 1e6));
+    },
+    stop: () => {
+      if (bar !== null) (bar as cliProgress.SingleBar).stop();
+    },
+  };
+}
+
+export const registerScan: RegisterCommand = (program, io, setExitCode) => {
+  const command = program
+    .command('scan')
+    .description('read access logs, find who replays or prefetches your users\' URLs, and report with evidence')
+    .argument('[inputs...]', 'log files, directories, .gz files, or - for stdin', ['-'])
+    .addHelpText(
+      'after',
+      '\nExit status: 0 no replayer or prefetcher found, 1 found, 2 bad usage or unreadable input.\n\nExamples:\n  replaywatch scan /var/log/nginx/\n  replaywatch scan access.log.2.gz access.log.1 access.log --json\n  zcat old.log.gz | replaywatch scan - --format combined --offline',
+    );
+  addScanOptions(command).action(async (inputs: string[], raw: Record<string, unknown>) => {
+    const options = parseScanOptions(raw);
+    const progress = progressHook(io, options.progress);
+    let result;
+    try {
+      result = await runScan(inputs, options, { progress: progress.hook });
+    } finally {
+      progress.stop();
+    }
+    const { model } = result;
+    io.stdout.write(options.json ? renderJson(model) : renderTerminal(model, { colour: useColour(io.stdout, io.env) }));
+    setExitCode(foundReplayers(model) ? 1 : 0);
+  });
+};

@@ -1,0 +1,168 @@
+import { cpus } from 'node:os';
+import type { AgentClass, Attributor, ReverseName } from '../attribute/types.js';
+import { ATTRIBUTION_NOTICE, cdnOf, createDnsResolver, loadAttributor, reverseLookupAll } from '../attribute/index.js';
+import { analyze, Detector, type Findings } from '../detect/index.js';
+import { resolveFormat, scanInputs } from '../formats/index.js';
+import { expandInputs } from '../ingest/index.js';
+import { buildReport, createAnonymizer, isoTime, type ReportModel } from '../report/index.js';
+import { ReplaywatchError } from '../common/errors.js';
+import type { ScanRecord } from '../formats/record.js';
+
+/** Every scan option, once, with its default: the CLI flags are derived from this table. */
+export const scanOptionSpecs = [
+  { flags: '--format <spec>', description: 'log format: a preset name, an Apache LogFormat string or an nginx log_format string (default: detected from the first lines)' },
+  { flags: '--client-ip-field <header>', description: 'take the client address from this request header field of the log (e.g. X-Forwarded-For) when the log has one' },
+  { flags: '--offline', description: 'make no network lookups (reverse DNS is the only one)', defaultValue: false },
+  { flags: '--json', description: 'write the report as JSON on stdout', defaultValue: false },
+  { flags: '--min-confidence <x>', description: 'drop sources weaker than this (0..1)', defaultValue: '0.5' },
+  { flags: '--workers <n>', description: 'worker threads (default: the number of cores)' },
+  { flags: '--anonymize', description: "pseudonymize people's addresses in the report (keyed hash, network prefix kept); replayers stay named", defaultValue: false },
+  { flags: '--dns-server <host:port>', description: 'resolver for reverse DNS (default: the system resolver)' },
+  { flags: '--dns-timeout <ms>', description: 'reverse-DNS timeout per query', defaultValue: '2000' },
+  { flags: '--no-progress', description: 'no progress bar on stderr' },
+] as const;
+
+export interface ScanOptions {
+  format?: string;
+  clientIpField?: string;
+  offline: boolean;
+  json: boolean;
+  minConfidence: number;
+  workers: number;
+  anonymize: boolean;
+  dnsServer?: string;
+  dnsTimeout: number;
+  progress: boolean;
+}
+
+export function parseScanOptions(raw: Record<string, unknown>): ScanOptions {
+  const minConfidence = Number(raw.minConfidence ?? 0.5);
+  if (!(minConfidence >= 0 && minConfidence <= 1)) throw new ReplaywatchError('E_USAGE', `--min-confidence must be between 0 and 1, not ${String(raw.minConfidence)}`);
+  const workers = raw.workers === undefined ? Math.max(1, cpus().length) : Number(raw.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new ReplaywatchError('E_USAGE', `--workers must be a whole number from 1 to 256, not ${String(raw.workers)}`);
+  const dnsTimeout = Number(raw.dnsTimeout ?? 2000);
+  if (!(dnsTimeout > 0)) throw new ReplaywatchError('E_USAGE', `--dns-timeout must be a positive number of milliseconds`);
+  return {
+    format: raw.format as string | undefined,
+    clientIpField: raw.clientIpField as string | undefined,
+    offline: raw.offline === true,
+    json: raw.json === true,
+    minConfidence,
+    workers,
+    anonymize: raw.anonymize === true,
+    dnsServer: raw.dnsServer as string | undefined,
+    dnsTimeout,
+    progress: raw.progress !== false,
+  };
+}
+
+export interface ScanResult {
+  model: ReportModel;
+  detector: Detector;
+  findings: Findings;
+  attributor: Attributor;
+}
+
+export interface ScanHooks {
+  /** called for every record, after the detector saw it (explain collects a client's requests) */
+  onRecord?: (record: ScanRecord, file: string) => void;
+  progress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+/** ingest -> formats -> detect -> attribute -> report, for scan and explain alike. */
+export async function runScan(paths: string[], options: ScanOptions, hooks: ScanHooks = {}): Promise<ScanResult> {
+  const attributor = loadAttributor();
+  const inputs = await expandInputs(paths.length === 0 ? ['-'] : paths);
+  const format = options.format ? resolveFormat(options.format, { clientIpField: options.clientIpField }) : null;
+  const agentCache = new Map<string, AgentClass | null>();
+  const detector = new Detector({
+    classifyAgent: (userAgent) => {
+      let found = agentCache.get(userAgent);
+      if (found === undefined) agentCache.set(userAgent, (found = attributor.classifyAgent(userAgent)));
+      return found ?? null;
+    },
+  });
+  const onRecord = hooks.onRecord;
+  const scanned = await scanInputs(
+      inputs,
+      format,
+      onRecord
+        ? (record, file) => {
+            detector.observe(record);
+            onRecord(record, file);
+          }
+        : (record) => detector.observe(record),
+      { progress: hooks.progress, clientIpField: options.clientIpField },
+    );
+
+  const findings = analyze(detector, {
+    networkKey: (address) => attributor.networkKey(address),
+    actors: (address) => attributor.actors(address),
+    verifyCrawler: (address, agent) => attributor.verifyCrawler(address, agent),
+  });
+
+  const warnings = collectWarnings(detector, scanned.counter);
+  for (const source of findings.sources) {
+    if (source.kind !== 'crawler' || source.verified !== false) continue;
+    const ips = source.clients.flatMap((client) => detector.addressesOf(client));
+    warnings.push(`fake crawler: ${ips.slice(0, 5).join(', ')}${ips.length > 5 ? ` and ${ips.length - 5} more` : ''} claim${ips.length === 1 ? 's' : ''} to be ${source.agentName} but ${ips.length === 1 ? 'is' : 'are'} not in its published ranges`);
+  }
+  let reverse: Map<string, ReverseName> | undefined;
+  const shownClients = findings.sources.filter((source) => source.confidence >= options.minConfidence).flatMap((source) => source.clients.slice(0, 20));
+  if (!options.offline && shownClients.length > 0) {
+    const resolver = createDnsResolver({ servers: options.dnsServer ? [options.dnsServer] : undefined, timeoutMs: options.dnsTimeout });
+    const ips = [...new Set(shownClients.map((client) => detector.addressesOf(client)[0]!))];
+    reverse = await reverseLookupAll(ips, resolver, { concurrency: 8, timeoutMs: options.dnsTimeout });
+  }
+  const counter = scanned.counter;
+  const model = buildReport(
+    detector,
+    findings,
+    {
+      files: scanned.files,
+      lines: counter.lines,
+      records: counter.records,
+      skipped: counter.skipped,
+      skippedExamples: counter.examples,
+      skippedReasons: Object.fromEntries(counter.reasons),
+      format: scanned.format,
+      from: Number.isFinite(detector.minTime) ? isoTime(detector.minTime) : null,
+      to: Number.isFinite(detector.maxTime) ? isoTime(detector.maxTime) : null,
+    },
+    warnings,
+    {
+      network: (ip) => attributor.network(ip),
+      actors: (ip) => attributor.actors(ip),
+      reverse,
+      reverseDns: options.offline ? 'offline' : reverse ? 'done' : 'not needed',
+      notice: ATTRIBUTION_NOTICE,
+      minConfidence: options.minConfidence,
+      anonymize: options.anonymize ? createAnonymizer() : undefined,
+    },
+  );
+  return { model, detector, findings, attributor };
+}
+
+function collectWarnings(detector: Detector, counter: { lines: number; records: number; skipped: number }): string[] {
+  const warnings: string[] = [];
+  if (counter.records === 0) warnings.push('no request could be read from the input');
+  if (counter.lines > 0 && counter.skipped / counter.lines > 0.05)
+    warnings.push(`${((counter.skipped / counter.lines) * 100).toFixed(1)}% of lines did not parse: is --format right?`);
+  if (detector.unindexed > 0 && detector.unindexed === detector.records) warnings.push('no line had a usable time and client address; nothing could be compared');
+  // the site's own CDN or proxy: if most requests come from one, every client looks like one network
+  const byCdn = new Map<string, number>();
+  let total = 0;
+  for (let client = 0; client < detector.clientCount; client++) {
+    const requests = detector.requests[client]!;
+    total += requests;
+    const cdn = cdnOf(detector.addressesOf(client)[0]!);
+    if (cdn !== null) byCdn.set(cdn, (byCdn.get(cdn) ?? 0) + requests);
+  }
+  for (const [cdn, requests] of byCdn) {
+    if (requests * 2 > total)
+      warnings.push(
+        `${((requests / total) * 100).toFixed(0)}% of requests come from ${cdn} addresses: the log records the CDN or proxy, not your visitors. Log the real client address (${cdn === 'Cloudflare' ? 'CF-Connecting-IP or X-Forwarded-For' : 'X-Forwarded-For'}) and scan with --client-ip-field, or configure the server's real-IP module.`,
+      );
+  }
+  return warnings;
+}

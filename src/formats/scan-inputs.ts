@@ -1,0 +1,166 @@
+/**
+ * Inputs -> records, for a single-threaded scan: detection from the first lines, one scanner
+ * per file (scanners are stateful), skips counted with file line numbers.
+ *
+ * It lives in formats, not ingest, because it needs both stages and imports flow downstream:
+ * formats may use ingest, ingest never uses formats.
+ *
+ * Re-detection: when no format was given, each later file is probed with its first lines; if
+ * the current format reads fewer than half of them and another preset reads more, that file
+ * switches format (a directory holding both an nginx access.log and a Caddy JSON log). An
+ * explicit format is never second-guessed.
+ */
+import { ReplaywatchError } from '../common/errors.js';
+import { forEachLine, type InputFile, MAX_LINE_BYTES, type ProgressReporter } from '../ingest/index.js';
+import { Reason } from './bytes.js';
+import type { FormatOptions } from './presets.js';
+import { type LineScanner, type LogFormat, ScanOutcome, ScanRecord } from './record.js';
+import { DETECT_LINES, detectFormat } from './resolve.js';
+import { SkipCounter } from './skip-counter.js';
+
+export interface ScanInputsOptions extends FormatOptions {
+  /** overall progress across files: bytes read so far, total bytes on disk (stdin counts 0) */
+  progress?: ProgressReporter;
+  maxLineBytes?: number;
+  /** called when a later file is read with a different detected format */
+  onFormatChange?: (file: string, format: LogFormat) => void;
+}
+
+export interface ScanInputsResult {
+  /** the format's name; several names joined with ', ' when files differed */
+  format: string;
+  /** the format used for each file */
+  formats: { file: string; format: string }[];
+  counter: SkipCounter;
+  files: string[];
+  /** first and last record time, epoch ms (NaN when no record had a time) */
+  from: number;
+  to: number;
+}
+
+/** Probe lines buffered before detection: enough for W3C header blocks plus DETECT_LINES data lines. */
+const PROBE_LINES = DETECT_LINES + 20;
+
+function readsWell(format: LogFormat, lines: Buffer[]): boolean {
+  const scanner = format.createScanner();
+  const record = new ScanRecord();
+  let tried = 0;
+  let parsed = 0;
+  for (const line of lines) {
+    const outcome = scanner.scan(line, 0, line.length, record);
+    if (outcome === ScanOutcome.Meta) continue;
+    tried++;
+    if (outcome === ScanOutcome.Ok) parsed++;
+  }
+  return tried === 0 || parsed * 2 >= tried;
+}
+
+export async function scanInputs(
+  inputs: InputFile[],
+  format: LogFormat | null,
+  onRecord: (record: ScanRecord, file: string) => void,
+  options: ScanInputsOptions = {},
+): Promise<ScanInputsResult> {
+  const counter = new SkipCounter();
+  const record = new ScanRecord();
+  const formats: { file: string; format: string }[] = [];
+  const explicit = format !== null;
+  let current = format;
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  const totalBytes = inputs.reduce((sum, input) => sum + Math.max(0, input.size), 0);
+  let doneBytes = 0;
+
+  for (const input of inputs) {
+    const file = input.path;
+    let scanner: LineScanner | null = null;
+    let lineNumber = 0;
+    const probe: Buffer[] = [];
+
+    const scanLine = (line: Buffer, start: number, end: number, number: number): void => {
+      const outcome = scanner!.scan(line, start, end, record);
+      if (outcome === ScanOutcome.Ok) {
+        const time = record.time;
+        if (time < from) from = time;
+        if (time > to) to = time;
+        onRecord(record, file);
+      }
+      counter.count(outcome, record.reason, line, start, end, number, file);
+    };
+
+    const startScanning = (): void => {
+      if (!explicit) {
+        if (current === null) {
+          const detection = detectFormat(probe, options);
+          if (detection === null) {
+            throw new ReplaywatchError('E_FORMAT_UNDETECTED', `no known log format matches the first lines of ${file === '-' ? 'standard input' : file}`, {
+              hint: "give the format with --format (a preset, an Apache LogFormat string or an nginx log_format string)",
+            });
+          }
+          current = detection.format;
+        } else if (!readsWell(current, probe)) {
+          const detection = detectFormat(probe, options);
+          if (detection !== null && detection.format.name !== current.name) {
+            current = detection.format;
+            options.onFormatChange?.(file, current);
+          }
+        }
+      }
+      scanner = current!.createScanner();
+      // overlong lines were counted when read; their probe entries are empty placeholders
+      probe.forEach((line, index) => {
+        if (!overlongInProbe.has(index)) scanLine(line, 0, line.length, index + 1);
+      });
+      probe.length = 0;
+    };
+
+    const overlongInProbe = new Set<number>();
+    await forEachLine(
+      input,
+      (line, start, end) => {
+        lineNumber++;
+        if (scanner === null) {
+          // copy: the reader reuses its buffer
+          probe.push(Buffer.from(line.subarray(start, end)));
+          if (probe.length >= PROBE_LINES) startScanning();
+          return;
+        }
+        scanLine(line, start, end, lineNumber);
+      },
+      options.progress === undefined ? undefined : (bytesRead) => options.progress!(doneBytes + bytesRead, totalBytes),
+      {
+        maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
+        onOverlongLine: (line, start, end) => {
+          lineNumber++;
+          if (scanner === null) {
+            overlongInProbe.add(probe.length);
+            probe.push(Buffer.alloc(0));
+          }
+          counter.skip(Reason.OverlongLine, line, start, end, lineNumber, file);
+          counter.lines++;
+        },
+      },
+    );
+    if (scanner === null && probe.length > 0) startScanning();
+    doneBytes += Math.max(0, input.size);
+    if (current !== null) formats.push({ file, format: current.name });
+  }
+
+  if (counter.lines === 0) {
+    throw new ReplaywatchError('E_INPUT_EMPTY', `nothing to read in ${inputs.map((input) => (input.path === '-' ? 'standard input' : input.path)).join(', ') || 'the inputs'}`, {
+      hint: 'check that the files are the access logs and not empty',
+    });
+  }
+  if (current === null) {
+    throw new ReplaywatchError('E_FORMAT_UNDETECTED', 'no known log format matches the input', { hint: 'give the format with --format' });
+  }
+  const names = [...new Set(formats.map((entry) => entry.format))];
+  return {
+    format: names.join(', '),
+    formats,
+    counter,
+    files: inputs.map((input) => input.path),
+    from: from === Number.POSITIVE_INFINITY ? Number.NaN : from,
+    to: to === Number.NEGATIVE_INFINITY ? Number.NaN : to,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Counts what happened to every line (record, meta, skipped by reason) and keeps the first
+ * few skipped lines as examples, the way goaccess keeps its first invalid lines. Bad input is
+ * counted, never thrown. Counters from workers merge into one.
+ */
+import { ScanOutcome, type ScanOutcomeValue } from './record.js';
+
+export const MAX_EXAMPLES = 5;
+export const MAX_EXAMPLE_TEXT = 200;
+
+export interface SkipExample {
+  /** 1-based line number within `file` */
+  line: number;
+  reason: string;
+  /** the line, decoded as UTF-8 (invalid bytes become U+FFFD), cut to 200 characters */
+  text: string;
+  file?: string;
+}
+
+export class SkipCounter {
+  lines = 0;
+  records = 0;
+  meta = 0;
+  skipped = 0;
+  readonly reasons = new Map<string, number>();
+  readonly examples: SkipExample[] = [];
+
+  /** Counts one scanned line; line numbers are 1-based within `file`. */
+  count(outcome: ScanOutcomeValue, reason: string, line: Buffer, start: number, end: number, lineNumber: number, file?: string): void {
+    this.lines++;
+    if (outcome === ScanOutcome.Ok) this.records++;
+    else if (outcome === ScanOutcome.Meta) this.meta++;
+    else this.skip(reason, line, start, end, lineNumber, file);
+  }
+
+  /** Counts a line that never reached a scanner (overlong, unreadable). */
+  skip(reason: string, line: Buffer, start: number, end: number, lineNumber: number, file?: string): void {
+    this.skipped++;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+    if (this.examples.length < MAX_EXAMPLES) {
+      const cut = Math.min(end, start + MAX_EXAMPLE_TEXT * 4);
+      const text = line.toString('utf8', start, cut).slice(0, MAX_EXAMPLE_TEXT);
+      this.examples.push(file === undefined ? { line: lineNumber, reason, text } : { line: lineNumber, reason, text, file });
+    }
+  }
+
+  /**
+   * Adds another counter's counts. `lineOffset` is added to its example line numbers: a worker
+   * that read a byte range numbers lines from its range start, so merging ranges in file order
+   * with `lineOffset = this.lines` (before the merge) gives file line numbers.
+   */
+  merge(other: SkipCounter, lineOffset = 0): void {
+    this.lines += other.lines;
+    this.records += other.records;
+    this.meta += other.meta;
+    this.skipped += other.skipped;
+    for (const [reason, count] of other.reasons) this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + count);
+    for (const example of other.examples) {
+      if (this.examples.length >= MAX_EXAMPLES) break;
+      this.examples.push({ ...example, line: example.line + lineOffset });
+    }
+  }
+
+  /** Reasons by count, most frequent first. */
+  reasonCounts(): { reason: string; count: number }[] {
+    return [...this.reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+  }
+
+  toJSON(): { lines: number; records: number; meta: number; skipped: number; reasons: { reason: string; count: number }[]; examples: SkipExample[] } {
+    return { lines: this.lines, records: this.records, meta: this.meta, skipped: this.skipped, reasons: this.reasonCounts(), examples: this.examples };
+  }
+}

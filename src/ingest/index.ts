@@ -1,0 +1,16 @@
+/**
+ * ingest: bytes in. Which files, in which order (rotated sets, .gz, stdin), and their lines
+ * (whole inputs, or byte ranges of plain files for worker threads).
+ */
+export { expandInputs, rotationKey, sniffFirstTime, unreadable, describeInput, type InputFile } from './inputs.js';
+export {
+  forEachLine,
+  forEachLineInRange,
+  splitRanges,
+  CHUNK_BYTES,
+  MAX_LINE_BYTES,
+  type ByteRange,
+  type LineReaderOptions,
+  type LineVisitor,
+  type ProgressReporter,
+} from './line-reader.js';

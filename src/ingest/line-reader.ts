@@ -1,0 +1,343 @@
+/**
+ * Lines out of bytes: large fd reads (or a gunzip / stdin stream), split on '\n' with
+ * indexOf (memchr), '\r' stripped, partial lines carried across chunks. A visited slice is
+ * valid only during the call: the read buffer is reused.
+ *
+ * A line longer than maxLineBytes is not grown without bound: its first maxLineBytes are
+ * kept, the rest is discarded up to the next '\n', and it is reported to onOverlongLine
+ * (still one line, so line numbers stay right).
+ */
+import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import type { InputFile } from './inputs.js';
+import { describeInput, unreadable } from './inputs.js';
+
+/** 4 MiB reads: large enough that syscalls vanish from the profile, small enough for many workers. */
+export const CHUNK_BYTES = 4 << 20;
+/** Lines longer than this are cut and reported; no access log line is legitimately this long. */
+export const MAX_LINE_BYTES = 64 << 10;
+
+export type LineVisitor = (buffer: Buffer, start: number, end: number) => void;
+export type ProgressReporter = (bytesRead: number, totalBytes: number) => void;
+
+export interface LineReaderOptions {
+  maxLineBytes?: number;
+  /** called instead of visit for an overlong line, with its first maxLineBytes */
+  onOverlongLine?: LineVisitor;
+  /** a stream to read instead of process.stdin (tests, the follow command) */
+  stdin?: Readable;
+}
+
+/**
+ * Splits chunks into lines. Tracks absolute offsets so a byte range can stop at the first
+ * line that starts at or after its end.
+ */
+class LineSplitter {
+  private carry: Buffer;
+  private carryLength = 0;
+  /** absolute offset of the first byte in carry */
+  private carryStart = 0;
+  /** the carried line is longer than the limit: discard until '\n' */
+  private overlong = false;
+  /** absolute offset of chunk[0] */
+  private offset: number;
+  stopped = false;
+
+  constructor(
+    private readonly visit: LineVisitor,
+    private readonly maxLineBytes: number,
+    private readonly onOverlongLine: LineVisitor | undefined,
+    startOffset = 0,
+    /** lines starting at or after this absolute offset are not visited */
+    private readonly limit = Number.POSITIVE_INFINITY,
+  ) {
+    this.carry = Buffer.allocUnsafe(Math.min(maxLineBytes, 64 << 10));
+    this.offset = startOffset;
+  }
+
+  private emit(buffer: Buffer, start: number, end: number, overlong: boolean): void {
+    if (end > start && buffer[end - 1] === 13) end--; // '\r'
+    if (overlong) {
+      if (this.onOverlongLine !== undefined) this.onOverlongLine(buffer, start, end);
+      else this.visit(buffer, start, end);
+    } else {
+      this.visit(buffer, start, end);
+    }
+  }
+
+  private appendCarry(chunk: Buffer, start: number, end: number): void {
+    if (this.overlong) return;
+    const length = end - start;
+    if (this.carryLength + length > this.maxLineBytes) {
+      // keep the first maxLineBytes as the example, drop the rest
+      const room = this.maxLineBytes - this.carryLength;
+      this.ensureCarry(this.maxLineBytes);
+      chunk.copy(this.carry, this.carryLength, start, start + room);
+      this.carryLength = this.maxLineBytes;
+      this.overlong = true;
+      return;
+    }
+    this.ensureCarry(this.carryLength + length);
+    chunk.copy(this.carry, this.carryLength, start, end);
+    this.carryLength += length;
+  }
+
+  private ensureCarry(size: number): void {
+    if (size <= this.carry.length) return;
+    const grown = Buffer.allocUnsafe(Math.min(this.maxLineBytes, Math.max(size, this.carry.length * 2)));
+    this.carry.copy(grown, 0, 0, this.carryLength);
+    this.carry = grown;
+  }
+
+  /** Feeds `length` bytes of chunk. Returns false once the range limit is reached. */
+  push(chunk: Buffer, length: number): boolean {
+    if (this.stopped) return false;
+    let pos = 0;
+    const chunkOffset = this.offset;
+    this.offset += length;
+    if (this.carryLength > 0 || this.overlong) {
+      let newline = chunk.indexOf(10, 0); // '\n'
+      if (newline >= length) newline = -1; // a reused buffer may hold stale bytes past length
+      if (newline < 0) {
+        this.appendCarry(chunk, 0, length);
+        return true;
+      }
+      this.appendCarry(chunk, 0, newline);
+      if (this.carryStart >= this.limit) {
+        this.stopped = true;
+        return false;
+      }
+      this.emit(this.carry, 0, this.carryLength, this.overlong);
+      this.carryLength = 0;
+      this.overlong = false;
+      pos = newline + 1;
+    }
+    const max = this.maxLineBytes;
+    while (pos < length) {
+      if (chunkOffset + pos >= this.limit) {
+        this.stopped = true;
+        return false;
+      }
+      let newline = chunk.indexOf(10, pos); // '\n'
+      if (newline >= length) newline = -1;
+      if (newline < 0) break;
+      if (newline - pos > max) this.emit(chunk, pos, pos + max, true);
+      else this.emit(chunk, pos, newline, false);
+      pos = newline + 1;
+    }
+    if (pos < length) {
+      this.carryStart = chunkOffset + pos;
+      this.appendCarry(chunk, pos, length);
+    }
+    return true;
+  }
+
+  /** The last line, when the input does not end with '\n'. */
+  finish(): void {
+    if (this.stopped) return;
+    if (this.carryLength > 0 || this.overlong) {
+      if (this.carryStart < this.limit) this.emit(this.carry, 0, this.carryLength, this.overlong);
+      this.carryLength = 0;
+      this.overlong = false;
+    }
+  }
+}
+
+async function readStream(stream: Readable, splitter: LineSplitter, onChunk?: () => void): Promise<void> {
+  for await (const chunk of stream) {
+    const buffer = chunk as Buffer;
+    splitter.push(buffer, buffer.length);
+    onChunk?.();
+  }
+  splitter.finish();
+}
+
+/** stdin, gunzipped when it starts with the gzip magic bytes. */
+async function readStdin(stream: Readable, splitter: LineSplitter): Promise<void> {
+  const iterator = stream[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done === true) return;
+  const head = first.value as Buffer;
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    const feed = (async () => {
+      gunzip.write(head);
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+        if (!gunzip.write(next.value as Buffer)) await new Promise((resolve) => gunzip.once('drain', resolve));
+      }
+      gunzip.end();
+    })();
+    await Promise.all([feed, readStream(gunzip, splitter)]);
+    return;
+  }
+  splitter.push(head, head.length);
+  for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+    const buffer = next.value as Buffer;
+    splitter.push(buffer, buffer.length);
+  }
+  splitter.finish();
+}
+
+/**
+ * Visits every line of an input: a plain file (fd reads), a gzip file (streamed, every member
+ * of a multi-member file), or stdin ('-'). Read errors become E_INPUT_UNREADABLE.
+ */
+export async function forEachLine(
+  input: InputFile | string,
+  visit: LineVisitor,
+  progress?: ProgressReporter,
+  options: LineReaderOptions = {},
+): Promise<void> {
+  const splitter = new LineSplitter(visit, options.maxLineBytes ?? MAX_LINE_BYTES, options.onOverlongLine);
+  const path = typeof input === 'string' ? input : input.path;
+  try {
+    const file: InputFile = typeof input === 'string' ? await describeFile(input) : input;
+    if (file.path === '-') {
+      await readStdin(options.stdin ?? process.stdin, splitter);
+      return;
+    }
+    if (file.gzip) {
+      const source = createReadStream(file.path, { highWaterMark: 1 << 20 });
+      const gunzip = createGunzip({ chunkSize: 1 << 20 });
+      source.on('error', (error) => gunzip.destroy(error));
+      source.pipe(gunzip);
+      const total = file.size;
+      await readStream(gunzip, splitter, progress === undefined ? undefined : () => progress(source.bytesRead, total));
+      return;
+    }
+    const handle = await open(file.path, 'r');
+    try {
+      const total = file.size >= 0 ? file.size : (await handle.stat()).size;
+      const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+      let read = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+        splitter.push(buffer, bytesRead);
+        progress?.(read, total);
+      }
+      splitter.finish();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'E_INPUT_UNREADABLE') throw error;
+    throw unreadable(describeInput(path), error);
+  }
+}
+
+/** A path given as a string: its size, and gzip by the magic bytes 1f 8b. */
+async function describeFile(path: string): Promise<InputFile> {
+  if (path === '-') return { path, size: -1, gzip: false };
+  const handle = await open(path, 'r');
+  try {
+    const magic = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(magic, 0, 2, 0);
+    const size = (await handle.stat()).size;
+    return { path, size, gzip: bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Visits the lines that START in [startByte, endByte) of a plain file, so that ranges which
+ * tile the file visit every line exactly once. A line that starts inside the range is read to
+ * its end even past endByte.
+ */
+export async function forEachLineInRange(
+  path: string,
+  startByte: number,
+  endByte: number,
+  visit: LineVisitor,
+  options: LineReaderOptions = {},
+): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  try {
+    let position = startByte;
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    if (startByte > 0) {
+      // the line in progress at startByte belongs to the range before: skip to its end
+      const { bytesRead } = await handle.read(buffer, 0, 1, startByte - 1);
+      if (bytesRead === 1 && buffer[0] !== 10) {
+        for (;;) {
+          const { bytesRead: count } = await handle.read(buffer, 0, Math.min(CHUNK_BYTES, 1 << 16), position);
+          if (count === 0) return;
+          const newline = buffer.indexOf(10, 0);
+          if (newline >= 0 && newline < count) {
+            position += newline + 1;
+            break;
+          }
+          position += count;
+        }
+      }
+    }
+    if (position >= endByte) return;
+    const splitter = new LineSplitter(visit, options.maxLineBytes ?? MAX_LINE_BYTES, options.onOverlongLine, position, endByte);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      if (!splitter.push(buffer, bytesRead)) return;
+    }
+    splitter.finish();
+  } catch (error) {
+    throw unreadable(path, error);
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Up to n byte ranges that tile a plain file, each starting at a line start and at least
+ * minBytes long (default 1 MiB: smaller pieces cost more in worker start-up than they save).
+ */
+export async function splitRanges(path: string, n: number, minBytes = 1 << 20): Promise<ByteRange[]> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const count = Math.max(1, Math.min(n, Math.floor(size / Math.max(1, minBytes)) || 1));
+    const starts = [0];
+    const probe = Buffer.allocUnsafe(1 << 16);
+    for (let i = 1; i < count; i++) {
+      let at = Math.floor((size * i) / count);
+      if (at <= starts[starts.length - 1]) continue;
+      // move to the start of the next line
+      for (;;) {
+        const { bytesRead } = await handle.read(probe, 0, probe.length, at - 1);
+        if (bytesRead === 0) {
+          at = size;
+          break;
+        }
+        const newline = probe.indexOf(10, 0);
+        if (newline >= 0 && newline < bytesRead) {
+          at = at - 1 + newline + 1;
+          break;
+        }
+        at += bytesRead;
+      }
+      if (at < size && at > starts[starts.length - 1]) starts.push(at);
+    }
+    return starts.map((start, index) => ({ start, end: index + 1 < starts.length ? starts[index + 1] : size }));
+  } finally {
+    await handle.close();
+  }
+}

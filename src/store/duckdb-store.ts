@@ -1,0 +1,227 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue, VARCHAR, BIGINT, type DuckDBType } from '@duckdb/node-api';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ReplaywatchError } from '../common/errors.js';
+import { latestSchemaVersion, migrations as defaultMigrations, type Migration } from './migrations.js';
+
+/*
+ * The project's embedded store: one DuckDB file.
+ *
+ * Concurrency. DuckDB lets exactly one process open a file read-write, and while it does, no
+ * other process may open it at all (not even read-only). So no replaywatch process keeps the
+ * database open longer than one operation: every command opens it in a short session
+ * (`withStore`), does its reads or one transaction, and closes it (an open costs ~15-20 ms).
+ * A session that finds the file held by another process retries with backoff for
+ * `busyTimeoutMs`, then fails with E_STATE_LOCKED naming the holder's pid (DuckDB reports it).
+ *
+ * Long-lived writers (the canary listener; later `follow`) never hold the file: they append to a
+ * durable journal beside it (see journal.ts) and import the journal in short sessions. Readers
+ * read the journal first and the database second, which sees every hit exactly once however an
+ * import interleaves (see readHitsWithJournal in canary-records.ts). Only one long-lived writer
+ * per store is allowed at a time (writer-lock.ts), with the same E_STATE_LOCKED message.
+ */
+
+export interface StoreOptions {
+  /** open read-only: several readers may share the file, no writer may */
+  readOnly?: boolean;
+  /** how long to wait for another process's session to end before E_STATE_LOCKED (default 5000 ms) */
+  busyTimeoutMs?: number;
+  /** the schema to apply (tests pass their own list to simulate a newer or older build) */
+  migrations?: readonly Migration[];
+}
+
+export type SqlParams = Record<string, string | number | bigint | boolean | null>;
+
+/** One open session on the store. Valid only inside the `withStore` callback. */
+export class StoreSession {
+  constructor(
+    private readonly connection: DuckDBConnection,
+    readonly path: string,
+    readonly readOnly: boolean,
+  ) {}
+
+  async run(sql: string, params?: SqlParams): Promise<void> {
+    if (params === undefined) await this.connection.run(sql);
+    else await this.connection.run(sql, toValues(params), typesOf(params));
+  }
+
+  /** Rows as plain objects; BIGINT columns come back as JavaScript numbers. */
+  async all(sql: string, params?: SqlParams): Promise<Record<string, unknown>[]> {
+    const reader = params === undefined ? await this.connection.runAndReadAll(sql) : await this.connection.runAndReadAll(sql, toValues(params), typesOf(params));
+    return reader.getRowObjectsJS().map((row) => {
+      const plain: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(row)) plain[key] = typeof value === 'bigint' ? Number(value) : value;
+      return plain;
+    });
+  }
+
+  /** Runs `work` in one transaction: all of it or none of it. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await work();
+      await this.connection.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+function toValues(params: SqlParams): Record<string, DuckDBValue> {
+  const values: Record<string, DuckDBValue> = {};
+  for (const [key, value] of Object.entries(params)) values[key] = typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
+  return values;
+}
+
+/** Explicit types so that a null binds as the column's type, not as an untyped NULL. */
+function typesOf(params: SqlParams): Record<string, DuckDBType | undefined> {
+  const types: Record<string, DuckDBType | undefined> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (value === null || typeof value === 'string') types[key] = VARCHAR;
+    else if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) types[key] = BIGINT;
+    else types[key] = undefined;
+  }
+  return types;
+}
+
+// Sessions of one process on one file run one after another: DuckDB would otherwise see two
+// instances of the same file inside one process.
+const sessionQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Opens the store at `path` for the duration of `work`, then closes it.
+ * A read-write session creates the file (and its folder) and brings the schema up to date.
+ * A read-only session on a missing file fails with E_NOT_FOUND.
+ */
+export async function withStore<T>(path: string, options: StoreOptions, work: (session: StoreSession) => Promise<T>): Promise<T> {
+  const previous = sessionQueues.get(path) ?? Promise.resolve();
+  const current = previous.catch(() => undefined).then(() => runSession(path, options, work));
+  sessionQueues.set(path, current);
+  try {
+    return await current;
+  } finally {
+    if (sessionQueues.get(path) === current) sessionQueues.delete(path);
+  }
+}
+
+async function runSession<T>(path: string, options: StoreOptions, work: (session: StoreSession) => Promise<T>): Promise<T> {
+  const list = options.migrations ?? defaultMigrations;
+  const readOnly = options.readOnly === true;
+  if (readOnly && !existsSync(path)) {
+    throw new ReplaywatchError('E_NOT_FOUND', `no replaywatch store at ${path}`, {
+      hint: 'create a canary first (replaywatch canary new --label "...") or name the store with --state FILE',
+    });
+  }
+  if (!readOnly) {
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    } catch (cause) {
+      throw new ReplaywatchError('E_STATE_IO', `cannot create the folder for the store ${path}`, { cause });
+    }
+  }
+
+  let instance = await openInstance(path, readOnly, options.busyTimeoutMs ?? 5000);
+  try {
+    let connection = await instance.connect();
+    const version = await readSchemaVersion(connection, readOnly);
+    const latest = list.length === 0 ? 0 : list[list.length - 1]!.version;
+    if (version > latest) {
+      throw new ReplaywatchError('E_STATE_SCHEMA', `the store ${path} has schema version ${version}, newer than this replaywatch understands (${latest})`, {
+        hint: 'upgrade replaywatch, or point --state at another file',
+      });
+    }
+    if (version < latest) {
+      if (readOnly) {
+        // a reader of an older file: migrate in a short read-write session, then read
+        connection.closeSync();
+        instance.closeSync();
+        await withMigrated(path, options, list);
+        instance = await openInstance(path, true, options.busyTimeoutMs ?? 5000);
+        connection = await instance.connect();
+      } else {
+        await migrate(connection, version, list, path);
+      }
+    }
+    try {
+      return await work(new StoreSession(connection, path, readOnly));
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+async function withMigrated(path: string, options: StoreOptions, list: readonly Migration[]): Promise<void> {
+  const instance = await openInstance(path, false, options.busyTimeoutMs ?? 5000);
+  try {
+    const connection = await instance.connect();
+    await migrate(connection, await readSchemaVersion(connection, false), list, path);
+    connection.closeSync();
+  } finally {
+    instance.closeSync();
+  }
+}
+
+async function openInstance(path: string, readOnly: boolean, busyTimeoutMs: number): Promise<DuckDBInstance> {
+  const deadline = Date.now() + busyTimeoutMs;
+  let delay = 10;
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : { access_mode: 'READ_WRITE' });
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const holder = lockHolder(message);
+      if (holder === undefined) throw new ReplaywatchError('E_STATE_IO', `cannot open the store ${path}`, { cause, hint: 'check that the file is a replaywatch store and that you may read and write it' });
+      if (Date.now() >= deadline) {
+        const who = holder === null ? 'another process' : `process ${holder}`;
+        throw new ReplaywatchError('E_STATE_LOCKED', `the store ${path} is in use by ${who}`, {
+          hint: `wait for it to finish, or stop it${holder === null ? '' : ` (kill ${holder})`}, or use another --state FILE`,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(1, deadline - Date.now()))));
+      delay = Math.min(delay * 2, 250);
+    }
+  }
+}
+
+/** undefined: not a lock conflict; null: a conflict with an unknown holder; else the holder's pid. */
+export function lockHolder(message: string): number | null | undefined {
+  if (!/Could not set lock|Conflicting lock/i.test(message)) return undefined;
+  const pid = /\(PID (\d+)\)/.exec(message);
+  return pid ? Number(pid[1]) : null;
+}
+
+async function readSchemaVersion(connection: DuckDBConnection, readOnly: boolean): Promise<number> {
+  if (!readOnly) {
+    await connection.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, description VARCHAR NOT NULL, applied_ms BIGINT NOT NULL)');
+  } else {
+    const tables = await connection.runAndReadAll("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_version'");
+    if (Number(tables.getRowObjectsJS()[0]!.n) === 0) return 0;
+  }
+  const reader = await connection.runAndReadAll('SELECT coalesce(max(version), 0) AS version FROM schema_version');
+  return Number(reader.getRowObjectsJS()[0]!.version);
+}
+
+async function migrate(connection: DuckDBConnection, from: number, list: readonly Migration[], path: string): Promise<void> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    for (const migration of list) {
+      if (migration.version <= from) continue;
+      for (const statement of migration.statements) await connection.run(statement);
+      await connection.run('INSERT INTO schema_version VALUES ($version, $description, $applied)', {
+        version: migration.version,
+        description: migration.description,
+        applied: BigInt(Date.now()),
+      });
+    }
+    await connection.run('COMMIT');
+  } catch (cause) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw new ReplaywatchError('E_STATE_IO', `cannot bring the store ${path} up to schema version ${list[list.length - 1]?.version}`, { cause });
+  }
+}
+
+export { latestSchemaVersion };

@@ -1,0 +1,22 @@
+/**
+ * The project's embedded store (DuckDB, one file) and what lives beside it.
+ * Read duckdb-store.ts for the concurrency model: short sessions, a journal for long-lived
+ * writers, one long-lived writer per store.
+ */
+export { withStore, StoreSession, lockHolder, latestSchemaVersion, type StoreOptions, type SqlParams } from './duckdb-store.js';
+export { migrations, type Migration } from './migrations.js';
+export { defaultStatePath, stateFiles, type StateFiles } from './paths.js';
+export { AppendJournal, readJournal, removeJournalSegment } from './journal.js';
+export { acquireWriterLock, type WriterLock } from './writer-lock.js';
+export {
+  insertCanary,
+  listCanaries,
+  revokeCanary,
+  insertHits,
+  listHits,
+  purgeBefore,
+  parseHitRecord,
+  readCanaryState,
+  type CanaryRecord,
+  type CanaryHitRecord,
+} from './canary-records.js';

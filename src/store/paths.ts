@@ -1,0 +1,31 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where the store lives unless `--state FILE` says otherwise:
+ * `$XDG_DATA_HOME/replaywatch/state.duckdb`, else `~/.local/share/replaywatch/state.duckdb`.
+ */
+export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
+  return join(dataHome, 'replaywatch', 'state.duckdb');
+}
+
+/** Files that live beside the database and belong to it. */
+export interface StateFiles {
+  database: string;
+  /** the canary listener's write-ahead journal of hits (JSON lines, fsync'd) */
+  hitJournal: string;
+  /** the journal segment being imported into the database (renamed from hitJournal) */
+  hitJournalImporting: string;
+  /** pid file of the one long-lived writer (the canary listener) */
+  writerLock: string;
+}
+
+export function stateFiles(database: string): StateFiles {
+  return {
+    database,
+    hitJournal: `${database}.hits.jsonl`,
+    hitJournalImporting: `${database}.hits.importing.jsonl`,
+    writerLock: `${database}.writer.pid`,
+  };
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type FormatOptions, type ParsedRecord, ScanOutcome, ScanRecord, resolveFormat } from '../../src/formats/index.js';
+
+function parse(format: string, line: string | Buffer, options?: FormatOptions): ParsedRecord & { outcome: number; reason: string } {
+  const scanner = resolveFormat(format, options).createScanner();
+  const record = new ScanRecord();
+  const buffer = typeof line === 'string' ? Buffer.from(line) : line;
+  const outcome = scanner.scan(buffer, 0, buffer.length, record);
+  return { ...record.toObject(), outcome, reason: record.reason };
+}
+
+test('explicit mapping: dotted paths, alternatives, units', () => {
+  const format = 'json:ip=src.addr|client,url=req.path,time=ts,status=code,ua=req.agent,duration_ms=took';
+  const record = parse(format, '{"ts":1772359200.25,"src":{"addr":"192.0.2.4:5555"},"req":{"path":"/p?a=1","agent":"x"},"code":"301","took":12}');
+  assert.equal(record.outcome, ScanOutcome.Ok, record.reason);
+  assert.equal(record.ip, '192.0.2.4');
+  assert.equal(record.url, '/p?a=1');
+  assert.equal(record.time, 1772359200250);
+  assert.equal(record.status, 301);
+  assert.equal(record.userAgent, 'x');
+  assert.equal(record.duration, 12);
+  assert.equal(parse(format, '{"client":"192.0.2.5","req":{"path":"/"}}').ip, '192.0.2.5');
+});
+
+test('string escapes are decoded (quotes, unicode, surrogate pairs, slashes)', () => {
+  const record = parse('json', '{"client_ip":"192.0.2.1","url":"\\/caf\\u00e9?q=\\"x\\"","user_agent":"A \\ud83d\\ude00 B\\tC","status":200}');
+  assert.equal(record.outcome, ScanOutcome.Ok, record.reason);
+  assert.equal(record.url, '/café?q="x"');
+  assert.equal(record.userAgent, 'A 😀 B\tC');
+});
+
+test('values that are null, arrays, nested objects under unmapped keys, numbers in strings', () => {
+  const record = parse(
+    'json',
+    '{"skip":{"deep":[1,{"url":"/wrong"},"]}"]},"client_ip":"192.0.2.1","url":"/right","referrer":null,"status":"200","bytes":"-","x":[],"y":{}}',
+  );
+  assert.equal(record.outcome, ScanOutcome.Ok, record.reason);
+  assert.equal(record.url, '/right');
+  assert.equal(record.referrer, '');
+  assert.equal(record.status, 200);
+  assert.equal(record.bytes, -1);
+});
+
+test('caddy: the first header value; client_ip over remote_ip; X-Forwarded-For with clientIpField', () => {
+  const line =
+    '{"ts":1772359200,"request":{"remote_ip":"10.0.0.9","client_ip":"10.0.0.9","method":"GET","uri":"/","proto":"HTTP/1.1","host":"a.example","headers":{"User-Agent":["first","second"],"X-Forwarded-For":["203.0.113.1, 10.0.0.9"]}},"status":200,"size":1}';
+  assert.equal(parse('caddy', line).userAgent, 'first');
+  assert.equal(parse('caddy', line).ip, '10.0.0.9');
+  assert.equal(parse('caddy', line, { clientIpField: 'x-forwarded-for' }).ip, '203.0.113.1');
+});
+
+test('nginx-json: uri + args are joined; request wins when present; time_local and msec', () => {
+  const joined = parse('nginx-json', '{"remote_addr":"192.0.2.1","msec":"1772359200.500","uri":"/s","args":"q=a+b","status":200}');
+  assert.equal(joined.url, '/s?q=a+b');
+  assert.equal(joined.time, 1772359200500);
+  const request = parse('nginx-json', '{"remote_addr":"192.0.2.1","time_local":"01/Mar/2026:10:00:00 +0000","request":"DELETE /item/4 HTTP/1.1","status":204}');
+  assert.equal(request.method, 'DELETE');
+  assert.equal(request.url, '/item/4');
+  assert.equal(request.time, Date.UTC(2026, 2, 1, 10));
+});
+
+test('traefik: ClientAddr with port when ClientHost is missing; nanosecond durations', () => {
+  const record = parse('traefik', '{"ClientAddr":"[2001:db8::5]:40000","RequestMethod":"GET","RequestPath":"/x","DownstreamStatus":200,"Duration":1500000,"StartUTC":"2026-03-01T10:00:00.5Z"}');
+  assert.equal(record.ip, '2001:db8::5');
+  assert.equal(record.duration, 1.5);
+  assert.equal(record.time, Date.UTC(2026, 2, 1, 10, 0, 0, 500));
+});
+
+test('JSON that is not an access entry, or broken, is a skip with a reason', () => {
+  assert.equal(parse('caddy', '{"level":"info","msg":"serving initial configuration"}').reason, 'not an access log entry');
+  assert.equal(parse('caddy', '{"level":"info","request":{"uri":"/x"').reason, 'truncated line');
+  assert.equal(parse('caddy', 'plain text').reason, 'not a JSON object');
+  const binary = parse('json', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x00]));
+  assert.equal(binary.outcome, ScanOutcome.Skip);
+});
+
+test('envoy: JSON and default text lines behind a container-runtime prefix', () => {
+  const json = parse('envoy', '2026-03-01T10:00:00.000000000+00:00 stdout F {"downstream_remote_address":"192.0.2.8:1234","method":"GET","path":"/p","response_code":200,"start_time":"2026-03-01T10:00:00.000Z"}');
+  assert.equal(json.outcome, ScanOutcome.Ok, json.reason);
+  assert.equal(json.url, '/p');
+  const text = parse('envoy', '2026-03-01T10:00:00.000000000+00:00 stderr F [2026-03-01T10:00:00.000Z] "GET /t HTTP/1.1" 404 NR 0 0 1 - "[2001:db8::9]" "curl/8" "id" "h.example" "-"');
+  assert.equal(text.outcome, ScanOutcome.Ok, text.reason);
+  assert.equal(text.ip, '2001:db8::9');
+  assert.equal(text.status, 404);
+});

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { CHUNK_BYTES, forEachLine, forEachLineInRange, splitRanges } from '../../src/ingest/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'replaywatch-lines-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function collect(path: string, options = {}): Promise<string[]> {
+  const lines: string[] = [];
+  await forEachLine(path, (buffer, start, end) => lines.push(buffer.toString('latin1', start, end)), undefined, options);
+  return lines;
+}
+
+/** Pseudo-random lines of varied length, a few longer than a chunk boundary would like. */
+function makeLines(count: number, seed = 1): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const length = seed % 97 === 0 ? 5000 + (seed % 3000) : seed % 180;
+    lines.push(`${i}:` + String.fromCharCode(97 + (seed % 26)).repeat(length));
+  }
+  return lines;
+}
+
+test('LF, CRLF, no trailing newline, empty lines', async () => {
+  assert.deepEqual(await collect(write('lf.log', 'a\nb\n\nc\n')), ['a', 'b', '', 'c']);
+  assert.deepEqual(await collect(write('crlf.log', 'a\r\nb\r\n\r\nc\r\n')), ['a', 'b', '', 'c']);
+  assert.deepEqual(await collect(write('tail.log', 'a\nb')), ['a', 'b']);
+  assert.deepEqual(await collect(write('tail-cr.log', 'a\r\nb\r')), ['a', 'b']);
+  assert.deepEqual(await collect(write('empty.log', '')), []);
+  assert.deepEqual(await collect(write('one.log', '\n')), ['']);
+});
+
+test('lines across chunk boundaries arrive whole (a file larger than one read)', async () => {
+  const lines = makeLines(120_000);
+  const text = lines.join('\n') + '\n';
+  assert.ok(text.length > CHUNK_BYTES * 2, 'the file spans several reads');
+  assert.deepEqual(await collect(write('big.log', text)), lines);
+});
+
+test('an overlong line is cut, reported once, and the next line is intact', async () => {
+  const long = 'L'.repeat(200_000);
+  const overlong: string[] = [];
+  const lines = await collect(write('long.log', `first\n${long}\nlast\n${long}`), {
+    maxLineBytes: 1000,
+    onOverlongLine: (buffer: Buffer, start: number, end: number) => overlong.push(buffer.toString('latin1', start, end)),
+  });
+  assert.deepEqual(lines, ['first', 'last']);
+  assert.deepEqual(overlong, ['L'.repeat(1000), 'L'.repeat(1000)]);
+});
+
+test('gzip: single member, multi-member, detected by content not name; progress is reported', async () => {
+  const lines = makeLines(5000, 3);
+  const single = write('single.log.gz', gzipSync(lines.join('\n') + '\n'));
+  const multi = write('multi.log.gz', Buffer.concat([gzipSync(lines.slice(0, 2000).join('\n') + '\n'), gzipSync(lines.slice(2000).join('\n'))]));
+  const disguised = write('disguised.log', gzipSync('x\ny\n'));
+  assert.deepEqual(await collect(single), lines);
+  assert.deepEqual(await collect(multi), lines);
+  const seen: string[] = [];
+  let progressCalls = 0;
+  await forEachLine({ path: disguised, size: 0, gzip: true }, (buffer, start, end) => seen.push(buffer.toString('latin1', start, end)), () => progressCalls++);
+  assert.deepEqual(seen, ['x', 'y']);
+  assert.ok(progressCalls > 0);
+  assert.deepEqual(await collect(disguised), ['x', 'y'], 'a path string is sniffed for gzip too');
+});
+
+test('stdin: plain and gzip streams', async () => {
+  const read = async (stream: Readable): Promise<string[]> => {
+    const lines: string[] = [];
+    await forEachLine('-', (buffer, start, end) => lines.push(buffer.toString('latin1', start, end)), undefined, { stdin: stream });
+    return lines;
+  };
+  assert.deepEqual(await read(Readable.from([Buffer.from('a\nb'), Buffer.from('c\r\nd\n')])), ['a', 'bc', 'd']);
+  const zipped = gzipSync('one\ntwo\n');
+  assert.deepEqual(await read(Readable.from([zipped.subarray(0, 5), zipped.subarray(5)])), ['one', 'two']);
+  assert.deepEqual(await read(Readable.from([])), []);
+});
+
+test('byte ranges visit every line exactly once, for any split', async () => {
+  const lines = makeLines(3000, 9);
+  for (const ending of ['\n', '']) {
+    const text = lines.join('\n') + ending;
+    const path = write(`ranges${ending === '' ? '-open' : ''}.log`, text);
+    const size = Buffer.byteLength(text);
+    for (const count of [1, 2, 3, 4, 5, 7, 8, 13, 16, 31, 64]) {
+      const ranges = await splitRanges(path, count, 1);
+      assert.equal(ranges[0].start, 0);
+      assert.equal(ranges[ranges.length - 1].end, size);
+      const seen: string[] = [];
+      for (const range of ranges) {
+        await forEachLineInRange(path, range.start, range.end, (buffer, start, end) => seen.push(buffer.toString('latin1', start, end)));
+      }
+      assert.deepEqual(seen, lines, `split into ${count}`);
+    }
+    // arbitrary (not line-aligned) cut points, including cuts right after and before '\n'
+    let seed = 5;
+    for (let round = 0; round < 20; round++) {
+      const cuts = new Set<number>([0, size]);
+      for (let k = 0; k < 1 + (round % 9); k++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        cuts.add(seed % size);
+      }
+      const points = [...cuts].sort((a, b) => a - b);
+      const seen: string[] = [];
+      for (let i = 0; i + 1 < points.length; i++) {
+        await forEachLineInRange(path, points[i], points[i + 1], (buffer, start, end) => seen.push(buffer.toString('latin1', start, end)));
+      }
+      assert.deepEqual(seen, lines, `cuts ${points.join(',')}`);
+    }
+  }
+});
+
+test('splitRanges keeps ranges at least minBytes long', async () => {
+  const path = write('small.log', 'a\nb\nc\n');
+  assert.deepEqual(await splitRanges(path, 8), [{ start: 0, end: 6 }]);
+  assert.deepEqual(await splitRanges(write('none.log', ''), 4), [{ start: 0, end: 0 }]);
+});
+
+test('a missing file is E_INPUT_UNREADABLE naming the file and the reason', async () => {
+  await assert.rejects(collect(join(dir, 'nope.log')), (error: Error & { code?: string }) => error.code === 'E_INPUT_UNREADABLE' && error.message.includes('nope.log') && error.message.includes('no such file'));
+  await assert.rejects(forEachLineInRange(join(dir, 'nope.log'), 0, 10, () => {}), (error: Error & { code?: string }) => error.code === 'E_INPUT_UNREADABLE');
+});
+
+test('a corrupt gzip stream is E_INPUT_UNREADABLE, after the lines before the damage', async () => {
+  const good = gzipSync('a\nb\n'.repeat(1000));
+  const broken = write('broken.log.gz', Buffer.concat([good.subarray(0, good.length - 12), Buffer.from('garbage!garbage!')]));
+  await assert.rejects(collect(broken), (error: Error & { code?: string }) => error.code === 'E_INPUT_UNREADABLE');
+});
