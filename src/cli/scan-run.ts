@@ -6,7 +6,9 @@ import { resolveFormat, scanInputs } from '../formats/index.js';
 import { expandInputs } from '../ingest/index.js';
 import { buildReport, createAnonymizer, isoTime, type ReportModel } from '../report/index.js';
 import { ReplaywatchError } from '../common/errors.js';
-import type { ScanRecord } from '../formats/record.js';
+import { Field, type ScanRecord } from '../formats/record.js';
+import { buildCanaryReport, createCanaryMatcher, loadCanaries, type CanaryHitInput } from '../canary/index.js';
+import { defaultStatePath } from '../store/index.js';
 
 /** Every scan option, once, with its default: the CLI flags are derived from this table. */
 export const scanOptionSpecs = [
@@ -20,6 +22,7 @@ export const scanOptionSpecs = [
   { flags: '--dns-server <host:port>', description: 'resolver for reverse DNS (default: the system resolver)' },
   { flags: '--dns-timeout <ms>', description: 'reverse-DNS timeout per query', defaultValue: '2000' },
   { flags: '--no-progress', description: 'no progress bar on stderr' },
+  { flags: '--state <file>', description: 'the store whose canaries the scan looks for (default: the user data directory)' },
 ] as const;
 
 export interface ScanOptions {
@@ -33,6 +36,7 @@ export interface ScanOptions {
   dnsServer?: string;
   dnsTimeout: number;
   progress: boolean;
+  state?: string;
 }
 
 export function parseScanOptions(raw: Record<string, unknown>): ScanOptions {
@@ -53,6 +57,7 @@ export function parseScanOptions(raw: Record<string, unknown>): ScanOptions {
     dnsServer: raw.dnsServer as string | undefined,
     dnsTimeout,
     progress: raw.progress !== false,
+    state: raw.state as string | undefined,
   };
 }
 
@@ -82,7 +87,22 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
       return found ?? null;
     },
   });
-  const onRecord = hooks.onRecord;
+  // canaries minted with `canary new`: their hits in the site's own logs become a report section
+  const canaries = await loadCanaries(options.state ?? defaultStatePath());
+  const canaryHits: CanaryHitInput[] = [];
+  let onRecord = hooks.onRecord;
+  if (canaries.length > 0) {
+    const matcher = createCanaryMatcher(canaries.map((canary) => canary.token));
+    const outer = onRecord;
+    onRecord = (record, file) => {
+      if (record.has(Field.Url)) {
+        const index = matcher.match(record.buffers[Field.Url]!, record.starts[Field.Url]!, record.ends[Field.Url]!);
+        if (index !== -1)
+          canaryHits.push({ token: canaries[index]!.token, time: record.time, ip: record.text(Field.Ip), userAgent: record.text(Field.UserAgent) || null, method: record.text(Field.Method) });
+      }
+      outer?.(record, file);
+    };
+  }
   const scanned = await scanInputs(
       inputs,
       format,
@@ -140,6 +160,7 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
       anonymize: options.anonymize ? createAnonymizer() : undefined,
     },
   );
+  if (canaries.length > 0) model.canaries = buildCanaryReport(canaries, canaryHits, attributor, Date.now()).canaries;
   return { model, detector, findings, attributor };
 }
 

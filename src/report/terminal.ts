@@ -52,8 +52,9 @@ export function renderTerminal(model: ReportModel, options: TerminalOptions): st
   }
   if (model.canaries && model.canaries.length > 0) {
     out.push('', c.bold(`Canaries (${model.canaries.length})`));
-    for (const canary of model.canaries as { label?: string; token?: string; verdict?: string }[]) {
-      out.push(`  ${canary.label ?? canary.token}: ${canary.verdict ?? ''}`);
+    for (const canary of model.canaries as { label?: string; token?: string; url?: string; verdict?: { sentence?: string } }[]) {
+      out.push(`  ${c.bold(canary.label || canary.token || '?')}  ${c.dim(canary.url ?? '')}`);
+      if (canary.verdict?.sentence) out.push(`    ${canary.verdict.sentence}`);
     }
   }
   if (input.skipped > 0) {
@@ -77,7 +78,7 @@ function renderSource(source: SourceView, number: number, c: Colours): string[] 
   const pattern = source.pattern ? ` · ${source.pattern}` : '';
   lines.push(`${c.bold(`${number}.`)} ${c.bold(c.red(source.kind))}${pattern} · confidence ${c.bold(source.confidence.toFixed(2))}`);
   lines.push(`   ${networkLine(source)}`);
-  if (source.actor) lines.push(`   ${c.cyan(`${source.actor.name}: ${source.actor.documented}`)} ${c.dim(`(${source.actor.source})`)}`);
+  if (source.actor) lines.push(`   ${c.cyan(`${source.actor.name}: ${source.actor.documented}`)} ${c.dim(`(${truncate(source.actor.source, 110)}; --json has the full source)`)}`);
   lines.push(`   ${addresses(source)}`);
   const lag = source.lagSeconds ? ` · lag ${formatDuration(source.lagSeconds.p50)} median, ${formatDuration(source.lagSeconds.min)}–${formatDuration(source.lagSeconds.max)}` : '';
   const what = source.kind === 'prefetcher' ? 'links opened before the user' : 'replays';
