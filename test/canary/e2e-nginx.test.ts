@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Attributor } from '../../src/attribute/types.js';
 import { buildCanaryReport, createCanaryMatcher, loadCanaries, type CanaryHitInput } from '../../src/canary/index.js';
-import { agents, fetchFrom, runCliJson, sleep, startListener, tempDir, type ReportJson, type RunningListener } from './support/harness.js';
+import { agents, fetchFrom, runCli, runCliJson, sleep, startListener, tempDir, type ReportJson, type RunningListener } from './support/harness.js';
 
 const nginxBinary = '/usr/sbin/nginx';
 const haveNginx = existsSync(nginxBinary);
@@ -177,5 +177,26 @@ http {
       ],
     );
     assert.equal(fromLog.canaries.find((canary) => canary.token === canaries[1]!.token)!.firstHit, null);
+  });
+
+  it('replaywatch scan finds the same canaries in nginx\'s access log, while the listener runs', async () => {
+    const result = await runCli(['scan', accessLog, '--json', '--offline', '--state', state, '--format', 'combined']);
+    assert.ok(result.code === 0 || result.code === 1, `scan exited ${result.code}: ${result.stderr}`);
+    const report = JSON.parse(result.stdout) as { input: { records: number }; canaries?: ReportJson['canaries'] };
+    assert.ok(report.input.records >= 5);
+    const entry = report.canaries?.find((canary) => canary.token === canaries[0]!.token);
+    assert.ok(entry, 'the scan report has a canaries section with the canary');
+    assert.equal(entry.firstHit?.ip, '127.0.0.1');
+    assert.deepEqual(
+      entry.others.map((other) => [other.ip, other.kind]),
+      [
+        ['127.0.0.2', 'replayer'],
+        ['127.0.0.3', 'link-preview'],
+      ],
+    );
+    assert.equal(report.canaries!.find((canary) => canary.token === canaries[1]!.token)!.firstHit, null);
+    const text = await runCli(['scan', accessLog, '--offline', '--state', state, '--format', 'combined']);
+    assert.match(text.stdout, /Canaries \(2\)/);
+    assert.match(text.stdout, /laptop via proxy/);
   });
 });
