@@ -106,11 +106,24 @@ export function buildReport(detector: Detector, findings: Findings, input: Input
     status: side.status,
     bytes: side.bytes,
   });
-  const networkOf = (ip: string, actor?: ActorMatch): NetworkInfo => {
-    const info = { ...context.network(ip) };
+  /**
+   * The network of a source's first address; its reverse names are the forward-confirmed names
+   * of all the source's addresses (a few), and PTR names that did not resolve back are kept
+   * apart as `rdnsUnconfirmed`, since anyone can publish any PTR for their own addresses.
+   */
+  const networkOf = (ip: string, actor?: ActorMatch, ips: string[] = [ip]): NetworkInfo & { rdnsUnconfirmed?: string[] } => {
+    const info: NetworkInfo & { rdnsUnconfirmed?: string[] } = { ...context.network(ip) };
     if (actor && (info.org === null || info.asn === null)) info.org = actor.name;
-    const reverse = context.reverse?.get(ip);
-    info.rdns = reverse ? reverse.confirmed.length > 0 ? reverse.confirmed : reverse.names : [];
+    const confirmed = new Set<string>();
+    const unconfirmed = new Set<string>();
+    for (const address of ips) {
+      const reverse = context.reverse?.get(address);
+      if (!reverse) continue;
+      for (const name of reverse.confirmed) if (confirmed.size < 5) confirmed.add(name);
+      for (const name of reverse.names) if (!reverse.confirmed.includes(name) && unconfirmed.size < 5) unconfirmed.add(name);
+    }
+    info.rdns = [...confirmed];
+    if (unconfirmed.size > 0) info.rdnsUnconfirmed = [...unconfirmed];
     return info;
   };
   const shown = findings.sources.filter((source) => source.confidence >= context.minConfidence);
@@ -122,7 +135,7 @@ export function buildReport(detector: Detector, findings: Findings, input: Input
       kind: source.kind,
       ...(source.pattern ? { pattern: source.pattern } : {}),
       confidence: source.confidence,
-      network: networkOf(first, actor),
+      network: networkOf(first, actor, ips),
       ips,
       requests: source.requests,
       replays: source.replays,

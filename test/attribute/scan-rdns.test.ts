@@ -1,0 +1,157 @@
+/**
+ * Reverse DNS from `replaywatch scan`, against a real dnsmasq on loopback that logs every
+ * query: names are looked up (with forward confirmation) only for the clients the report
+ * shows, never for every address, and --offline makes no query at all. Runs the real CLI
+ * (dist/, built by `npm test`). Outside CI a missing dnsmasq skips (saying so); in CI it fails.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+
+const DNSMASQ = '/usr/sbin/dnsmasq';
+const available = existsSync(DNSMASQ);
+const skip = !available && process.env.CI !== 'true' ? `${DNSMASQ} is not installed: skipping scan's reverse-DNS test against a real server` : false;
+if (skip) console.log(`# ${skip}`);
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const fixture = join(repoRoot, 'test', 'fixtures', 'golden', 'access.log');
+
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const socket = createSocket('udp4');
+      socket.once('error', () => resolve(false));
+      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+    });
+    if (udpFree) return port;
+  }
+  throw new Error('no free port');
+}
+
+function scan(...flags: string[]) {
+  const run = spawnSync(process.execPath, [join(repoRoot, 'bin', 'replaywatch.js'), 'scan', fixture, '--json', '--state', '/nonexistent/state.duckdb', ...flags], { encoding: 'utf8' });
+  assert.equal(run.status, 1, run.stderr);
+  return JSON.parse(run.stdout) as {
+    sources: { kind: string; ips: string[]; network: { rdns: string[] } }[];
+    attribution: { reverseDns: string };
+  };
+}
+
+describe('scan looks up reverse names for the clients it reports, and only those', { skip }, () => {
+  let directory: string;
+  let dnsmasq: ChildProcess;
+  let port: number;
+  let queryLog: string;
+
+  const ptrQueries = (): string[] =>
+    readFileSync(queryLog, 'utf8')
+      .split('\n')
+      .filter((line) => /query\[PTR\]/.test(line))
+      .map((line) => /query\[PTR\] (\S+)/.exec(line)![1]!);
+
+  before(async () => {
+    assert.ok(available, `${DNSMASQ} is required in CI (scripts/test.sh installs it)`);
+    directory = mkdtempSync(join(tmpdir(), 'replaywatch-scan-rdns-'));
+    port = await freePort();
+    queryLog = join(directory, 'queries.log');
+    const config = [
+      `port=${port}`,
+      'listen-address=127.0.0.1',
+      'bind-interfaces',
+      'no-resolv',
+      'no-hosts',
+      'no-poll',
+      'log-queries',
+      `log-facility=${queryLog}`,
+      'local=/in-addr.arpa/',
+      'local=/ip6.arpa/',
+      'local=/trendnet.org/',
+      'local=/example.net/',
+      // the replay cloud: one forward-confirmed name, one PTR that does not resolve back
+      'host-record=sjdc-wtp-gs-maya6.sdi.trendnet.org,150.70.97.43',
+      'ptr-record=130.15.104.216.in-addr.arpa,claims.example.net',
+      'host-record=claims.example.net,192.0.2.1',
+      // a person, whose name must never be asked for
+      'host-record=cpe-73-12-9-4.example.net,73.12.9.4',
+    ];
+    const configPath = join(directory, 'dnsmasq.conf');
+    writeFileSync(configPath, `${config.join('\n')}\n`);
+    writeFileSync(queryLog, '');
+    dnsmasq = spawn(DNSMASQ, ['--no-daemon', `--conf-file=${configPath}`, '--pid-file='], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (!readFileSync(queryLog, 'utf8').includes('started')) {
+      if (dnsmasq.exitCode !== null) throw new Error(`dnsmasq exited ${dnsmasq.exitCode}`);
+      if (Date.now() > deadline) throw new Error('dnsmasq did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
+  after(() => {
+    dnsmasq?.kill('SIGTERM');
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('names the replay cloud, confirmed forward, and asks nothing about people', () => {
+    const report = scan('--dns-server', `127.0.0.1:${port}`, '--dns-timeout', '1500');
+    assert.equal(report.attribution.reverseDns, 'done');
+    const replayer = report.sources.find((source) => source.kind === 'replayer')!;
+    assert.ok(replayer.ips.includes('150.70.97.43'));
+    const shown = new Set(report.sources.flatMap((source) => source.ips));
+    const asked = ptrQueries();
+    assert.ok(asked.includes('43.97.70.150.in-addr.arpa'), `asked: ${asked.join(', ')}`);
+    assert.ok(!asked.includes('4.9.12.73.in-addr.arpa'), 'a person behind 73.12.9.4 is not reported, so not looked up');
+    for (const name of asked) {
+      const ip = name.replace('.in-addr.arpa', '').split('.').reverse().join('.');
+      assert.ok(shown.has(ip), `looked up ${ip}, which the report does not show`);
+    }
+    // the source's network carries the confirmed name of its first address
+    const withName = report.sources.find((source) => source.network.rdns.includes('sjdc-wtp-gs-maya6.sdi.trendnet.org'));
+    assert.ok(withName, JSON.stringify(report.sources.map((source) => [source.ips[0], source.network.rdns])));
+    // a PTR that does not resolve back to the address is not trusted as the name
+    const network = withName.network as { rdns: string[]; rdnsUnconfirmed?: string[] };
+    assert.ok(!network.rdns.includes('claims.example.net'));
+    assert.ok(network.rdnsUnconfirmed?.includes('claims.example.net'));
+  });
+
+  it('--offline asks nothing and says so', () => {
+    const before = ptrQueries().length;
+    const report = scan('--offline', '--dns-server', `127.0.0.1:${port}`);
+    assert.equal(report.attribution.reverseDns, 'offline');
+    assert.equal(ptrQueries().length, before);
+    for (const source of report.sources) assert.deepEqual(source.network.rdns, []);
+  });
+
+  it('a server that never answers times out and the scan still reports', async () => {
+    const silent = createSocket('udp4');
+    silent.on('message', () => {});
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const child = spawn(process.execPath, [join(repoRoot, 'bin', 'replaywatch.js'), 'scan', fixture, '--json', '--state', '/nonexistent/state.duckdb', '--dns-server', `127.0.0.1:${silent.address().port}`, '--dns-timeout', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 1);
+      const report = JSON.parse(stdout) as { sources: { kind: string; network: { rdns: string[] } }[] };
+      assert.ok(report.sources.some((source) => source.kind === 'replayer'));
+      for (const source of report.sources) assert.deepEqual(source.network.rdns, []);
+      assert.ok(Date.now() - started < 60_000, 'bounded by the timeout, not hanging');
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
