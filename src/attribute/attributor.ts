@@ -1,24 +1,31 @@
 /**
  * The Attributor: IP table + actor catalogue + declared-bot classifier behind one object.
  *
- * loadAttributor() is synchronous: the table is one file read (10-50 ms), the catalogue ~20 ms;
- * the user-agent classifier (~40 ms, 1,500 patterns) is built on the first classifyAgent call.
+ * loadAttributor() is synchronous and reads two files built at install (package.json
+ * "prepare"): the IP table (~10 ms) and the compiled catalogue (~7 ms: hash check, views,
+ * entry validation); ~17 ms in all, where parsing the catalogue JSON made it ~95-115 ms. The
+ * user-agent classifier is built on the first classifyAgent call from rules derived at
+ * install: ~5-10 ms (it was ~31 ms). Medians of 9 cold `node` processes, 2-core container,
+ * node 20, shared with other jobs; docs/PERFORMANCE.md "Attribution cost" has the rest.
  */
-import { AgentClassifier } from './agents.js';
+import { AgentClassifier, type CompiledAgentRules } from './agents.js';
 import {
   enclosingCidrV4,
   enclosingCidrV6,
   formatIPv4,
   formatIPv6,
+  mappedIPv4,
   maskWords,
   parseAddress,
   parseCidr,
   parseIPv4,
+  parseIPv6,
   prefixMask,
   type ParsedAddress,
   type Words,
 } from './address.js';
 import { Catalogue, loadCatalogue } from './catalogue.js';
+import { loadCompiledCatalogue, type LoadedCatalogue } from './compiled-catalogue.js';
 import { IpTable } from './ip-table.js';
 import { createReverseCache, reverseLookup, type ReverseCache, type ReverseResolver } from './rdns.js';
 import type { ActorMatch, AgentClass, Attributor, CrawlerVerdict, NetworkInfo } from './types.js';
@@ -92,72 +99,6 @@ function specialOrgV6(words: Words): string | null {
   return null;
 }
 
-/**
- * Catalogue prefixes with an owner, for addresses the IP table does not know: the 2010-2012
- * replay blocks are no longer announced, and naming them is the point. CIDRs nest or are
- * disjoint, so one sweep flattens them into sorted disjoint segments, each labelled with its
- * most specific prefix; a lookup is a binary search (the numeric fast path uses it too).
- */
-interface OwnedPrefix {
-  start: number;
-  end: number;
-  bits: number;
-  cidr: string;
-  org: string;
-  /** numbers the prefix for networkIdOfV4 (a prefix split around a nested one keeps one id) */
-  id: number;
-}
-
-class OwnedRanges {
-  private readonly starts: Uint32Array;
-  private readonly ends: Uint32Array;
-  private readonly labels: OwnedPrefix[];
-
-  constructor(prefixes: OwnedPrefix[]) {
-    prefixes.sort((a, b) => a.start - b.start || a.bits - b.bits);
-    prefixes.forEach((prefix, index) => (prefix.id = index));
-    const starts: number[] = [];
-    const ends: number[] = [];
-    const labels: OwnedPrefix[] = [];
-    const stack: OwnedPrefix[] = [];
-    let cursor = 0;
-    const emit = (end: number, label: OwnedPrefix): void => {
-      if (cursor <= end) {
-        starts.push(cursor);
-        ends.push(end);
-        labels.push(label);
-      }
-      cursor = end + 1;
-    };
-    for (const prefix of prefixes) {
-      while (stack.length > 0 && stack[stack.length - 1]!.end < prefix.start) emit(stack[stack.length - 1]!.end, stack.pop()!);
-      if (stack.length > 0) emit(prefix.start - 1, stack[stack.length - 1]!);
-      cursor = prefix.start;
-      stack.push(prefix);
-    }
-    while (stack.length > 0) emit(stack[stack.length - 1]!.end, stack.pop()!);
-    this.starts = Uint32Array.from(starts);
-    this.ends = Uint32Array.from(ends);
-    this.labels = labels;
-  }
-
-  /** Index of the segment holding the address, or -1. */
-  indexOf(address: number): number {
-    let low = 0;
-    let high = this.starts.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      if (this.starts[middle]! <= address) low = middle + 1;
-      else high = middle - 1;
-    }
-    return high >= 0 && address <= this.ends[high]! ? high : -1;
-  }
-
-  label(index: number): OwnedPrefix {
-    return this.labels[index]!;
-  }
-}
-
 export interface AttributorOptions {
   /** compiled IP table file (default data/generated/ip-table.bin, built if missing) */
   tablePath?: string;
@@ -166,6 +107,11 @@ export interface AttributorOptions {
   /** the catalogue (default data/actors.json) */
   cataloguePath?: string;
   catalogue?: Catalogue;
+  /**
+   * the compiled catalogue (default data/generated/catalogue.bin, rebuilt when missing or
+   * stale); used only when neither `catalogue` nor `cataloguePath` is given
+   */
+  compiledCataloguePath?: string;
 }
 
 /** What loadAttributor returns: the Attributor contract plus fast paths and helpers. */
@@ -174,14 +120,16 @@ export interface CatalogueAttributor extends Attributor {
   readonly catalogue: Catalogue;
   /** milliseconds: table load, catalogue load */
   readonly loadTimings: { tableMs: number; catalogueMs: number };
+  /** where the catalogue came from: the compiled file, the JSON (file missing, stale, or another catalogue), or the caller */
+  readonly catalogueSource: 'compiled' | 'json' | 'given';
   /** Same as networkKey (the name the detector asked for). */
   networkKeyOf(ip: string): string;
   /** Hot path: ASN of an IPv4 address given as uint32, 0 when unknown. */
   asnOfV4(address: number): number;
   /**
    * Hot path: a number naming the network of an IPv4 address (uint32), equal for two
-   * addresses exactly when networkKey is: the ASN (< 2^32), or 2^32 + n for the n-th owned
-   * catalogue prefix, or 2^33 + the /24.
+   * addresses exactly when networkKey is: the ASN (< 2^32), or 2^32 + n for the owned catalogue
+   * prefix numbered n (prefix-index.ts), or 2^33 + the /24.
    */
   networkIdOfV4(address: number): number;
   /** A CDN or reverse proxy edge holding this address, with the header that carries the real client. */
@@ -197,35 +145,29 @@ export function loadAttributor(options: AttributorOptions = {}): CatalogueAttrib
   const table = options.tableBytes ? new IpTable(options.tableBytes, tableStarted) : IpTable.load(options.tablePath);
   const tableMs = performance.now() - tableStarted;
   const catalogueStarted = performance.now();
-  const catalogue = options.catalogue ?? loadCatalogue(options.cataloguePath);
+  let loaded: Pick<LoadedCatalogue, 'catalogue' | 'agentRules'> & { from: CatalogueAttributor['catalogueSource'] };
+  if (options.catalogue) loaded = { catalogue: options.catalogue, from: 'given', agentRules: () => null };
+  else if (options.cataloguePath !== undefined) loaded = { catalogue: loadCatalogue(options.cataloguePath), from: 'json', agentRules: () => null };
+  else loaded = loadCompiledCatalogue({ compiledPath: options.compiledCataloguePath });
   const catalogueMs = performance.now() - catalogueStarted;
-  return new DefaultAttributor(table, catalogue, { tableMs, catalogueMs });
+  return new DefaultAttributor(table, loaded.catalogue, { tableMs, catalogueMs }, loaded.from, loaded.agentRules);
 }
 
 class DefaultAttributor implements CatalogueAttributor {
   private classifier: AgentClassifier | undefined;
-  private readonly owned: OwnedRanges;
 
   constructor(
     readonly table: IpTable,
     readonly catalogue: Catalogue,
     readonly loadTimings: { tableMs: number; catalogueMs: number },
-  ) {
-    const prefixes: OwnedPrefix[] = [];
-    for (const entry of catalogue.entries) {
-      if (entry.owner === undefined || entry.verifyOnly) continue;
-      for (const cidr of entry.cidrList) {
-        if (cidr.version !== 4) continue;
-        const start = cidr.value;
-        const end = (start | ~prefixMask(cidr.bits)) >>> 0;
-        prefixes.push({ start, end, bits: cidr.bits, cidr: cidr.text, org: `${entry.owner} (documented ${entry.documented})`, id: 0 });
-      }
-    }
-    this.owned = new OwnedRanges(prefixes);
-  }
+    readonly catalogueSource: CatalogueAttributor['catalogueSource'],
+    /** the package's declared-bot rules compiled at install, or null: derive them on first use */
+    private readonly agentRules: () => CompiledAgentRules | null,
+  ) {}
 
-  private ownedIndexV4(address: number): number {
-    return this.owned.indexOf(address);
+  /** Most specific owned catalogue prefix (hit number) holding an address the IP table does not know, or -1. */
+  private ownedHitV4(address: number): number {
+    return specialOrgV4(address) === null ? this.catalogue.ownedHitV4(address) : -1;
   }
 
   network(ip: string): NetworkInfo {
@@ -241,8 +183,8 @@ class DefaultAttributor implements CatalogueAttributor {
       }
       const special = specialOrgV4(value);
       if (special === null) {
-        const owned = this.ownedIndexV4(value);
-        if (owned >= 0) return { cidr: this.owned.label(owned).cidr, asn: null, org: this.owned.label(owned).org, country, rdns: [] };
+        const owned = this.catalogue.ownedHitV4(value);
+        if (owned >= 0) return { cidr: this.catalogue.prefixText(owned), asn: null, org: this.catalogue.ownerLabel(owned), country, rdns: [] };
       }
       return { cidr: `${formatIPv4((value & 0xffffff00) >>> 0)}/24`, asn: null, org: special, country: special ? null : country, rdns: [] };
     }
@@ -268,17 +210,21 @@ class DefaultAttributor implements CatalogueAttributor {
     if (value >= 0) {
       const asn = this.table.asnOfV4(value);
       if (asn > 0) return this.asnKey(asn);
-      const owned = specialOrgV4(value) === null ? this.ownedIndexV4(value) : -1;
-      if (owned >= 0) return this.owned.label(owned).cidr;
+      const owned = this.ownedHitV4(value);
+      if (owned >= 0) return this.catalogue.prefixText(owned);
       return `${formatIPv4((value & 0xffffff00) >>> 0)}/24`;
     }
-    const address = parseAddress(ip);
-    if (!address) return ip;
-    if (address.version === 4) return this.networkKey(formatIPv4(address.value));
-    const asn = this.table.asnOfV6(address.words[0]!, address.words[1]!);
+    // IPv6 into scratch words, also without allocating when the ASN is known (most clients)
+    const words = this.scratchWords;
+    if (!parseIPv6(ip, words)) return ip;
+    const mapped = mappedIPv4(words);
+    if (mapped >= 0) return this.networkKey(formatIPv4(mapped));
+    const asn = this.table.asnOfV6(words[0]!, words[1]!);
     if (asn > 0) return this.asnKey(asn);
     return this.network(ip).cidr;
   }
+
+  private readonly scratchWords: Words = [0, 0, 0, 0];
 
   private readonly asnKeys = new Map<number, string>();
 
@@ -300,8 +246,8 @@ class DefaultAttributor implements CatalogueAttributor {
   networkIdOfV4(address: number): number {
     const asn = this.table.asnOfV4(address);
     if (asn > 0) return asn;
-    const owned = specialOrgV4(address) === null ? this.ownedIndexV4(address) : -1;
-    if (owned >= 0) return 2 ** 32 + this.owned.label(owned).id;
+    const owned = this.ownedHitV4(address);
+    if (owned >= 0) return 2 ** 32 + owned;
     return 2 ** 33 + (address >>> 8);
   }
 
@@ -310,6 +256,9 @@ class DefaultAttributor implements CatalogueAttributor {
   }
 
   actors(ip: string): ActorMatch[] {
+    // once per client in analysis (10^4-10^6 calls): IPv4 without allocating a ParsedAddress
+    const value = parseIPv4(ip);
+    if (value >= 0) return this.catalogue.matchV4(value, this.table.asnOfV4(value));
     const address = parseAddress(ip);
     if (!address) return [];
     return this.catalogue.match(address, this.asnOf(address));
@@ -320,7 +269,7 @@ class DefaultAttributor implements CatalogueAttributor {
   }
 
   classifyAgent(userAgent: string): AgentClass | null {
-    this.classifier ??= new AgentClassifier(this.catalogue);
+    this.classifier ??= new AgentClassifier(this.catalogue, this.agentRules() ?? undefined);
     return this.classifier.classify(userAgent);
   }
 

@@ -15,6 +15,7 @@ import {
   HEADER_WORDS,
   Header,
   MAGIC,
+  V4_JUMP_ENTRIES,
   encodeCountry,
   padTo4,
   type TableMetadata,
@@ -212,7 +213,8 @@ export function buildTable(sources: TableSources = locateTableSources()): Uint8A
     countryV6.length * 16 +
     padTo4(countryV6.length * 2) +
     (orgNames.length + 1) * 4 +
-    padTo4(orgBytes);
+    padTo4(orgBytes) +
+    V4_JUMP_ENTRIES * 4;
   const buffer = new ArrayBuffer(size);
   const bytes = new Uint8Array(buffer);
   let offset = 0;
@@ -237,6 +239,7 @@ export function buildTable(sources: TableSources = locateTableSources()): Uint8A
   header[Header.V6CountryCount] = countryV6.length;
   header[Header.OrgCount] = orgNames.length;
   header[Header.OrgBytes] = orgBytes;
+  header[Header.V4JumpCount] = V4_JUMP_ENTRIES;
   bytes.set(metadataBytes, offset);
   offset += padTo4(metadataBytes.length);
 
@@ -271,6 +274,15 @@ export function buildTable(sources: TableSources = locateTableSources()): Uint8A
   });
   orgOffsets[orgNames.length] = orgOffset;
   offset += padTo4(orgBytes);
+
+  const jump = words(V4_JUMP_ENTRIES);
+  let range = 0;
+  for (let block = 0; block < V4_JUMP_ENTRIES - 1; block++) {
+    const base = block * 65536;
+    while (range < asnV4.length && asnV4[range]!.start < base) range++;
+    jump[block] = range;
+  }
+  jump[V4_JUMP_ENTRIES - 1] = asnV4.length;
   if (offset !== size) throw new Error(`build-table: wrote ${offset} bytes, planned ${size}`);
   return bytes;
 }

@@ -11,6 +11,9 @@
  *   v4 country  start[n], end[n], code[n] (Uint16, padded)
  *   v6 country  startHigh[n], startLow[n], endHigh[n], endLow[n], code[n] (Uint16, padded)
  *   orgs        offsets Uint32[orgCount + 1], then UTF-8 bytes
+ *   v4 jump     Uint32[65537]: for each /16 b, the first v4 ASN range whose start >= b << 16
+ *               (and the range count last), so a lookup binary-searches only the ranges
+ *               of its /16 (at most 249 of 412k; FORMAT_VERSION 2)
  *
  * Invariants (checked by build-table, relied on by the binary searches): within a section the
  * ranges are sorted by start, do not overlap, and start <= end. IPv6 ranges are cut to their
@@ -18,7 +21,10 @@
  * index 0 is the empty string (no name in the source).
  */
 export const MAGIC = 0x50495752; // 'RWIP' read as a little-endian uint32
-export const FORMAT_VERSION = 1;
+/** 2 added the v4 jump section; a file of another version is rebuilt by IpTable.load. */
+export const FORMAT_VERSION = 2;
+/** one entry per /16, plus the end */
+export const V4_JUMP_ENTRIES = 65537;
 
 export const Header = {
   Magic: 0,
@@ -30,6 +36,7 @@ export const Header = {
   V6CountryCount: 6,
   OrgCount: 7,
   OrgBytes: 8,
+  V4JumpCount: 9,
 } as const;
 export const HEADER_WORDS = 16;
 

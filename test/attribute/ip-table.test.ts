@@ -84,6 +84,28 @@ describe('IP -> network table', () => {
     assert.equal(shared.rangeV4(shared.indexV4(parseIPv4('8.8.8.8'))).org, 'Google LLC');
   });
 
+  it('finds the same IPv4 range through the /16 jump section as a plain binary search', () => {
+    const table = attributor.table;
+    const count = table.rangeCounts.v4;
+    const reference = (address: number): number => {
+      let low = 0;
+      let high = count - 1;
+      while (low <= high) {
+        const middle = (low + high) >>> 1;
+        if (table.rangeV4(middle).start <= address) low = middle + 1;
+        else high = middle - 1;
+      }
+      return high >= 0 && address <= table.rangeV4(high).end ? high : -1;
+    };
+    const probes: number[] = [0, 0xffffffff];
+    for (let index = 0; index < count; index += 37) {
+      const { start, end } = table.rangeV4(index);
+      probes.push(start, end, Math.max(0, start - 1), Math.min(0xffffffff, end + 1));
+    }
+    for (let block = 0; block < 65536; block += 13) probes.push(block * 65536, Math.max(0, block * 65536 - 1), block * 65536 + 65535);
+    for (const address of probes) assert.equal(table.indexV4(address), reference(address), String(address));
+  });
+
   it('measures lookup rates (printed)', () => {
     const count = 2_000_000;
     const addresses = new Uint32Array(count);
