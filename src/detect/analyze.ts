@@ -278,6 +278,9 @@ export function isAuthMismatch(origin: { status: number; bytes: number }, replay
 function looksHuman(detector: Detector, client: number): boolean {
   const requests = detector.requests[client]!;
   if (requests === 0) return false;
+  // a declared bot or automation agent (HeadlessChrome, curl, python-requests) is no person,
+  // whatever it loads: headless link scanners render pages with their assets
+  if (detector.botRequests[client]! * 2 >= requests) return false;
   if (detector.posts[client]! > 0) return true;
   const assets = detector.assets[client]!;
   if (assets >= 2 && assets / requests >= 0.2) return true;
@@ -334,25 +337,30 @@ function addCompanions(
       grouped.add(client);
     }
   }
+  if (groups.size === 0) return;
   for (let client = 0; client < detector.clientCount; client++) {
     if (grouped.has(client) || declared.has(client)) continue;
     const found = evidence.get(client);
     const replays = found ? found.strongReplays + found.weakReplays : 0;
     const originated = found ? found.strongOriginated : 0;
+    const human = looksHuman(detector, client);
+    // the cheap conditions first: attribution lookups only for clients that could still qualify
+    const couldReplay = !human && !(found && (originated > 0 || found.weakOriginated > 1 || replays > 0 || found.leads > 0));
+    const couldPrefetch = (originated > 0 || !human) && !(found && found.strongReplays > originated);
+    if (!couldReplay && !couldPrefetch) continue;
     const actor = actorOf(client);
     for (const role of ['replayer', 'prefetcher'] as const) {
       const documented = actor !== null && actor.kind === role && actor.shared !== true;
       if (role === 'replayer') {
         // a replay cloud's quiet address originated nothing and replayed nothing we could see
-        if (looksHuman(detector, client)) continue;
-        if (found && (originated > 0 || found.weakOriginated > 1 || replays > 0 || found.leads > 0)) continue;
+        if (!couldReplay) continue;
       } else {
         // a mail scanner's address whose links nobody clicked, or that a quick click beat:
-        // mostly first on what it fetched; in a network documented only by ASN it must have
-        // fetched rare URLs at all, since an ASN can be a whole cloud
-        if (looksHuman(detector, client) && !(documented && detector.posts[client] === 0)) continue;
-        if (found && found.strongReplays > originated) continue;
-        if (documented && actor.by === 'asn' && originated === 0) continue;
+        // mostly first on what it fetched; a person only in a network documented as a scanner's
+        if (!couldPrefetch) continue;
+        if (human && !(documented && detector.posts[client] === 0)) continue;
+        // nothing rare of its own: only inside a scanner's documented prefixes (an ASN can be a whole cloud)
+        if (originated === 0 && !(documented && actor.by === 'network')) continue;
       }
       const key = groupOfPlace.get(placeOf(client, role));
       if (key === undefined) continue;
