@@ -44,7 +44,11 @@ export class ReplaywatchError extends Error {
 /** One line for a person: what happened, why (the cause), and what to try. */
 export function describeError(error: unknown): string {
   if (error instanceof ReplaywatchError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    // the message often says the cause already (stages write "cannot read X: reason")
+    const causeText = error.cause instanceof Error ? error.cause.message : '';
+    // a system error (ENOENT, EACCES) is already said in words by the message
+    const systemError = error.cause instanceof Error && typeof (error.cause as NodeJS.ErrnoException).code === 'string' && error.code === 'E_INPUT_UNREADABLE';
+    const cause = causeText && !systemError && !error.message.includes(causeText) && !causeText.includes(error.message) ? `: ${causeText}` : '';
     const hint = error.hint ? `\n  try: ${error.hint}` : '';
     return `replaywatch: ${error.message}${cause} [${error.code}]${hint}`;
   }
