@@ -9,6 +9,7 @@ import { ReplaywatchError } from '../common/errors.js';
 import { Field, type ScanRecord } from '../formats/record.js';
 import { buildCanaryReport, createCanaryMatcher, loadCanaries, type CanaryHitInput } from '../canary/index.js';
 import { defaultStatePath } from '../store/index.js';
+import { scanInParallel, scanWarnings } from './parallel-scan.js';
 
 /** Every scan option, once, with its default: the CLI flags are derived from this table. */
 export const scanOptionSpecs = [
@@ -76,7 +77,8 @@ export interface ScanHooks {
 
 /** ingest -> formats -> detect -> attribute -> report, for scan and explain alike. */
 export async function runScan(paths: string[], options: ScanOptions, hooks: ScanHooks = {}): Promise<ScanResult> {
-  const attributor = loadAttributor();
+  const timings = new PhaseTimings();
+  const attributor = timings.wrapAttributor(timings.measure('attribution: load tables', () => loadAttributor()));
   const inputs = await expandInputs(paths.length === 0 ? ['-'] : paths);
   const format = options.format ? resolveFormat(options.format, { clientIpField: options.clientIpField }) : null;
   const agentCache = new Map<string, AgentClass | null>();
@@ -103,7 +105,10 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
       outer?.(record, file);
     };
   }
-  const scanned = await scanInputs(
+  // worker threads when the input allows (parallel-scan.ts); null: scan on this thread
+  const scanned =
+    (await scanInParallel(inputs, format, detector, options, { ...hooks, onRecord })) ??
+    (await scanInputs(
       inputs,
       format,
       onRecord
@@ -113,15 +118,16 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
           }
         : (record) => detector.observe(record),
       { progress: hooks.progress, clientIpField: options.clientIpField },
-    );
+    ));
 
+  timings.mark('read, parse and index');
   const findings = analyze(detector, {
     networkKey: (address) => attributor.networkKey(address),
     actors: (address) => attributor.actors(address),
     verifyCrawler: (address, agent) => attributor.verifyCrawler(address, agent),
   });
 
-  const warnings = collectWarnings(detector, scanned.counter);
+  const warnings = [...collectWarnings(detector, scanned.counter), ...scanWarnings(detector)];
   for (const source of findings.sources) {
     if (source.kind !== 'crawler' || source.verified !== false) continue;
     const ips = source.clients.flatMap((client) => detector.addressesOf(client));
@@ -135,6 +141,7 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
     reverse = await reverseLookupAll(ips, resolver, { concurrency: 8, timeoutMs: options.dnsTimeout });
   }
   const counter = scanned.counter;
+  timings.mark('analyze and reverse DNS');
   const model = buildReport(
     detector,
     findings,
@@ -161,6 +168,8 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
     },
   );
   if (canaries.length > 0) model.canaries = buildCanaryReport(canaries, canaryHits, attributor, Date.now()).canaries;
+  timings.mark('report');
+  if (process.env.REPLAYWATCH_TIMINGS === '1') process.stderr.write(timings.describe(scanned.counter.lines));
   return { model, detector, findings, attributor };
 }
 
@@ -186,4 +195,67 @@ function collectWarnings(detector: Detector, counter: { lines: number; records: 
       );
   }
   return warnings;
+}
+
+/**
+ * Where a scan's time goes (REPLAYWATCH_TIMINGS=1 prints it on stderr): wall time per phase,
+ * and the time spent inside attribution calls (table load, network keys, catalogue, declared
+ * bots, crawler checks) measured around each call wherever it happens. This is how the bench
+ * shows attribution's share of a scan.
+ */
+export class PhaseTimings {
+  private readonly started = performance.now();
+  private last = this.started;
+  private readonly phases: [string, number][] = [];
+  private attribution = 0;
+  private attributionCalls = 0;
+
+  mark(name: string): void {
+    const now = performance.now();
+    this.phases.push([name, now - this.last]);
+    this.last = now;
+  }
+
+  measure<T>(name: string, work: () => T): T {
+    const start = performance.now();
+    try {
+      return work();
+    } finally {
+      const spent = performance.now() - start;
+      this.attribution += spent;
+      this.phases.push([name, spent]);
+      this.last = performance.now();
+    }
+  }
+
+  wrapAttributor<T extends Attributor>(attributor: T): T {
+    const timed = <A extends unknown[], R>(call: (...args: A) => R) => (...args: A): R => {
+      const start = performance.now();
+      try {
+        return call(...args);
+      } finally {
+        this.attribution += performance.now() - start;
+        this.attributionCalls++;
+      }
+    };
+    return Object.assign(Object.create(attributor) as T, {
+      network: timed(attributor.network.bind(attributor)),
+      networkKey: timed(attributor.networkKey.bind(attributor)),
+      actors: timed(attributor.actors.bind(attributor)),
+      classifyAgent: timed(attributor.classifyAgent.bind(attributor)),
+      verifyCrawler: timed(attributor.verifyCrawler.bind(attributor)),
+    });
+  }
+
+  describe(lines: number): string {
+    const total = performance.now() - this.started;
+    const rows = this.phases.map(([name, ms]) => `  ${name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms`);
+    rows.push(`  ${'total'.padEnd(28)} ${total.toFixed(1).padStart(9)} ms  (${formatRate(lines, total)} lines/s)`);
+    rows.push(`  attribution, all calls      ${this.attribution.toFixed(1).padStart(9)} ms  = ${((this.attribution / total) * 100).toFixed(2)}% of the scan (${this.attributionCalls} calls)`);
+    return `timings:\n${rows.join('\n')}\n`;
+  }
+}
+
+function formatRate(lines: number, ms: number): string {
+  return Math.round(lines / (ms / 1000)).toLocaleString('en-US');
 }

@@ -14,45 +14,51 @@ import { ceilPowerOfTwo } from './hash.js';
  * Every unit's final state is a function of the set of requests, not of their order (the
  * earliest request per client is kept, ties to the first read; a unit is popular iff it had more
  * distinct clients than its bound), so several workers' indexes merge into exactly what one
- * reader would build (`merge`, in input order). Visiting order is canonical too (slot order, and
- * within a probe cluster by key), because the table's capacity depends only on the unit count.
+ * reader would build (`merge`, parts in input order). The visiting order is canonical too: slot
+ * order, and within a probe cluster by key, and the table's capacity depends only on the unit
+ * count.
  *
- * Layout (chosen for cache misses, the cost that dominates once the table outgrows the caches:
- * the previous one-array-per-field layout touched seven arrays per request):
- * - `slots`: open addressing with linear probing, two int32 per slot: a tag (the hash mixed with
- *   the bucket, so a URL's global and day units do not match each other) and unit id + 1 (0 is
- *   empty). Load factor at most MAX_LOAD; units are removed only by `evictOldest`, which
- *   rebuilds the table, so probing needs no tombstones.
- * - `units`: UNIT_STRIDE int32 per unit, units dense in creation order: high, low, bucket,
- *   state (count in bits 0-7, POPULAR = 255; the first entry's status in bits 8-23), and the first
- *   entry inline (client, time, bytes), then the head of the chain of further entries. Most
- *   rare URLs have one client, so most requests touch one slot line and one unit line.
+ * Layout, chosen for cache misses (the cost that dominates once the table outgrows the caches;
+ * the first layout, one array per field, touched seven arrays per request) and for memory:
+ * - `slots`: open addressing with linear probing, two int32 per slot: a tag (the URL hash's
+ *   high word mixed with the bucket, so a URL's global and day units never match each other;
+ *   the high word is recovered from it) and unit id + 1 (0 is empty). At most 5/8 of the slots
+ *   are used. Units leave only through `evictOldest`, which rebuilds the table, so probing
+ *   needs no tombstones.
+ * - units: UNIT_STRIDE int32 per unit in pages of PAGE_UNITS units (no doubling copies, no
+ *   more than one page unused), dense in creation order: the hash's low word, bucket, state
+ *   (count in bits 0-7, POPULAR = 255; the first entry's status in bits 8-23), the first entry
+ *   inline (client, time, bytes), the head of the chain of further entries, and the URL text's
+ *   index in `texts` (-1 until the unit has had two clients). Most rare URLs have one client,
+ *   so most requests touch one slot line and one unit line.
  * - `entries`: ENTRY_STRIDE int32 per further entry (client, time, bytes, next; -1 ends a chain)
- *   plus `entryStatus`; a rare unit with count c has c - 1 chained entries, one per distinct
+ *   plus `entryStatus`. A rare unit with count c has c - 1 chained entries, one per distinct
  *   client other than the inline one, each holding that client's earliest request. A popular
- *   unit has no entries; freed chains go to a free list.
- * - `unitText[unit]` indexes `texts` (the URL) once the unit has had two clients, else -1. With
- *   `keepTexts` (workers) every unit's URL bytes are kept in `arena` instead, from
- *   `arenaStart[unit]` to the next unit's start, because a URL seen once in each of two byte
- *   ranges needs its text when the ranges merge.
+ *   unit has none; freed chains go to a free list.
+ * - with `keepTexts` (workers) every unit's URL bytes are also kept in `arena`, from
+ *   `arenaStart[unit]` to the next unit's start: a URL seen once in each of two byte ranges
+ *   needs its text when the ranges merge.
  *
- * Memory budget: past `maxUnits` units the oldest units (creation order, which for one reader
- * is time order) are dropped, a quarter at a time; `dropped` counts them and `droppedThrough`
- * is the latest time any dropped unit held, so the report can say what was lost.
+ * Memory budget: past `maxUnits` units the oldest quarter (creation order, which for one
+ * reader is time order) is dropped, keys and all; `dropped` counts them and `droppedThrough` is
+ * the latest time a dropped unit held, so the report can say what was lost.
  */
 export const GLOBAL_BUCKET = -1;
 export const POPULAR = 255;
 const NONE = -1;
 
 const UNIT_STRIDE = 8;
-const U_HIGH = 0;
-const U_LOW = 1;
-const U_BUCKET = 2;
-const U_STATE = 3;
-const U_CLIENT = 4;
-const U_TIME = 5;
-const U_BYTES = 6;
-const U_NEXT = 7;
+const U_LOW = 0;
+const U_BUCKET = 1;
+const U_STATE = 2;
+const U_CLIENT = 3;
+const U_TIME = 4;
+const U_BYTES = 5;
+const U_NEXT = 6;
+const U_TEXT = 7;
+const PAGE_SHIFT = 16;
+const PAGE_UNITS = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE_UNITS - 1;
 
 const ENTRY_STRIDE = 4;
 const E_CLIENT = 0;
@@ -60,17 +66,26 @@ const E_TIME = 1;
 const E_BYTES = 2;
 const E_NEXT = 3;
 
-/** At most 5/8 of the slots are used: linear probing stays within a cache line or two. */
-const MAX_LOAD_NUMERATOR = 5;
-const MAX_LOAD_SHIFT = 3;
+/** At most 3/4 of the slots are used: with 8-byte slots and tags, a probe sequence stays within a cache line or two. */
+const MAX_LOAD_NUMERATOR = 3;
+const MAX_LOAD_SHIFT = 2;
+
+/** Mixes the bucket into the tag and into the home slot. */
+const TAG_MIX = 0x9e3779b1;
+const HOME_MIX = 0x27d4eb2d;
 
 /**
- * Bytes one unit costs at most, for turning a budget into a unit count: its 32-byte record and
- * 4-byte text index, its slots (8 bytes at a load that can fall to 5/16 right after the table
- * doubles: 25.6), and about 12 bytes for further entries and URL texts (10 M-line bench log:
- * 0.2 further entries per unit; budget tests: hostile log, no further entries).
+ * Bytes one unit costs at most, for turning a budget into a unit count: its 32-byte record, its
+ * slots (8 bytes at a load that can fall to 3/8 right after the table doubles: 21.3), and
+ * about 8 bytes of further entries and URL strings (10 M-line bench log: 0.1 further entries
+ * and 0.1 strings per unit). With keepTexts, the URL bytes (hostile bench log: 36 bytes).
  */
-const BYTES_PER_UNIT = 32 + 4 + 26 + 12;
+const BYTES_PER_UNIT = 32 + 22 + 8;
+const BYTES_PER_KEPT_TEXT = 44;
+
+function byTimeThenClient(a: UnitEntry, b: UnitEntry): number {
+  return a.time - b.time || a.client - b.client;
+}
 
 export interface UnitEntry {
   client: number;
@@ -89,13 +104,14 @@ export interface FirstSeenIndexOptions {
   keepTexts?: boolean;
 }
 
-/** The transferable state of an index (typed arrays sliced to their used length). */
+/** The transferable state of an index: views of its own arrays, no copies. */
 export interface FirstSeenIndexState {
   maxClients: number;
   maxClientsPerDay: number;
   unitCount: number;
-  units: Int32Array;
-  unitText: Int32Array;
+  pages: Int32Array[];
+  /** each unit's hash high word (the table holds it only mixed into its tag) */
+  highs: Int32Array;
   entries: Int32Array;
   entryStatus: Uint16Array;
   texts: string[];
@@ -110,18 +126,18 @@ export class FirstSeenIndex {
   readonly maxClientsPerDay: number;
   private capacity: number;
   private slots: Int32Array;
-  private unitWords: Int32Array;
-  private unitText: Int32Array;
+  private pages: Int32Array[] = [];
   private unitCount = 0;
 
-  private entries = new Int32Array(1024 * ENTRY_STRIDE);
-  private entryStatus = new Uint16Array(1024);
+  private entries: Int32Array = new Int32Array(1024 * ENTRY_STRIDE);
+  private entryStatus: Uint16Array = new Uint16Array(1024);
   private entryUsed = 0;
   private freeEntry = NONE;
 
   readonly texts: string[] = [];
   private textBytes = 0;
-  private readonly keepTexts: boolean;
+  /** entry objects handed to forEachRareUnit's visitor, reused */
+  private readonly entryPool: UnitEntry[] = [];
   private arena: Buffer | null = null;
   private arenaUsed = 0;
   private arenaStart: Int32Array | null = null;
@@ -137,16 +153,14 @@ export class FirstSeenIndex {
     this.maxClients = options.maxClients ?? 8;
     this.maxClientsPerDay = options.maxClientsPerDay ?? 4;
     this.memoryBudget = options.memoryBudget ?? Number.POSITIVE_INFINITY;
-    this.maxUnits = Number.isFinite(this.memoryBudget) ? Math.max(1024, Math.floor(this.memoryBudget / BYTES_PER_UNIT)) : 0x7fffffff;
+    const keepTexts = options.keepTexts ?? false;
+    const perUnit = BYTES_PER_UNIT + (keepTexts ? BYTES_PER_KEPT_TEXT : 0);
+    this.maxUnits = Number.isFinite(this.memoryBudget) ? Math.max(1024, Math.floor(this.memoryBudget / perUnit)) : 0x7fffffff;
     this.capacity = ceilPowerOfTwo(options.initialCapacity ?? 1 << 16);
     this.slots = new Int32Array(this.capacity * 2);
-    const initialUnits = Math.min(this.maxUnits, 1 << 15);
-    this.unitWords = new Int32Array(initialUnits * UNIT_STRIDE);
-    this.unitText = new Int32Array(initialUnits);
-    this.keepTexts = options.keepTexts ?? false;
-    if (this.keepTexts) {
+    if (keepTexts) {
       this.arena = Buffer.allocUnsafe(1 << 20);
-      this.arenaStart = new Int32Array(initialUnits + 1);
+      this.arenaStart = new Int32Array(PAGE_UNITS + 1);
     }
   }
 
@@ -158,7 +172,9 @@ export class FirstSeenIndex {
   /** Units that went popular (detail dropped). */
   get popularUnits(): number {
     let popular = 0;
-    for (let unit = 0; unit < this.unitCount; unit++) if ((this.unitWords[unit * UNIT_STRIDE + U_STATE]! & 255) === POPULAR) popular++;
+    for (let unit = 0; unit < this.unitCount; unit++) {
+      if ((this.pages[unit >>> PAGE_SHIFT]![((unit & PAGE_MASK) * UNIT_STRIDE) + U_STATE]! & 255) === POPULAR) popular++;
+    }
     return popular;
   }
 
@@ -185,10 +201,14 @@ export class FirstSeenIndex {
     high |= 0;
     low |= 0;
     const clamped = bytes < 0 ? 0 : bytes > 0xffffffff ? 0xffffffff : bytes;
-    this.observeUnit(high, low, GLOBAL_BUCKET, client, time, status, clamped, this.maxClients, urlText, url, urlStart, urlEnd);
-    if (trackDay) this.observeUnit(high, low, Math.floor(time / 86400), client, time, status, clamped, this.maxClientsPerDay, urlText, url, urlStart, urlEnd);
+    let needsText = this.observeUnit(high, low, GLOBAL_BUCKET, client, time, status, clamped, this.maxClients, url, urlStart, urlEnd);
+    if (needsText !== NONE) this.setText(needsText, urlText());
+    if (!trackDay) return;
+    needsText = this.observeUnit(high, low, Math.floor(time / 86400), client, time, status, clamped, this.maxClientsPerDay, url, urlStart, urlEnd);
+    if (needsText !== NONE) this.setText(needsText, urlText());
   }
 
+  /** Adds one request to its unit, creating it; returns a unit that now needs its URL text, else -1. */
   private observeUnit(
     high: number,
     low: number,
@@ -198,59 +218,55 @@ export class FirstSeenIndex {
     status: number,
     bytes: number,
     bound: number,
-    urlText: () => string,
     url: Buffer | undefined,
     urlStart: number,
     urlEnd: number,
-  ): void {
-    const tag = high ^ Math.imul(bucket, 0x9e3779b1);
+  ): number {
+    const tag = high ^ Math.imul(bucket, TAG_MIX);
     const mask = this.capacity - 1;
     const slots = this.slots;
-    const units = this.unitWords;
-    let slot = (high ^ Math.imul(low + bucket, 0x27d4eb2d)) & mask;
+    let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
     for (;;) {
       const stored = slots[slot * 2 + 1]!;
       if (stored === 0) break;
       if (slots[slot * 2] === tag) {
-        const base = (stored - 1) * UNIT_STRIDE;
-        if (units[base + U_LOW] === low && units[base + U_HIGH] === high && units[base + U_BUCKET] === bucket) {
-          this.updateUnit(stored - 1, client, time, status, bytes, bound, urlText);
-          return;
-        }
+        const unit = stored - 1;
+        const page = this.pages[unit >>> PAGE_SHIFT]!;
+        const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+        if (page[base + U_LOW] === low && page[base + U_BUCKET] === bucket) return this.updateUnit(page, base, unit, client, time, status, bytes, bound);
       }
       slot = (slot + 1) & mask;
     }
     // a new unit
     if (this.unitCount >= this.maxUnits) {
       this.evictOldest();
-      this.observeUnit(high, low, bucket, client, time, status, bytes, bound, urlText, url, urlStart, urlEnd);
-      return;
+      return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd);
     }
     if (((this.unitCount + 1) << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) {
-      this.growSlots();
-      this.observeUnit(high, low, bucket, client, time, status, bytes, bound, urlText, url, urlStart, urlEnd);
-      return;
+      this.capacity *= 2;
+      this.rebuildSlots(0);
+      return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd);
     }
-    const unit = this.appendUnit(high, low, bucket, client, time, status, bytes);
+    const unit = this.appendUnit(low, bucket, client, time, status, bytes);
     if (this.arena !== null) this.appendText(unit, url!, urlStart, urlEnd);
     slots[slot * 2] = tag;
     slots[slot * 2 + 1] = unit + 1;
+    return NONE;
   }
 
-  private appendUnit(high: number, low: number, bucket: number, client: number, time: number, status: number, bytes: number): number {
+  private appendUnit(low: number, bucket: number, client: number, time: number, status: number, bytes: number): number {
     const unit = this.unitCount++;
-    if ((unit + 1) * UNIT_STRIDE > this.unitWords.length) this.growUnits(unit + 1);
-    const units = this.unitWords;
-    const base = unit * UNIT_STRIDE;
-    units[base + U_HIGH] = high;
-    units[base + U_LOW] = low;
-    units[base + U_BUCKET] = bucket;
-    units[base + U_STATE] = 1 | (status << 8);
-    units[base + U_CLIENT] = client;
-    units[base + U_TIME] = time;
-    units[base + U_BYTES] = bytes;
-    units[base + U_NEXT] = NONE;
-    this.unitText[unit] = NONE;
+    if (unit >>> PAGE_SHIFT >= this.pages.length) this.pages.push(new Int32Array(PAGE_UNITS * UNIT_STRIDE));
+    const page = this.pages[unit >>> PAGE_SHIFT]!;
+    const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+    page[base + U_LOW] = low;
+    page[base + U_BUCKET] = bucket;
+    page[base + U_STATE] = 1 | (status << 8);
+    page[base + U_CLIENT] = client;
+    page[base + U_TIME] = time;
+    page[base + U_BYTES] = bytes;
+    page[base + U_NEXT] = NONE;
+    page[base + U_TEXT] = NONE;
     return unit;
   }
 
@@ -261,30 +277,36 @@ export class FirstSeenIndex {
       this.arena!.copy(grown, 0, 0, this.arenaUsed);
       this.arena = grown;
     }
-    url.copy(this.arena!, this.arenaUsed, start, end);
+    if (unit + 2 > this.arenaStart!.length) {
+      const grown = new Int32Array(this.arenaStart!.length * 2);
+      grown.set(this.arenaStart!);
+      this.arenaStart = grown;
+    }
+    const arena = this.arena!;
+    // URLs are short: a loop beats a native copy call per unit
+    if (length <= 96) for (let index = 0, at = this.arenaUsed; index < length; index++) arena[at + index] = url[start + index]!;
+    else url.copy(arena, this.arenaUsed, start, end);
     this.arenaStart![unit] = this.arenaUsed;
     this.arenaUsed += length;
     this.arenaStart![unit + 1] = this.arenaUsed;
   }
 
-  /** Adds a request by `client` to an existing unit. */
-  private updateUnit(unit: number, client: number, time: number, status: number, bytes: number, bound: number, urlText: () => string): void {
-    const units = this.unitWords;
-    const base = unit * UNIT_STRIDE;
-    const state = units[base + U_STATE]!;
+  /** Adds a request by `client` to an existing unit; returns the unit if it now needs its URL text, else -1. */
+  private updateUnit(page: Int32Array, base: number, unit: number, client: number, time: number, status: number, bytes: number, bound: number): number {
+    const state = page[base + U_STATE]!;
     const count = state & 255;
-    if (count === POPULAR) return;
-    if (units[base + U_CLIENT] === client) {
+    if (count === POPULAR) return NONE;
+    if (page[base + U_CLIENT] === client) {
       // logs are not strictly ordered (several files, a server's own skew): keep the earliest
-      if (time < units[base + U_TIME]! >>> 0) {
-        units[base + U_TIME] = time;
-        units[base + U_STATE] = (state & 255) | (status << 8);
-        units[base + U_BYTES] = bytes;
+      if (time < page[base + U_TIME]! >>> 0) {
+        page[base + U_TIME] = time;
+        page[base + U_STATE] = count | (status << 8);
+        page[base + U_BYTES] = bytes;
       }
-      return;
+      return NONE;
     }
     const entries = this.entries;
-    for (let entry = units[base + U_NEXT]!; entry !== NONE; entry = entries[entry * ENTRY_STRIDE + E_NEXT]!) {
+    for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = entries[entry * ENTRY_STRIDE + E_NEXT]!) {
       const at = entry * ENTRY_STRIDE;
       if (entries[at + E_CLIENT] === client) {
         if (time < entries[at + E_TIME]! >>> 0) {
@@ -292,35 +314,36 @@ export class FirstSeenIndex {
           entries[at + E_BYTES] = bytes;
           this.entryStatus[entry] = status;
         }
-        return;
+        return NONE;
       }
     }
     if (count >= bound) {
       this.markPopular(unit);
-      return;
+      return NONE;
     }
-    units[base + U_NEXT] = this.newEntry(client, time, status, bytes, units[base + U_NEXT]!);
-    units[base + U_STATE] = state + 1;
-    if (this.unitText[unit] === NONE && this.arena === null) this.setText(unit, urlText());
+    page[base + U_NEXT] = this.newEntry(client, time, status, bytes, page[base + U_NEXT]!);
+    page[base + U_STATE] = state + 1;
+    return page[base + U_TEXT] === NONE && this.arena === null ? unit : NONE;
   }
 
   private setText(unit: number, text: string): void {
-    this.unitText[unit] = this.texts.push(text) - 1;
+    this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_TEXT] = this.texts.push(text) - 1;
     this.textBytes += 40 + text.length;
   }
 
   private markPopular(unit: number): void {
-    const base = unit * UNIT_STRIDE;
-    let entry = this.unitWords[base + U_NEXT]!;
+    const page = this.pages[unit >>> PAGE_SHIFT]!;
+    const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+    let entry = page[base + U_NEXT]!;
     if (entry !== NONE) {
       // hand the whole chain to the free list at once
       let last = entry;
       while ((entry = this.entries[last * ENTRY_STRIDE + E_NEXT]!) !== NONE) last = entry;
       this.entries[last * ENTRY_STRIDE + E_NEXT] = this.freeEntry;
-      this.freeEntry = this.unitWords[base + U_NEXT]!;
+      this.freeEntry = page[base + U_NEXT]!;
     }
-    this.unitWords[base + U_NEXT] = NONE;
-    this.unitWords[base + U_STATE] = POPULAR;
+    page[base + U_NEXT] = NONE;
+    page[base + U_STATE] = POPULAR;
   }
 
   private newEntry(client: number, time: number, status: number, bytes: number, next: number): number {
@@ -330,10 +353,10 @@ export class FirstSeenIndex {
     } else {
       entry = this.entryUsed++;
       if ((entry + 1) * ENTRY_STRIDE > this.entries.length) {
-        const grownEntries = new Int32Array(this.entries.length * 2);
+        const grownEntries = new Int32Array(Math.max(1024 * ENTRY_STRIDE, this.entries.length * 2));
         grownEntries.set(this.entries);
         this.entries = grownEntries;
-        const grownStatus = new Uint16Array(this.entryStatus.length * 2);
+        const grownStatus = new Uint16Array(grownEntries.length / ENTRY_STRIDE);
         grownStatus.set(this.entryStatus);
         this.entryStatus = grownStatus;
       }
@@ -347,57 +370,62 @@ export class FirstSeenIndex {
     return entry;
   }
 
-  /** Unit arrays grow by half (not doubling) up to maxUnits: they are the bulk of the memory. */
-  private growUnits(minimum: number): void {
-    let length = Math.max(minimum, Math.ceil((this.unitWords.length / UNIT_STRIDE) * 1.5));
-    length = Math.min(length, Math.max(minimum, this.maxUnits));
-    const units = new Int32Array(length * UNIT_STRIDE);
-    units.set(this.unitWords.subarray(0, this.unitCount * UNIT_STRIDE));
-    this.unitWords = units;
-    const unitText = new Int32Array(length);
-    unitText.set(this.unitText.subarray(0, this.unitCount));
-    this.unitText = unitText;
-    if (this.arenaStart !== null) {
-      const arenaStart = new Int32Array(length + 1);
-      arenaStart.set(this.arenaStart.subarray(0, this.unitCount + 1));
-      this.arenaStart = arenaStart;
+  /**
+   * A fresh slot table of the current capacity holding the units of the old one, ids lowered by
+   * `shift` (evictOldest); units below `shift` are left out. Tags carry the high words over.
+   */
+  private rebuildSlots(shift: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(this.capacity * 2);
+    const slots = this.slots;
+    const mask = this.capacity - 1;
+    for (let from = 0; from < old.length; from += 2) {
+      const stored = old[from + 1]!;
+      if (stored === 0 || stored - 1 < shift) continue;
+      const unit = stored - 1 - shift;
+      const tag = old[from]!;
+      const page = this.pages[unit >>> PAGE_SHIFT]!;
+      const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+      const bucket = page[base + U_BUCKET]!;
+      const high = tag ^ Math.imul(bucket, TAG_MIX);
+      let slot = (high ^ Math.imul(page[base + U_LOW]! + bucket, HOME_MIX)) & mask;
+      while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
+      slots[slot * 2] = tag;
+      slots[slot * 2 + 1] = unit + 1;
     }
   }
 
-  private growSlots(): void {
-    this.capacity *= 2;
-    this.rebuildSlots();
-  }
-
-  /** Re-inserts every unit into a fresh slot table of the current capacity. */
-  private rebuildSlots(): void {
+  /** The slot table built from units and their high words (merge's adoption). */
+  private buildSlots(highs: Int32Array): void {
+    while ((this.unitCount << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) this.capacity *= 2;
     this.slots = new Int32Array(this.capacity * 2);
     const slots = this.slots;
-    const units = this.unitWords;
     const mask = this.capacity - 1;
     for (let unit = 0; unit < this.unitCount; unit++) {
-      const base = unit * UNIT_STRIDE;
-      const high = units[base + U_HIGH]!;
-      const low = units[base + U_LOW]!;
-      const bucket = units[base + U_BUCKET]!;
-      let slot = (high ^ Math.imul(low + bucket, 0x27d4eb2d)) & mask;
+      const page = this.pages[unit >>> PAGE_SHIFT]!;
+      const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+      const bucket = page[base + U_BUCKET]!;
+      const high = highs[unit]!;
+      let slot = (high ^ Math.imul(page[base + U_LOW]! + bucket, HOME_MIX)) & mask;
       while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
-      slots[slot * 2] = high ^ Math.imul(bucket, 0x9e3779b1);
+      slots[slot * 2] = high ^ Math.imul(bucket, TAG_MIX);
       slots[slot * 2 + 1] = unit + 1;
     }
   }
 
   /** The unit id of a key, or -1. */
   private find(high: number, low: number, bucket: number): number {
-    const tag = high ^ Math.imul(bucket, 0x9e3779b1);
+    const tag = high ^ Math.imul(bucket, TAG_MIX);
     const mask = this.capacity - 1;
-    let slot = (high ^ Math.imul(low + bucket, 0x27d4eb2d)) & mask;
+    let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
     for (;;) {
       const stored = this.slots[slot * 2 + 1]!;
       if (stored === 0) return NONE;
       if (this.slots[slot * 2] === tag) {
-        const base = (stored - 1) * UNIT_STRIDE;
-        if (this.unitWords[base + U_LOW] === low && this.unitWords[base + U_HIGH] === high && this.unitWords[base + U_BUCKET] === bucket) return stored - 1;
+        const unit = stored - 1;
+        const page = this.pages[unit >>> PAGE_SHIFT]!;
+        const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+        if (page[base + U_LOW] === low && page[base + U_BUCKET] === bucket) return unit;
       }
       slot = (slot + 1) & mask;
     }
@@ -406,23 +434,23 @@ export class FirstSeenIndex {
   /** A unit's client count (POPULAR for popular), 0 if there is none. */
   countOf(high: number, low: number, bucket: number): number {
     const unit = this.find(high | 0, low | 0, bucket);
-    return unit === NONE ? 0 : this.unitWords[unit * UNIT_STRIDE + U_STATE]! & 255;
+    return unit === NONE ? 0 : this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_STATE]! & 255;
   }
 
   /**
    * Drops the oldest quarter of the units (their detail and their keys): a URL seen again later
-   * starts a new unit. Rebuilds the arrays compactly, so memory really goes down.
+   * starts a new unit. Compacts units, entries, texts and the arena, so memory really goes down.
    */
   private evictOldest(): void {
     const drop = Math.max(1, this.unitCount >> 2);
     const keep = this.unitCount - drop;
-    const units = this.unitWords;
     let latest = this.droppedThrough;
     for (let unit = 0; unit < drop; unit++) {
-      const base = unit * UNIT_STRIDE;
-      if ((units[base + U_STATE]! & 255) === POPULAR) continue;
-      latest = Math.max(latest, units[base + U_TIME]! >>> 0);
-      for (let entry = units[base + U_NEXT]!; entry !== NONE; entry = this.entries[entry * ENTRY_STRIDE + E_NEXT]!) {
+      const page = this.pages[unit >>> PAGE_SHIFT]!;
+      const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+      if ((page[base + U_STATE]! & 255) === POPULAR) continue;
+      latest = Math.max(latest, page[base + U_TIME]! >>> 0);
+      for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = this.entries[entry * ENTRY_STRIDE + E_NEXT]!) {
         latest = Math.max(latest, this.entries[entry * ENTRY_STRIDE + E_TIME]! >>> 0);
       }
     }
@@ -436,20 +464,23 @@ export class FirstSeenIndex {
     this.entryUsed = 0;
     this.freeEntry = NONE;
     this.textBytes = 0;
-    units.copyWithin(0, drop * UNIT_STRIDE, this.unitCount * UNIT_STRIDE);
-    this.unitText.copyWithin(0, drop, this.unitCount);
     for (let unit = 0; unit < keep; unit++) {
-      const base = unit * UNIT_STRIDE;
+      const from = unit + drop;
+      const source = this.pages[from >>> PAGE_SHIFT]!;
+      const sourceBase = (from & PAGE_MASK) * UNIT_STRIDE;
+      const page = this.pages[unit >>> PAGE_SHIFT]!;
+      const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+      page.set(source.subarray(sourceBase, sourceBase + UNIT_STRIDE), base);
       // copy the chain in order
       let previous = NONE;
-      for (let entry = units[base + U_NEXT]!; entry !== NONE; entry = oldEntries[entry * ENTRY_STRIDE + E_NEXT]!) {
+      for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = oldEntries[entry * ENTRY_STRIDE + E_NEXT]!) {
         const at = entry * ENTRY_STRIDE;
         const copy = this.newEntry(oldEntries[at + E_CLIENT]!, oldEntries[at + E_TIME]!, oldStatus[entry]!, oldEntries[at + E_BYTES]!, NONE);
-        if (previous === NONE) units[base + U_NEXT] = copy;
+        if (previous === NONE) page[base + U_NEXT] = copy;
         else this.entries[previous * ENTRY_STRIDE + E_NEXT] = copy;
         previous = copy;
       }
-      const text = this.unitText[unit]!;
+      const text = page[base + U_TEXT]!;
       if (text !== NONE) this.setText(unit, oldTexts[text]!);
     }
     if (this.arena !== null) {
@@ -459,65 +490,84 @@ export class FirstSeenIndex {
       for (let unit = 0; unit <= keep; unit++) this.arenaStart![unit] = this.arenaStart![unit + drop]! - from;
     }
     this.unitCount = keep;
-    this.rebuildSlots();
+    this.rebuildSlots(drop);
+    this.pages.length = (keep + PAGE_UNITS - 1) >>> PAGE_SHIFT;
   }
 
   /**
    * Visit every rare unit (not popular) with its entries sorted by time (ties by client id, so
    * the order does not depend on the order lines were read). Units are visited in slot order,
    * and within a probe cluster by key, so the order is the same however the table was filled.
+   * The entries array and its objects are reused for the next unit: a visitor copies what it
+   * keeps (analyze's makePair does).
    */
   forEachRareUnit(visit: (bucket: number, url: string | null, entries: UnitEntry[]) => void): void {
     const entries: UnitEntry[] = [];
     const cluster: number[] = [];
-    const units = this.unitWords;
     const slots = this.slots;
     const mask = this.capacity - 1;
+    const lowOf = (slot: number): number => {
+      const unit = slots[slot * 2 + 1]! - 1;
+      return this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_LOW]!;
+    };
+    const bucketOf = (slot: number): number => {
+      const unit = slots[slot * 2 + 1]! - 1;
+      return this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_BUCKET]!;
+    };
+    // (tag, low, bucket) identifies a key as (high, low, bucket) does
+    const byKey = (a: number, b: number): number => slots[a * 2]! - slots[b * 2]! || lowOf(a) - lowOf(b) || bucketOf(a) - bucketOf(b);
+    const flush = (): void => {
+      if (cluster.length > 1) cluster.sort(byKey);
+      for (const slot of cluster) this.visitUnit(slots[slot * 2]!, slots[slot * 2 + 1]! - 1, entries, visit);
+      cluster.length = 0;
+    };
     // start just after an empty slot, so no cluster is cut by the wrap-around
     let first = 0;
     while (slots[first * 2 + 1] !== 0) first = (first + 1) & mask;
-    const byKey = (a: number, b: number): number =>
-      units[a * UNIT_STRIDE + U_HIGH]! - units[b * UNIT_STRIDE + U_HIGH]! ||
-      units[a * UNIT_STRIDE + U_LOW]! - units[b * UNIT_STRIDE + U_LOW]! ||
-      units[a * UNIT_STRIDE + U_BUCKET]! - units[b * UNIT_STRIDE + U_BUCKET]!;
-    const flush = (): void => {
-      if (cluster.length > 1) cluster.sort(byKey);
-      for (const unit of cluster) this.visitUnit(unit, entries, visit);
-      cluster.length = 0;
-    };
     for (let step = 1; step <= this.capacity; step++) {
       const slot = (first + step) & mask;
-      const stored = slots[slot * 2 + 1]!;
-      if (stored === 0) flush();
-      else cluster.push(stored - 1);
+      if (slots[slot * 2 + 1] === 0) flush();
+      else cluster.push(slot);
     }
     flush();
   }
 
-  private visitUnit(unit: number, entries: UnitEntry[], visit: (bucket: number, url: string | null, entries: UnitEntry[]) => void): void {
-    const units = this.unitWords;
-    const base = unit * UNIT_STRIDE;
-    const state = units[base + U_STATE]!;
+  private visitUnit(tag: number, unit: number, entries: UnitEntry[], visit: (bucket: number, url: string | null, entries: UnitEntry[]) => void): void {
+    const page = this.pages[unit >>> PAGE_SHIFT]!;
+    const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+    const state = page[base + U_STATE]!;
     if ((state & 255) === POPULAR) return;
-    const bucket = units[base + U_BUCKET]!;
+    const bucket = page[base + U_BUCKET]!;
     // a day unit speaks only for URLs popular overall; a URL rare overall has its global unit
-    if (bucket !== GLOBAL_BUCKET && this.countOf(units[base + U_HIGH]!, units[base + U_LOW]!, GLOBAL_BUCKET) !== POPULAR) return;
-    entries.length = 0;
-    entries.push({ client: units[base + U_CLIENT]!, time: units[base + U_TIME]! >>> 0, status: state >>> 8, bytes: units[base + U_BYTES]! >>> 0 });
-    for (let entry = units[base + U_NEXT]!; entry !== NONE; entry = this.entries[entry * ENTRY_STRIDE + E_NEXT]!) {
+    if (bucket !== GLOBAL_BUCKET && this.countOf(tag ^ Math.imul(bucket, TAG_MIX), page[base + U_LOW]!, GLOBAL_BUCKET) !== POPULAR) return;
+    let length = 0;
+    length = this.fillEntry(entries, length, page[base + U_CLIENT]!, page[base + U_TIME]! >>> 0, state >>> 8, page[base + U_BYTES]! >>> 0);
+    for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = this.entries[entry * ENTRY_STRIDE + E_NEXT]!) {
       const at = entry * ENTRY_STRIDE;
-      entries.push({ client: this.entries[at + E_CLIENT]!, time: this.entries[at + E_TIME]! >>> 0, status: this.entryStatus[entry]!, bytes: this.entries[at + E_BYTES]! >>> 0 });
+      length = this.fillEntry(entries, length, this.entries[at + E_CLIENT]!, this.entries[at + E_TIME]! >>> 0, this.entryStatus[entry]!, this.entries[at + E_BYTES]! >>> 0);
     }
-    if (entries.length > 1) entries.sort((a, b) => a.time - b.time || a.client - b.client);
+    entries.length = length;
+    if (length > 1) entries.sort(byTimeThenClient);
     visit(bucket, this.textOf(unit), entries);
   }
 
+  private fillEntry(entries: UnitEntry[], length: number, client: number, time: number, status: number, bytes: number): number {
+    let entry = this.entryPool[length];
+    if (entry === undefined) this.entryPool.push((entry = { client, time, status, bytes }));
+    entry.client = client;
+    entry.time = time;
+    entry.status = status;
+    entry.bytes = bytes;
+    entries[length] = entry;
+    return length + 1;
+  }
+
   private textOf(unit: number): string | null {
-    const text = this.unitText[unit]!;
+    const page = this.pages[unit >>> PAGE_SHIFT]!;
+    const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+    const text = page[base + U_TEXT]!;
     if (text !== NONE) return this.texts[text]!;
-    if (this.arena !== null && (this.unitWords[unit * UNIT_STRIDE + U_STATE]! & 255) >= 2) {
-      return this.arena.toString('utf8', this.arenaStart![unit]!, this.arenaStart![unit + 1]!);
-    }
+    if (this.arena !== null && (page[base + U_STATE]! & 255) >= 2) return this.arena.toString('utf8', this.arenaStart![unit]!, this.arenaStart![unit + 1]!);
     return null;
   }
 
@@ -525,8 +575,7 @@ export class FirstSeenIndex {
   memoryBytes(): number {
     return (
       this.slots.byteLength +
-      this.unitWords.byteLength +
-      this.unitText.byteLength +
+      this.pages.length * PAGE_UNITS * UNIT_STRIDE * 4 +
       this.entries.byteLength +
       this.entryStatus.byteLength +
       this.textBytes +
@@ -535,24 +584,40 @@ export class FirstSeenIndex {
   }
 
   /**
-   * The state to send to another thread: typed arrays cut to their used length (their buffers
-   * can be transferred). The index must not be used afterwards.
+   * The state to send to another thread: the index's own arrays (no copy; their buffers can be
+   * transferred) plus each unit's high word. The index must not be used afterwards.
    */
   exportState(): FirstSeenIndexState {
+    const highs = new Int32Array(this.unitCount);
+    const slots = this.slots;
+    for (let slot = 0; slot < slots.length; slot += 2) {
+      const stored = slots[slot + 1]!;
+      if (stored === 0) continue;
+      const unit = stored - 1;
+      highs[unit] = slots[slot]! ^ Math.imul(this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_BUCKET]!, TAG_MIX);
+    }
     return {
       maxClients: this.maxClients,
       maxClientsPerDay: this.maxClientsPerDay,
       unitCount: this.unitCount,
-      units: this.unitWords.slice(0, this.unitCount * UNIT_STRIDE),
-      unitText: this.unitText.slice(0, this.unitCount),
-      entries: this.entries.slice(0, this.entryUsed * ENTRY_STRIDE),
-      entryStatus: this.entryStatus.slice(0, this.entryUsed),
+      pages: this.pages,
+      highs,
+      entries: this.entries.subarray(0, this.entryUsed * ENTRY_STRIDE),
+      entryStatus: this.entryStatus.subarray(0, this.entryUsed),
       texts: this.texts,
-      arena: this.arena === null ? null : new Uint8Array(this.arena.subarray(0, this.arenaUsed)),
-      arenaStart: this.arenaStart === null ? null : this.arenaStart.slice(0, this.unitCount + 1),
+      arena: this.arena === null ? null : new Uint8Array(this.arena.buffer, this.arena.byteOffset, this.arenaUsed),
+      arenaStart: this.arenaStart === null ? null : this.arenaStart.subarray(0, this.unitCount + 1),
       dropped: this.dropped,
       droppedThrough: this.droppedThrough,
     };
+  }
+
+  /** The typed arrays of a state, whose buffers can be transferred rather than copied. */
+  static transferables(state: FirstSeenIndexState): ArrayBufferView[] {
+    const arrays: ArrayBufferView[] = [...state.pages, state.highs, state.entries, state.entryStatus];
+    if (state.arena !== null) arrays.push(state.arena);
+    if (state.arenaStart !== null) arrays.push(state.arenaStart);
+    return arrays;
   }
 
   /**
@@ -563,47 +628,79 @@ export class FirstSeenIndex {
    * popular iff the union of its clients exceeds its bound.
    */
   merge(state: FirstSeenIndexState, clientMap: Int32Array): void {
+    if (this.unitCount === 0 && this.arena === null && state.unitCount <= this.maxUnits) {
+      this.adopt(state, clientMap);
+      return;
+    }
     const arena = state.arena === null ? null : Buffer.from(state.arena.buffer, state.arena.byteOffset, state.arena.byteLength);
-    const textOf = (unit: number): string => {
-      const text = state.unitText[unit]!;
-      if (text !== NONE) return state.texts[text]!;
-      if (arena !== null) return arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!);
-      return '';
-    };
-    const units = state.units;
     const entries = state.entries;
     for (let unit = 0; unit < state.unitCount; unit++) {
-      const base = unit * UNIT_STRIDE;
-      const high = units[base + U_HIGH]!;
-      const low = units[base + U_LOW]!;
-      const bucket = units[base + U_BUCKET]!;
+      const page = state.pages[unit >>> PAGE_SHIFT]!;
+      const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+      const high = state.highs[unit]!;
+      const low = page[base + U_LOW]!;
+      const bucket = page[base + U_BUCKET]!;
       const bound = bucket === GLOBAL_BUCKET ? this.maxClients : this.maxClientsPerDay;
-      const stateWord = units[base + U_STATE]!;
-      const text = () => textOf(unit);
-      let target = this.find(high, low, bucket);
+      const stateWord = page[base + U_STATE]!;
       if ((stateWord & 255) === POPULAR) {
+        let target = this.find(high, low, bucket);
         if (target === NONE) {
-          this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, text, undefined, 0, 0);
+          this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, undefined, 0, 0);
           target = this.find(high, low, bucket);
         }
         this.markPopular(target);
         continue;
       }
+      const textOf = (): string => {
+        const text = page[base + U_TEXT]!;
+        if (text !== NONE) return state.texts[text]!;
+        return arena === null ? '' : arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!);
+      };
       // replay the other part's entries, in their order: each is that client's earliest there
-      this.observeUnit(high, low, bucket, clientMap[units[base + U_CLIENT]!]!, units[base + U_TIME]! >>> 0, stateWord >>> 8, units[base + U_BYTES]! >>> 0, bound, text, undefined, 0, 0);
-      for (let entry = units[base + U_NEXT]!; entry !== NONE; entry = entries[entry * ENTRY_STRIDE + E_NEXT]!) {
+      let needsText = this.observeUnit(high, low, bucket, clientMap[page[base + U_CLIENT]!]!, page[base + U_TIME]! >>> 0, stateWord >>> 8, page[base + U_BYTES]! >>> 0, bound, undefined, 0, 0);
+      if (needsText !== NONE) this.setText(needsText, textOf());
+      for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = entries[entry * ENTRY_STRIDE + E_NEXT]!) {
         const at = entry * ENTRY_STRIDE;
-        this.observeUnit(high, low, bucket, clientMap[entries[at + E_CLIENT]!]!, entries[at + E_TIME]! >>> 0, state.entryStatus[entry]!, entries[at + E_BYTES]! >>> 0, bound, text, undefined, 0, 0);
+        needsText = this.observeUnit(high, low, bucket, clientMap[entries[at + E_CLIENT]!]!, entries[at + E_TIME]! >>> 0, state.entryStatus[entry]!, entries[at + E_BYTES]! >>> 0, bound, undefined, 0, 0);
+        if (needsText !== NONE) this.setText(needsText, textOf());
       }
     }
     this.dropped += state.dropped;
     this.droppedThrough = Math.max(this.droppedThrough, state.droppedThrough);
   }
 
-  /** An index rebuilt from an exported state (the first part of a merge), client ids translated. */
-  static fromState(state: FirstSeenIndexState, clientMap: Int32Array, options: FirstSeenIndexOptions = {}): FirstSeenIndex {
-    const index = new FirstSeenIndex({ ...options, maxClients: state.maxClients, maxClientsPerDay: state.maxClientsPerDay, keepTexts: false });
-    index.merge(state, clientMap);
-    return index;
+  /**
+   * Takes over the arrays of the first part whole (this index is empty): client ids translated
+   * in place, URL strings made only for units with two clients or more, and the slot table
+   * built at the capacity the same unit count gives any index (the growth rule only doubles).
+   */
+  private adopt(state: FirstSeenIndexState, clientMap: Int32Array): void {
+    const entries = state.entries;
+    const count = state.unitCount;
+    const arena = state.arena === null ? null : Buffer.from(state.arena.buffer, state.arena.byteOffset, state.arena.byteLength);
+    this.pages = state.pages;
+    this.unitCount = count;
+    for (let unit = 0; unit < count; unit++) {
+      const page = this.pages[unit >>> PAGE_SHIFT]!;
+      const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+      const unitState = page[base + U_STATE]!;
+      if ((unitState & 255) === POPULAR) continue;
+      page[base + U_CLIENT] = clientMap[page[base + U_CLIENT]!]!;
+      const text = page[base + U_TEXT]!;
+      page[base + U_TEXT] = NONE;
+      if (text !== NONE) this.setText(unit, state.texts[text]!);
+      else if (arena !== null && (unitState & 255) >= 2) this.setText(unit, arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!));
+    }
+    // entries on the part's free list belong to no unit: their client ids are left as they are
+    for (let at = 0; at < entries.length; at += ENTRY_STRIDE) entries[at + E_CLIENT] = clientMap[entries[at + E_CLIENT]!] ?? entries[at + E_CLIENT]!;
+    if (entries.length >= ENTRY_STRIDE) {
+      this.entries = entries;
+      this.entryStatus = state.entryStatus;
+      this.entryUsed = entries.length / ENTRY_STRIDE;
+    }
+    this.freeEntry = NONE;
+    this.buildSlots(state.highs);
+    this.dropped = state.dropped;
+    this.droppedThrough = state.droppedThrough;
   }
 }

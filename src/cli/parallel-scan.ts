@@ -1,0 +1,332 @@
+/**
+ * A scan split across worker threads, merged into exactly what one reader builds.
+ *
+ * The input is cut into tasks in input order: a plain file into byte ranges (a range owns the
+ * lines that start in it: ingest's splitRanges / forEachLineInRange), a .gz file or a file in a
+ * stateful format (W3C headers) whole. Workers take tasks from a queue; each task gets a fresh
+ * Detector and SkipCounter in its worker; the main thread merges the results strictly in task
+ * order (Detector.merge, SkipCounter.merge with the file's line offset), so ids, first-seen
+ * choices and skipped-line examples come out as one reader would make them, and the report is
+ * the same with 1 or N workers (test/perf/workers.test.ts).
+ *
+ * Formats are decided here, before any worker starts, the way scanInputs decides them: the
+ * explicit --format for every file, else detection on the first file's first lines, and a
+ * later file switches format only when the current one reads fewer than half of its lines.
+ *
+ * Not used (the caller scans on its own thread): stdin, a per-record hook (explain), one
+ * worker, inputs under MIN_PARALLEL_BYTES, or inputs that make a single task.
+ */
+import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { Worker } from 'node:worker_threads';
+import { Detector, type DetectorState } from '../detect/index.js';
+import { detectFormat, DETECT_LINES, type LogFormat, resolveFormat, ScanOutcome, ScanRecord, SkipCounter, type ScanInputsResult, type SkipExample } from '../formats/index.js';
+import { type InputFile, splitRanges } from '../ingest/index.js';
+import { ReplaywatchError } from '../common/errors.js';
+
+/**
+ * Below this many bytes a scan stays on one thread: starting a worker (module load, attribution
+ * table, agent classifier) costs about 100 ms, the time one thread needs for ~30 MB.
+ */
+export const MIN_PARALLEL_BYTES = 32 << 20;
+
+/**
+ * Byte ranges per worker thread. More than one, so the main thread merges the first ranges
+ * while workers still read the last ones, and only the last merge is left at the end.
+ */
+export const TASKS_PER_WORKER = 3;
+
+/** One unit of work for a worker. */
+export interface ScanTask {
+  id: number;
+  /** index of the file in the inputs (line numbers restart per input) */
+  input: number;
+  path: string;
+  size: number;
+  gzip: boolean;
+  /** byte range of a plain file; null: the whole file */
+  start: number | null;
+  end: number | null;
+  /** a preset name or the user's --format string */
+  format: string;
+  clientIpField?: string;
+  memoryBudget: number;
+}
+
+export interface ScanTaskResult {
+  id: number;
+  state: DetectorState;
+  counter: { lines: number; records: number; meta: number; skipped: number; reasons: Map<string, number>; examples: SkipExample[] };
+  from: number;
+  to: number;
+}
+
+export interface ParallelScanOptions {
+  workers: number;
+  format?: string;
+  clientIpField?: string;
+}
+
+export interface ParallelScanHooks {
+  onRecord?: unknown;
+  stdin?: unknown;
+  progress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+/**
+ * The memory budget of the first-seen index, from REPLAYWATCH_MEMORY_BUDGET ("64MB", "1GB",
+ * bytes) until scan has a flag for it; undefined: the detector's default.
+ */
+export function memoryBudgetFromEnvironment(): number | undefined {
+  const text = process.env.REPLAYWATCH_MEMORY_BUDGET;
+  if (text === undefined || text === '') return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(text.trim());
+  if (match === null) throw new ReplaywatchError('E_USAGE', `REPLAYWATCH_MEMORY_BUDGET must be a size such as 256MB, not ${text}`);
+  const unit = (match[2] ?? 'b').toLowerCase()[0];
+  const scale = unit === 'k' ? 1 << 10 : unit === 'm' ? 1 << 20 : unit === 'g' ? 1 << 30 : 1;
+  return Math.floor(Number(match[1]) * scale);
+}
+
+/** What the report should say about the scan itself: rare-URL detail dropped for memory. */
+export function scanWarnings(detector: Detector): string[] {
+  const index = detector.index;
+  if (index.dropped === 0) return [];
+  const through = new Date(index.droppedThrough * 1000).toISOString().replace('.000Z', 'Z');
+  return [
+    `rare-URL detail was dropped to stay within the memory budget (${Math.round(index.memoryBudget / (1 << 20))} MB): the oldest ${index.dropped} URL units, with requests up to ${through}; replays of those URLs cannot be seen. Scan fewer days at once or raise the budget.`,
+  ];
+}
+
+/**
+ * Scans `inputs` into `detector` with worker threads, or returns null when the input or the
+ * options call for one thread (the caller then scans as usual). Also applies the memory budget
+ * to `detector`, for both paths.
+ */
+export async function scanInParallel(
+  inputs: InputFile[],
+  format: LogFormat | null,
+  detector: Detector,
+  options: ParallelScanOptions,
+  hooks: ParallelScanHooks = {},
+): Promise<ScanInputsResult | null> {
+  const budget = memoryBudgetFromEnvironment();
+  if (budget !== undefined && detector.records === 0) detector.setMemoryBudget(budget);
+  if (options.workers <= 1 || hooks.onRecord !== undefined || hooks.stdin !== undefined) return null;
+  if (inputs.length === 0 || inputs.some((input) => input.path === '-' || input.size < 0)) return null;
+  const totalBytes = inputs.reduce((sum, input) => sum + input.size, 0);
+  // tests lower the threshold to exercise workers on small logs
+  const minimum = Number(process.env.REPLAYWATCH_PARALLEL_MIN_BYTES ?? MIN_PARALLEL_BYTES);
+  if (totalBytes < minimum) return null;
+
+  const formats = await decideFormats(inputs, format, options);
+  if (formats === null) return null;
+  const tasks: ScanTask[] = [];
+  for (let index = 0; index < inputs.length; index++) {
+    const input = inputs[index]!;
+    const chosen = formats[index]!;
+    const spec = format !== null ? options.format! : chosen.name;
+    const base = { input: index, path: input.path, size: input.size, gzip: input.gzip, format: spec, clientIpField: options.clientIpField, memoryBudget: 0 };
+    if (input.gzip || chosen.stateful === true) {
+      tasks.push({ ...base, id: tasks.length, start: null, end: null });
+      continue;
+    }
+    for (const range of await splitRanges(input.path, options.workers * TASKS_PER_WORKER)) tasks.push({ ...base, id: tasks.length, start: range.start, end: range.end });
+  }
+  if (tasks.length < 2) return null;
+  const threads = Math.min(options.workers, tasks.length);
+  // the budget bounds the merged index (this thread); the tasks in flight share as much again
+  for (const task of tasks) task.memoryBudget = Math.floor(detector.index.memoryBudget / (2 * threads));
+
+  const counter = new SkipCounter();
+  const linesPerInput = new Map<number, number>();
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  let doneBytes = 0;
+  const results = new Map<number, ScanTaskResult>();
+  let nextToMerge = 0;
+  const mergeReady = (): void => {
+    for (let result = results.get(nextToMerge); result !== undefined; result = results.get(nextToMerge)) {
+      results.delete(nextToMerge);
+      const task = tasks[nextToMerge]!;
+      detector.merge(result.state);
+      const offset = linesPerInput.get(task.input) ?? 0;
+      counter.merge(result.counter as unknown as SkipCounter, offset);
+      linesPerInput.set(task.input, offset + result.counter.lines);
+      if (result.from < from) from = result.from;
+      if (result.to > to) to = result.to;
+      doneBytes += task.start === null ? task.size : task.end! - task.start;
+      hooks.progress?.(doneBytes, totalBytes);
+      nextToMerge++;
+    }
+  };
+
+  await runTasks(tasks, threads, (result) => {
+    results.set(result.id, result);
+    mergeReady();
+  });
+
+  if (counter.lines === 0) {
+    throw new ReplaywatchError('E_INPUT_EMPTY', `nothing to read in ${inputs.map((input) => input.path).join(', ')}`, {
+      hint: 'check that the files are the access logs and not empty',
+    });
+  }
+  const perFile = inputs.map((input, index) => ({ file: input.path, format: formats[index]!.name }));
+  return {
+    format: [...new Set(perFile.map((entry) => entry.format))].join(', '),
+    formats: perFile,
+    counter,
+    files: inputs.map((input) => input.path),
+    from: from === Number.POSITIVE_INFINITY ? Number.NaN : from,
+    to: to === Number.NEGATIVE_INFINITY ? Number.NaN : to,
+  };
+}
+
+/** Runs tasks on a pool of threads, in task order as threads free up. */
+async function runTasks(tasks: ScanTask[], threads: number, onResult: (result: ScanTaskResult) => void): Promise<void> {
+  let next = 0;
+  const pool: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let running = 0;
+      let failed = false;
+      const feed = (worker: Worker): void => {
+        if (failed) return;
+        if (next >= tasks.length) {
+          // an idle worker's heap and attribution table go as soon as there is no more work
+          void worker.terminate();
+          if (running === 0) resolve();
+          return;
+        }
+        running++;
+        worker.postMessage(tasks[next++]);
+      };
+      for (let index = 0; index < threads; index++) {
+        const worker = createWorker();
+        pool.push(worker);
+        worker.on('message', (message: { ok: true; result: ScanTaskResult } | { ok: false; id: number; error: { message: string; code?: string; hint?: string } }) => {
+          running--;
+          if (!message.ok) {
+            failed = true;
+            const { code, hint } = message.error;
+            reject(new ReplaywatchError((code as 'E_INPUT_UNREADABLE' | undefined) ?? 'E_INTERNAL', message.error.message, { hint }));
+            return;
+          }
+          try {
+            onResult(message.result);
+          } catch (error) {
+            failed = true;
+            reject(error);
+            return;
+          }
+          feed(worker);
+        });
+        worker.on('error', (error) => {
+          failed = true;
+          reject(error);
+        });
+        feed(worker);
+      }
+    });
+  } finally {
+    await Promise.all(pool.map((worker) => worker.terminate()));
+  }
+}
+
+/**
+ * The worker's module next to this one: dist/cli/scan-worker.js when running compiled. Under
+ * tsx (tests import src/), a worker given `--import tsx` loads its entry before the loader is
+ * registered (Node 20), so a tiny bootstrap registers tsx first, then imports scan-worker.ts.
+ */
+function createWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./scan-worker.js', here));
+  const loader = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./scan-worker.ts', here).href;
+  return new Worker(`import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+}
+
+/** Lines read before deciding a file's format: W3C header blocks plus DETECT_LINES data lines (as scanInputs). */
+const PROBE_LINES = DETECT_LINES + 20;
+/** Bytes read for those lines at most. */
+const PROBE_BYTES = 1 << 20;
+
+/** The format of every file, decided as scanInputs decides it; null when the first file matches nothing. */
+async function decideFormats(inputs: InputFile[], explicit: LogFormat | null, options: ParallelScanOptions): Promise<LogFormat[] | null> {
+  if (explicit !== null) return inputs.map(() => explicit);
+  const formats: LogFormat[] = [];
+  let current: LogFormat | null = null;
+  for (const input of inputs) {
+    const probe = await headLines(input);
+    if (current === null) {
+      const detection = detectFormat(probe, { clientIpField: options.clientIpField });
+      if (detection === null) return null;
+      current = resolveFormat(detection.format.name, { clientIpField: options.clientIpField });
+    } else if (!readsWell(current, probe)) {
+      const detection = detectFormat(probe, { clientIpField: options.clientIpField });
+      if (detection !== null && detection.format.name !== current.name) current = resolveFormat(detection.format.name, { clientIpField: options.clientIpField });
+    }
+    formats.push(current);
+  }
+  return formats;
+}
+
+function readsWell(format: LogFormat, lines: Buffer[]): boolean {
+  const scanner = format.createScanner();
+  const record = new ScanRecord();
+  let tried = 0;
+  let parsed = 0;
+  for (const line of lines) {
+    const outcome = scanner.scan(line, 0, line.length, record);
+    if (outcome === ScanOutcome.Meta) continue;
+    tried++;
+    if (outcome === ScanOutcome.Ok) parsed++;
+  }
+  return tried === 0 || parsed * 2 >= tried;
+}
+
+/** The first PROBE_LINES lines of a file (decompressed for .gz), '\r' stripped. */
+async function headLines(input: InputFile): Promise<Buffer[]> {
+  let head: Buffer;
+  if (input.gzip) {
+    head = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      const source = createReadStream(input.path);
+      const gunzip = createGunzip();
+      const finish = (): void => {
+        source.destroy();
+        gunzip.destroy();
+        resolve(Buffer.concat(chunks));
+      };
+      gunzip.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (length >= PROBE_BYTES) finish();
+      });
+      gunzip.on('end', finish);
+      gunzip.on('error', (error) => (length > 0 ? finish() : reject(error)));
+      source.on('error', reject);
+      source.pipe(gunzip);
+    });
+  } else {
+    const handle = await open(input.path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(Math.min(PROBE_BYTES, Math.max(1, input.size)));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+  const lines: Buffer[] = [];
+  let start = 0;
+  while (lines.length < PROBE_LINES) {
+    const newline = head.indexOf(10, start);
+    if (newline < 0) break;
+    const end = newline > start && head[newline - 1] === 13 ? newline - 1 : newline;
+    lines.push(Buffer.from(head.subarray(start, end)));
+    start = newline + 1;
+  }
+  return lines;
+}

@@ -1,0 +1,80 @@
+/**
+ * One worker thread of a parallel scan (parallel-scan.ts): reads the tasks it is sent (a byte
+ * range of a plain file, or a whole file), scans their lines into a Detector of its own, and
+ * sends back the detector's state and the line counts. Runs from dist/ (the bin) or, in
+ * tests, from src/ under tsx (parallel-scan.ts passes the loader on).
+ */
+import { parentPort } from 'node:worker_threads';
+import type { AgentClass } from '../attribute/types.js';
+import { loadAttributor } from '../attribute/index.js';
+import { Detector } from '../detect/index.js';
+import { Reason, resolveFormat, ScanOutcome, ScanRecord, SkipCounter } from '../formats/index.js';
+import { forEachLine, forEachLineInRange, MAX_LINE_BYTES } from '../ingest/index.js';
+import type { ScanTask, ScanTaskResult } from './parallel-scan.js';
+
+if (parentPort === null) throw new Error('scan-worker.ts runs as a worker thread');
+const port = parentPort;
+
+let classify: ((userAgent: string) => AgentClass | null) | undefined;
+function classifier(): (userAgent: string) => AgentClass | null {
+  if (classify === undefined) {
+    const attributor = loadAttributor();
+    const cache = new Map<string, AgentClass | null>();
+    classify = (userAgent) => {
+      let found = cache.get(userAgent);
+      if (found === undefined) cache.set(userAgent, (found = attributor.classifyAgent(userAgent)));
+      return found;
+    };
+  }
+  return classify;
+}
+
+async function run(task: ScanTask): Promise<ScanTaskResult> {
+  const format = resolveFormat(task.format, { clientIpField: task.clientIpField });
+  const scanner = format.createScanner();
+  const record = new ScanRecord();
+  const counter = new SkipCounter();
+  const detector = new Detector({ classifyAgent: classifier(), memoryBudget: task.memoryBudget, keepTexts: true });
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  let lineNumber = 0;
+  const file = task.path;
+  const visit = (line: Buffer, start: number, end: number): void => {
+    lineNumber++;
+    const outcome = scanner.scan(line, start, end, record);
+    if (outcome === ScanOutcome.Ok) {
+      const time = record.time;
+      if (time < from) from = time;
+      if (time > to) to = time;
+      detector.observe(record);
+    }
+    counter.count(outcome, record.reason, line, start, end, lineNumber, file);
+  };
+  const readerOptions = {
+    maxLineBytes: MAX_LINE_BYTES,
+    onOverlongLine: (line: Buffer, start: number, end: number) => {
+      lineNumber++;
+      counter.skip(Reason.OverlongLine, line, start, end, lineNumber, file);
+      counter.lines++;
+    },
+  };
+  if (task.start === null) await forEachLine({ path: task.path, size: task.size, gzip: task.gzip }, visit, undefined, readerOptions);
+  else await forEachLineInRange(task.path, task.start, task.end!, visit, readerOptions);
+  return {
+    id: task.id,
+    state: detector.exportState(),
+    counter: { lines: counter.lines, records: counter.records, meta: counter.meta, skipped: counter.skipped, reasons: counter.reasons, examples: counter.examples },
+    from,
+    to,
+  };
+}
+
+port.on('message', (task: ScanTask) => {
+  run(task).then(
+    (result) => port.postMessage({ ok: true, result }, Detector.transferList(result.state)),
+    (error: unknown) => {
+      const failure = error as { message?: string; code?: string; hint?: string };
+      port.postMessage({ ok: false, id: task.id, error: { message: failure.message ?? String(error), code: failure.code, hint: failure.hint } });
+    },
+  );
+});
