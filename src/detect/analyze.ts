@@ -150,9 +150,11 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
   const groups = new Map<string, { role: 'replayer' | 'prefetcher'; clients: number[]; actor: ActorMatch | null }>();
   for (const [client, role] of candidates) {
     const actor = actorOf(client);
-    // rare-that-day evidence alone names a client only inside a documented network
-    if (actor === null && role === 'replayer' && evidence.get(client)!.strongReplays === 0) continue;
-    const key = `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}`;
+    // rare-that-day evidence alone is weak: such clients outside a documented network form groups
+    // of their own (never merged into a strong group), which stay below 0.5 unless they show the
+    // snapshot shape (scoreGroup)
+    const weakOnly = actor === null && role === 'replayer' && evidence.get(client)!.strongReplays === 0;
+    const key = `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}${weakOnly ? '|weak' : ''}`;
     let group = groups.get(key);
     if (group === undefined) {
       group = { role, clients: [], actor };
@@ -217,16 +219,23 @@ interface UnitVisitor {
  *   the visitor tells quick leads from late ones.
  */
 function walkUnits(detector: Detector, networkOf: (client: number) => string, isBot: (client: number) => boolean, visitor: UnitVisitor): void {
-  detector.index.forEachRareUnit((bucket, url, unitEntries) => {
+  detector.index.forEachRareUnit((bucket, url, unitEntries, unitContext) => {
     const strong = bucket === GLOBAL_BUCKET;
     // declared crawlers and previewers are reported as what they are; a crawler's URL is nobody's fingerprint
-    const entries = unitEntries.some((entry) => isBot(entry.client)) ? unitEntries.filter((entry) => !isBot(entry.client)) : unitEntries;
-    if (entries.length === 0) return;
-    visitor.originated(entries[0]!, strong);
+    let entries = unitEntries;
+    let context = unitContext;
+    if (unitEntries.some((entry) => isBot(entry.client))) {
+      const before = unitEntries.slice(0, unitContext).filter((entry) => !isBot(entry.client));
+      entries = [...before, ...unitEntries.slice(unitContext).filter((entry) => !isBot(entry.client))];
+      context = before.length;
+    }
+    if (entries.length === context) return;
+    // the previous day's requests (context) are only possible origins: they were counted on their own day
+    if (context === 0) visitor.originated(entries[0]!, strong);
     if (entries.length < 2 || url === null) return;
     const networks = entries.map((entry) => networkOf(entry.client));
     let firstOther = -1;
-    for (let index = 1; index < entries.length; index++) {
+    for (let index = Math.max(1, context); index < entries.length; index++) {
       const replay = entries[index]!;
       let origin = -1;
       for (let earlier = index - 1; earlier >= 0; earlier--) {
@@ -408,7 +417,9 @@ function scoreGroup(
     assets += detector.assets[client]!;
   }
   const reasons: string[] = [];
-  const effective = strong + 0.25 * weak;
+  // a snapshot burst is evidence in itself: its rare-that-day replays count in full
+  const burstReplays = role === 'replayer' ? Math.min(weak, patternOf(pairs).oneVictimBurst) : 0;
+  const effective = strong + burstReplays + 0.25 * (weak - burstReplays);
   let confidence = 1 - Math.pow(0.5, effective / 2);
   const victimFactor = victims.size >= 3 ? 1 : victims.size === 2 ? 0.8 : 0.45;
   const urlFactor = urls.size >= 2 ? 1 : 0.5;
@@ -451,10 +462,16 @@ function scoreGroup(
       if (coherence < 0.5) reasons.push(`its ${clients.length} addresses show no common behaviour (${agentCounts.size} user agents, ${density.toFixed(1)} replays each)`);
     }
   }
-  if (strong === 0) {
-    // rare-that-day evidence alone is suggestive, never conclusive, unless a catalogue documents the network
+  const pattern = role === 'replayer' ? patternOf(pairs) : null;
+  if (strong === 0 && actor === null && !(pattern !== null && pattern.pattern === 'snapshot' && pattern.oneVictimBurst >= 3)) {
+    // rare-that-day evidence alone is suggestive, never conclusive, unless a catalogue documents
+    // the network or it has the snapshot shape: one person's pages, first visited far apart,
+    // fetched together long after
     confidence = Math.min(confidence, 0.45);
   }
+  if (strong === 0 && pattern !== null && pattern.oneVictimBurst >= 3)
+    reasons.push(`fetched ${pattern.oneVictimBurst} pages of one person's history within a minute, pages visited over ${formatSpan(pattern.burstOriginSpan)}`);
+
   if (actor !== null && actor.shared !== true && (actor.kind === role || (role === 'replayer' && actor.kind === 'gateway'))) {
     confidence += (1 - confidence) * 0.5;
     reasons.push(`network is ${actor.name}'s, ${actor.documented} as a ${actor.kind === 'gateway' ? 'security gateway' : actor.kind}`);
@@ -462,7 +479,7 @@ function scoreGroup(
   const lags = pairs.map((pair) => pair.lagSeconds).sort((a, b) => a - b);
   return {
     kind: role,
-    pattern: role === 'replayer' ? patternOf(pairs, lags) : undefined,
+    pattern: pattern?.pattern,
     confidence: Math.round(Math.min(0.99, confidence) * 100) / 100,
     clients,
     requests,
@@ -492,21 +509,41 @@ function followerGotLess(pair: EvidencePair): boolean {
  * apart and does not count; a busy deferred replayer's chance coincidences are few.
  * realtime: median lag two minutes or less. deferred: everything else.
  */
-function patternOf(pairs: EvidencePair[], sortedLags: number[]): ReplayPattern {
+/** oneVictimBurst: the longest burst whose origins repeat (one person's pages, under at most half as many addresses). */
+function patternOf(pairs: EvidencePair[]): { pattern: ReplayPattern; oneVictimBurst: number; burstOriginSpan: number } {
   const late = pairs.filter((pair) => pair.lagSeconds >= 600).sort((a, b) => a.replay.time - b.replay.time);
   let inSnapshots = 0;
+  let oneVictimBurst = 0;
+  let burstOriginSpan = 0;
   let start = 0;
   for (let index = 1; index <= late.length; index++) {
     if (index < late.length && late[index]!.replay.time - late[index - 1]!.replay.time <= 60) continue;
     if (index - start >= 2) {
-      const originTimes = late.slice(start, index).map((pair) => pair.origin.time);
-      if (Math.max(...originTimes) - Math.min(...originTimes) >= 600) inSnapshots += index - start;
+      const burst = late.slice(start, index);
+      const originTimes = burst.map((pair) => pair.origin.time);
+      const span = Math.max(...originTimes) - Math.min(...originTimes);
+      if (span >= 600) {
+        inSnapshots += burst.length;
+        // one person's history, though the person may show several addresses (a new dynamic
+        // address, IPv6 and its IPv4 fallback): a burst whose origins repeat, unlike a crawler
+        // walking pages many people visited
+        const victims = new Set(burst.map((pair) => pair.origin.client)).size;
+        if (victims * 2 <= burst.length + 1 && burst.length > oneVictimBurst) {
+          oneVictimBurst = burst.length;
+          burstOriginSpan = span;
+        }
+      }
     }
     start = index;
   }
-  if (inSnapshots * 2 >= pairs.length) return 'snapshot';
-  const median = sortedLags[Math.floor((sortedLags.length - 1) / 2)] ?? 0;
-  return median <= REALTIME_SECONDS ? 'realtime' : 'deferred';
+  if (inSnapshots * 2 >= pairs.length) return { pattern: 'snapshot', oneVictimBurst, burstOriginSpan };
+  const lags = pairs.map((pair) => pair.lagSeconds).sort((a, b) => a - b);
+  const median = lags[Math.floor((lags.length - 1) / 2)] ?? 0;
+  return { pattern: median <= REALTIME_SECONDS ? 'realtime' : 'deferred', oneVictimBurst, burstOriginSpan };
+}
+
+function formatSpan(seconds: number): string {
+  return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : `${Math.round(seconds / 60)} min`;
 }
 
 function lagSummary(sorted: number[]): SourceFinding['lagSeconds'] {

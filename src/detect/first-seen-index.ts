@@ -87,6 +87,13 @@ function byTimeThenClient(a: UnitEntry, b: UnitEntry): number {
   return a.time - b.time || a.client - b.client;
 }
 
+/**
+ * Visits one rare unit: entries in time order. For a day unit, the first `context` entries
+ * are the previous day's unit of the same URL (when rare), offered only as possible origins:
+ * a replay at 00:15 of a page visited at 21:00 crosses midnight.
+ */
+export type RareUnitVisitor = (bucket: number, url: string | null, entries: UnitEntry[], context: number) => void;
+
 export interface UnitEntry {
   client: number;
   time: number;
@@ -501,7 +508,7 @@ export class FirstSeenIndex {
    * The entries array and its objects are reused for the next unit: a visitor copies what it
    * keeps (analyze's makePair does).
    */
-  forEachRareUnit(visit: (bucket: number, url: string | null, entries: UnitEntry[]) => void): void {
+  forEachRareUnit(visit: RareUnitVisitor): void {
     const entries: UnitEntry[] = [];
     const cluster: number[] = [];
     const slots = this.slots;
@@ -532,23 +539,47 @@ export class FirstSeenIndex {
     flush();
   }
 
-  private visitUnit(tag: number, unit: number, entries: UnitEntry[], visit: (bucket: number, url: string | null, entries: UnitEntry[]) => void): void {
+  private visitUnit(tag: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor): void {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
     const state = page[base + U_STATE]!;
     if ((state & 255) === POPULAR) return;
     const bucket = page[base + U_BUCKET]!;
+    const low = page[base + U_LOW]!;
     // a day unit speaks only for URLs popular overall; a URL rare overall has its global unit
-    if (bucket !== GLOBAL_BUCKET && this.countOf(tag ^ Math.imul(bucket, TAG_MIX), page[base + U_LOW]!, GLOBAL_BUCKET) !== POPULAR) return;
-    let length = 0;
+    if (bucket !== GLOBAL_BUCKET && this.countOf(tag ^ Math.imul(bucket, TAG_MIX), low, GLOBAL_BUCKET) !== POPULAR) return;
+    let length = this.fillUnit(unit, entries, 0);
+    entries.length = length;
+    if (length > 1) entries.sort(byTimeThenClient);
+    let text = this.textOf(unit);
+    if (bucket === GLOBAL_BUCKET) {
+      visit(bucket, text, entries, 0);
+      return;
+    }
+    const high = tag ^ Math.imul(bucket, TAG_MIX);
+    const previous = this.find(high | 0, low | 0, bucket - 1);
+    if (previous === NONE || (this.pages[previous >>> PAGE_SHIFT]![(previous & PAGE_MASK) * UNIT_STRIDE + U_STATE]! & 255) === POPULAR) {
+      visit(bucket, text, entries, 0);
+      return;
+    }
+    const current = length;
+    length = this.fillUnit(previous, entries, current);
+    const context = entries.slice(current, length).sort(byTimeThenClient);
+    text ??= this.textOf(previous) ?? this.textOf(this.find(high | 0, low | 0, GLOBAL_BUCKET));
+    visit(bucket, text, [...context, ...entries.slice(0, current)], context.length);
+  }
+
+  /** Appends a unit's entries to `entries` from `length`; returns the new length. */
+  private fillUnit(unit: number, entries: UnitEntry[], length: number): number {
+    const page = this.pages[unit >>> PAGE_SHIFT]!;
+    const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+    const state = page[base + U_STATE]!;
     length = this.fillEntry(entries, length, page[base + U_CLIENT]!, page[base + U_TIME]! >>> 0, state >>> 8, page[base + U_BYTES]! >>> 0);
     for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = this.entries[entry * ENTRY_STRIDE + E_NEXT]!) {
       const at = entry * ENTRY_STRIDE;
       length = this.fillEntry(entries, length, this.entries[at + E_CLIENT]!, this.entries[at + E_TIME]! >>> 0, this.entryStatus[entry]!, this.entries[at + E_BYTES]! >>> 0);
     }
-    entries.length = length;
-    if (length > 1) entries.sort(byTimeThenClient);
-    visit(bucket, this.textOf(unit), entries);
+    return length;
   }
 
   private fillEntry(entries: UnitEntry[], length: number, client: number, time: number, status: number, bytes: number): number {

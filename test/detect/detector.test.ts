@@ -136,7 +136,12 @@ test('rare that day: a popular page re-fetched a minute after one visit is weak 
     if (day === 9) records.push({ ip: '150.70.64.197', time: time + 35 * MINUTE, url: '/guest.htm', bytes: 9129, userAgent: OLD_AGENT });
   }
   const { detector, findings } = run(records);
-  const replayers = findings.sources.filter((source) => source.kind === 'replayer');
+  // each day's visitor follows the previous day's on a page popular overall: weak candidates,
+  // never named (below 0.5) without the catalogue
+  for (const source of findings.sources.filter((source) => source.kind === 'replayer' && source.actorId === undefined)) {
+    assert.ok(source.weakOnly && source.confidence < 0.5, `${source.confidence}: ${source.reasons.join('; ')}`);
+  }
+  const replayers = findings.sources.filter((source) => source.kind === 'replayer' && source.confidence >= 0.5);
   assert.equal(replayers.length, 1);
   assert.ok(replayers[0]!.weakOnly);
   assert.ok(replayers[0]!.confidence >= 0.5, `catalogue raises it: ${replayers[0]!.confidence}`);
