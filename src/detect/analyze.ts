@@ -49,10 +49,11 @@ const VICTIM_CAP = 512;
 export function analyze(detector: Detector, context: AnalysisContext): Findings {
   const clients = detector.clientCount;
   const networkOfClient = new Array<string>(clients);
+  const keyOf = networkKeyCache(context);
   const networkOf = (client: number): string => {
     let key = networkOfClient[client];
     if (key === undefined) {
-      key = context.networkKey(detector.addressesOf(client)[0]!);
+      key = keyOf(detector.addressesOf(client)[0]!);
       networkOfClient[client] = key;
     }
     return key;
@@ -649,9 +650,10 @@ function findProbes(detector: Detector): ProbeFinding[] {
 /** Every replay and lead pair that involves one of `clients`, for explain. */
 export function pairsInvolving(detector: Detector, context: Pick<AnalysisContext, 'networkKey'>, clients: Set<number>): { replays: EvidencePair[]; leads: EvidencePair[] } {
   const cache = new Map<number, string>();
+  const keyOf = networkKeyCache(context);
   const networkOf = (client: number): string => {
     let key = cache.get(client);
-    if (key === undefined) cache.set(client, (key = context.networkKey(detector.addressesOf(client)[0]!)));
+    if (key === undefined) cache.set(client, (key = keyOf(detector.addressesOf(client)[0]!)));
     return key;
   };
   const replays: EvidencePair[] = [];
@@ -668,4 +670,23 @@ export function pairsInvolving(detector: Detector, context: Pick<AnalysisContext
   });
   const byTime = (a: EvidencePair, b: EvidencePair): number => a.replay.time - b.replay.time || a.url.localeCompare(b.url);
   return { replays: replays.sort(byTime), leads: leads.sort(byTime) };
+}
+
+/**
+ * networkKey, asked once per IPv4 /24 when the answer is an ASN: routes longer than a /24 are
+ * not carried between networks, so every address of a /24 has the ASN its first one has.
+ * Other answers (catalogue prefixes, which can be smaller, and IPv6) are asked per address.
+ */
+function networkKeyCache(context: Pick<AnalysisContext, 'networkKey'>): (address: string) => string {
+  const bySlash24 = new Map<string, string>();
+  return (address) => {
+    const lastDot = address.lastIndexOf('.');
+    if (lastDot < 0 || address.includes(':')) return context.networkKey(address);
+    const slash24 = address.slice(0, lastDot);
+    const known = bySlash24.get(slash24);
+    if (known !== undefined) return known;
+    const key = context.networkKey(address);
+    if (key.startsWith('AS')) bySlash24.set(slash24, key);
+    return key;
+  };
 }
