@@ -66,6 +66,8 @@ export interface ParallelScanOptions {
   workers: number;
   format?: string;
   clientIpField?: string;
+  /** bytes for the first-seen index before its oldest detail is dropped */
+  memoryBudget?: number;
 }
 
 export interface ParallelScanHooks {
@@ -81,8 +83,13 @@ export interface ParallelScanHooks {
 export function memoryBudgetFromEnvironment(): number | undefined {
   const text = process.env.REPLAYWATCH_MEMORY_BUDGET;
   if (text === undefined || text === '') return undefined;
-  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(text.trim());
-  if (match === null) throw new ReplaywatchError('E_USAGE', `REPLAYWATCH_MEMORY_BUDGET must be a size such as 256MB, not ${text}`);
+  return parseSize(text, 'REPLAYWATCH_MEMORY_BUDGET');
+}
+
+/** "256MB", "1.5GB", "65536" -> bytes; E_USAGE naming `what` otherwise. */
+export function parseSize(text: string, what: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g|kib|mib|gib)?$/i.exec(text.trim());
+  if (match === null) throw new ReplaywatchError('E_USAGE', `${what} must be a size such as 256MB, not ${text}`);
   const unit = (match[2] ?? 'b').toLowerCase()[0];
   const scale = unit === 'k' ? 1 << 10 : unit === 'm' ? 1 << 20 : unit === 'g' ? 1 << 30 : 1;
   return Math.floor(Number(match[1]) * scale);
@@ -110,7 +117,7 @@ export async function scanInParallel(
   options: ParallelScanOptions,
   hooks: ParallelScanHooks = {},
 ): Promise<ScanInputsResult | null> {
-  const budget = memoryBudgetFromEnvironment();
+  const budget = options.memoryBudget ?? memoryBudgetFromEnvironment();
   if (budget !== undefined && detector.records === 0) detector.setMemoryBudget(budget);
   if (options.workers <= 1 || hooks.onRecord !== undefined || hooks.stdin !== undefined) return null;
   if (inputs.length === 0 || inputs.some((input) => input.path === '-' || input.size < 0)) return null;

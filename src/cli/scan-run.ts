@@ -9,7 +9,7 @@ import { ReplaywatchError } from '../common/errors.js';
 import { Field, type ScanRecord } from '../formats/record.js';
 import { buildCanaryReport, createCanaryMatcher, loadCanaries, type CanaryHitInput } from '../canary/index.js';
 import { defaultStatePath } from '../store/index.js';
-import { scanInParallel, scanWarnings } from './parallel-scan.js';
+import { parseSize, scanInParallel, scanWarnings } from './parallel-scan.js';
 
 /** Every scan option, once, with its default: the CLI flags are derived from this table. */
 export const scanOptionSpecs = [
@@ -23,6 +23,7 @@ export const scanOptionSpecs = [
   { flags: '--dns-server <host:port>', description: 'resolver for reverse DNS (default: the system resolver)' },
   { flags: '--dns-timeout <ms>', description: 'reverse-DNS timeout per query', defaultValue: '2000' },
   { flags: '--no-progress', description: 'no progress bar on stderr' },
+  { flags: '--memory-budget <size>', description: 'memory for rare-URL detail (e.g. 256MB, 2GB); past it the oldest detail is dropped and the report says so (default 256MB)' },
   { flags: '--state <file>', description: 'the store whose canaries the scan looks for (default: the user data directory)' },
 ] as const;
 
@@ -38,6 +39,7 @@ export interface ScanOptions {
   dnsTimeout: number;
   progress: boolean;
   state?: string;
+  memoryBudget?: number;
 }
 
 export function parseScanOptions(raw: Record<string, unknown>): ScanOptions {
@@ -59,6 +61,7 @@ export function parseScanOptions(raw: Record<string, unknown>): ScanOptions {
     dnsTimeout,
     progress: raw.progress !== false,
     state: raw.state as string | undefined,
+    memoryBudget: raw.memoryBudget === undefined ? undefined : parseSize(String(raw.memoryBudget), '--memory-budget'),
   };
 }
 

@@ -13,7 +13,9 @@ test('past the memory budget the oldest rare-URL detail is dropped and the repor
     // every line a new random URL
     generateLog(log, 60_000, ['--hostile']);
     for (const workers of ['1', '2']) {
-      const { report, stderr } = scanJson([log], ['--workers', workers], { REPLAYWATCH_MEMORY_BUDGET: '1MB', REPLAYWATCH_PARALLEL_MIN_BYTES: String(1 << 20) });
+      // the flag on one run, the environment variable on the other: both set the budget
+      const budget: [string[], NodeJS.ProcessEnv] = workers === '1' ? [['--memory-budget', '1MB'], {}] : [[], { REPLAYWATCH_MEMORY_BUDGET: '1MB' }];
+      const { report, stderr } = scanJson([log], ['--workers', workers, ...budget[0]], { ...budget[1], REPLAYWATCH_PARALLEL_MIN_BYTES: String(1 << 20) });
       assert.ok(report !== null, stderr);
       assert.equal(report.input.records, 60_000);
       const warning = report.warnings.find((text: string) => text.includes('rare-URL detail was dropped'));
