@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +17,7 @@ import {
   reverseLookupAll,
   type ReverseResolver,
 } from '../../src/attribute/index.js';
+import { freeLoopbackPort } from '../support/net.js';
 
 const DNSMASQ = '/usr/sbin/dnsmasq';
 const available = existsSync(DNSMASQ);
@@ -25,26 +25,6 @@ const inCi = process.env.CI === 'true';
 const skip = !available && !inCi ? `${DNSMASQ} is not installed: skipping the reverse-DNS tests against a real server (apt-get install dnsmasq)` : false;
 if (skip) console.log(`# ${skip}`);
 
-/** A port free for both UDP and TCP on 127.0.0.1 (dnsmasq binds both). */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error('no free port');
-}
 
 async function waitForAnswer(resolver: ReverseResolver, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -71,7 +51,7 @@ describe('reverse DNS against dnsmasq on loopback', { skip }, () => {
   before(async () => {
     assert.ok(available, `${DNSMASQ} is required in CI (scripts/test.sh installs it)`);
     directory = mkdtempSync(join(tmpdir(), 'replaywatch-rdns-'));
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const config = [
       `port=${port}`,
       'listen-address=127.0.0.1',

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { freeLoopbackPort } from '../support/net.js';
 
 const DNSMASQ = '/usr/sbin/dnsmasq';
 const available = existsSync(DNSMASQ);
@@ -22,25 +22,6 @@ if (skip) console.log(`# ${skip}`);
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixture = join(repoRoot, 'test', 'fixtures', 'golden', 'access.log');
 
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error('no free port');
-}
 
 function scan(...flags: string[]) {
   const run = spawnSync(process.execPath, [join(repoRoot, 'bin', 'replaywatch.js'), 'scan', fixture, '--json', '--state', '/nonexistent/state.duckdb', ...flags], { encoding: 'utf8' });
@@ -66,7 +47,7 @@ describe('scan looks up reverse names for the clients it reports, and only those
   before(async () => {
     assert.ok(available, `${DNSMASQ} is required in CI (scripts/test.sh installs it)`);
     directory = mkdtempSync(join(tmpdir(), 'replaywatch-scan-rdns-'));
-    port = await freePort();
+    port = await freeLoopbackPort();
     queryLog = join(directory, 'queries.log');
     const config = [
       `port=${port}`,
