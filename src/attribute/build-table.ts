@@ -18,6 +18,7 @@ import {
   V4_JUMP_ENTRIES,
   encodeCountry,
   padTo4,
+  SectionCursor,
   type TableMetadata,
 } from './ip-table-format.js';
 
@@ -217,17 +218,9 @@ export function buildTable(sources: TableSources = locateTableSources()): Uint8A
     V4_JUMP_ENTRIES * 4;
   const buffer = new ArrayBuffer(size);
   const bytes = new Uint8Array(buffer);
-  let offset = 0;
-  const words = (count: number): Uint32Array => {
-    const view = new Uint32Array(buffer, offset, count);
-    offset += count * 4;
-    return view;
-  };
-  const halves = (count: number): Uint16Array => {
-    const view = new Uint16Array(buffer, offset, count);
-    offset += padTo4(count * 2);
-    return view;
-  };
+  const cursor = new SectionCursor(buffer, 0, size, 'IP table being built');
+  const words = (count: number): Uint32Array => cursor.words(count);
+  const halves = (count: number): Uint16Array => cursor.halves(count);
 
   const header = words(HEADER_WORDS);
   header[Header.Magic] = MAGIC;
@@ -240,8 +233,7 @@ export function buildTable(sources: TableSources = locateTableSources()): Uint8A
   header[Header.OrgCount] = orgNames.length;
   header[Header.OrgBytes] = orgBytes;
   header[Header.V4JumpCount] = V4_JUMP_ENTRIES;
-  bytes.set(metadataBytes, offset);
-  offset += padTo4(metadataBytes.length);
+  cursor.bytes(metadataBytes.length).set(metadataBytes);
 
   fill32(words(asnV4.length), asnV4, (range) => range.start);
   fill32(words(asnV4.length), asnV4, (range) => range.end);
@@ -266,14 +258,14 @@ export function buildTable(sources: TableSources = locateTableSources()): Uint8A
   fill16(halves(countryV6.length), countryV6, (range) => range.code);
 
   const orgOffsets = words(orgNames.length + 1);
+  const orgSection = cursor.bytes(orgBytes);
   let orgOffset = 0;
   encodedOrgs.forEach((encoded, index) => {
     orgOffsets[index] = orgOffset;
-    bytes.set(encoded, offset + orgOffset);
+    orgSection.set(encoded, orgOffset);
     orgOffset += encoded.length;
   });
   orgOffsets[orgNames.length] = orgOffset;
-  offset += padTo4(orgBytes);
 
   const jump = words(V4_JUMP_ENTRIES);
   let range = 0;
@@ -283,7 +275,7 @@ export function buildTable(sources: TableSources = locateTableSources()): Uint8A
     jump[block] = range;
   }
   jump[V4_JUMP_ENTRIES - 1] = asnV4.length;
-  if (offset !== size) throw new Error(`build-table: wrote ${offset} bytes, planned ${size}`);
+  if (cursor.offset !== size) throw new Error(`build-table: wrote ${cursor.offset} bytes, planned ${size}`);
   return bytes;
 }
 

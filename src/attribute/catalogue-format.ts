@@ -22,6 +22,7 @@
  *
  * The invariants of the index sections are PrefixIndex's (prefix-index.ts).
  */
+import { padTo4, SectionCursor } from './ip-table-format.js';
 import { PrefixIndex, type PrefixArrays } from './prefix-index.js';
 
 export const CATALOGUE_MAGIC = 0x41435752; // 'RWCA' read as a little-endian uint32
@@ -57,10 +58,6 @@ export interface DecodedCatalogue {
   agentRulesJson: () => string;
 }
 
-function padTo4(bytes: number): number {
-  return (bytes + 3) & ~3;
-}
-
 export function encodeCatalogue(sourceHash: string, metadata: CatalogueMetadata, index: PrefixIndex, agentRulesJson: string): Uint8Array {
   const arrays = index.arrays;
   const hash = Buffer.from(sourceHash, 'hex');
@@ -84,16 +81,10 @@ export function encodeCatalogue(sourceHash: string, metadata: CatalogueMetadata,
     padTo4(agentBytes.length);
   const buffer = new ArrayBuffer(size);
   const bytes = new Uint8Array(buffer);
-  let offset = 0;
-  const put32 = (source: Uint32Array): void => {
-    new Uint32Array(buffer, offset, source.length).set(source);
-    offset += source.length * 4;
-  };
-  const putBytes = (source: Uint8Array): void => {
-    bytes.set(source, offset);
-    offset += padTo4(source.length);
-  };
-  const header = new Uint32Array(buffer, 0, HEADER_WORDS);
+  const cursor = new SectionCursor(buffer, 0, size, 'catalogue being built');
+  const put32 = (source: Uint32Array): void => cursor.words(source.length).set(source);
+  const putBytes = (source: Uint8Array): void => cursor.bytes(source.length).set(source);
+  const header = cursor.words(HEADER_WORDS);
   header[Header.Magic] = CATALOGUE_MAGIC;
   header[Header.Version] = CATALOGUE_FORMAT_VERSION;
   header[Header.MetadataBytes] = metadataBytes.length;
@@ -104,7 +95,6 @@ export function encodeCatalogue(sourceHash: string, metadata: CatalogueMetadata,
   header[Header.LabelCount] = labels;
   header[Header.LabelHitCount] = arrays.labelHits.length;
   header[Header.AgentRulesBytes] = agentBytes.length;
-  offset = HEADER_WORDS * 4;
   putBytes(hash);
   putBytes(metadataBytes);
   put32(arrays.hitEntry);
@@ -122,7 +112,7 @@ export function encodeCatalogue(sourceHash: string, metadata: CatalogueMetadata,
   put32(arrays.labelOffsets);
   put32(arrays.labelHits);
   putBytes(agentBytes);
-  if (offset !== size) throw new Error(`catalogue: wrote ${offset} bytes, planned ${size}`);
+  if (cursor.offset !== size) throw new Error(`catalogue: wrote ${cursor.offset} bytes, planned ${size}`);
   return bytes;
 }
 
@@ -142,20 +132,10 @@ export function decodeCatalogue(file: Uint8Array): DecodedCatalogue {
   const bytes = file.byteOffset % 4 === 0 ? file : new Uint8Array(file);
   const buffer = bytes.buffer;
   const header = new Uint32Array(buffer, bytes.byteOffset, HEADER_WORDS);
-  let offset = bytes.byteOffset + HEADER_WORDS * 4 + HASH_BYTES;
   const end = bytes.byteOffset + bytes.byteLength;
-  const words = (count: number): Uint32Array => {
-    if (offset + count * 4 > end) throw new Error('catalogue file is truncated');
-    const view = new Uint32Array(buffer, offset, count);
-    offset += count * 4;
-    return view;
-  };
-  const raw = (count: number): Uint8Array => {
-    if (offset + count > end) throw new Error('catalogue file is truncated');
-    const view = new Uint8Array(buffer, offset, count);
-    offset += padTo4(count);
-    return view;
-  };
+  const cursor = new SectionCursor(buffer, bytes.byteOffset + HEADER_WORDS * 4 + HASH_BYTES, end, 'catalogue file');
+  const words = (count: number): Uint32Array => cursor.words(count);
+  const raw = (count: number): Uint8Array => cursor.bytes(count);
   const metadata = JSON.parse(Buffer.from(raw(header[Header.MetadataBytes]!)).toString('utf8')) as CatalogueMetadata;
   const hits = header[Header.HitCount]!;
   const v4 = header[Header.V4SegmentCount]!;
@@ -177,7 +157,7 @@ export function decodeCatalogue(file: Uint8Array): DecodedCatalogue {
     labelHits: words(header[Header.LabelHitCount]!),
   };
   const agentRules = raw(header[Header.AgentRulesBytes]!);
-  if (offset !== end) throw new Error('catalogue file has trailing bytes');
+  if (cursor.offset !== end) throw new Error('catalogue file has trailing bytes');
   return {
     sourceHash,
     metadata,

@@ -46,6 +46,46 @@ export interface TableMetadata {
   builtAt: string;
 }
 
+/**
+ * Lays typed-array views one after another over one buffer, each section starting 4-byte
+ * aligned (typed arrays need it). The writers and readers of the generated files (IP table,
+ * catalogue) walk their layouts with it, so both sides agree by construction; a section that
+ * would run past `end` throws "<what> is truncated".
+ */
+export class SectionCursor {
+  constructor(
+    private readonly buffer: ArrayBufferLike,
+    public offset: number,
+    private readonly end: number,
+    private readonly what: string,
+  ) {}
+
+  words(count: number): Uint32Array {
+    this.need(count * 4);
+    const view = new Uint32Array(this.buffer, this.offset, count);
+    this.offset += count * 4;
+    return view;
+  }
+
+  halves(count: number): Uint16Array {
+    this.need(count * 2);
+    const view = new Uint16Array(this.buffer, this.offset, count);
+    this.offset += padTo4(count * 2);
+    return view;
+  }
+
+  bytes(count: number): Uint8Array {
+    this.need(count);
+    const view = new Uint8Array(this.buffer, this.offset, count);
+    this.offset += padTo4(count);
+    return view;
+  }
+
+  private need(bytes: number): void {
+    if (this.offset + bytes > this.end) throw new Error(`${this.what} is truncated`);
+  }
+}
+
 export function padTo4(bytes: number): number {
   return (bytes + 3) & ~3;
 }

@@ -15,7 +15,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { DEFAULT_TABLE_PATH, buildTable, writeTable } from './build-table.js';
-import { FORMAT_VERSION, HEADER_WORDS, Header, MAGIC, V4_JUMP_ENTRIES, decodeCountry, padTo4, type TableMetadata } from './ip-table-format.js';
+import { FORMAT_VERSION, HEADER_WORDS, Header, MAGIC, V4_JUMP_ENTRIES, decodeCountry, SectionCursor, type TableMetadata } from './ip-table-format.js';
 
 export class IpTable {
   readonly metadata: TableMetadata;
@@ -52,26 +52,15 @@ export class IpTable {
     // typed-array views need 4-byte alignment; readFileSync's own buffers are, pooled ones may not be
     const bytes = file.byteOffset % 4 === 0 ? file : new Uint8Array(file);
     this.bytes = bytes;
-    const buffer = bytes.buffer;
-    let offset = bytes.byteOffset;
-    const words = (count: number): Uint32Array => {
-      const view = new Uint32Array(buffer, offset, count);
-      offset += count * 4;
-      return view;
-    };
-    const halves = (count: number): Uint16Array => {
-      const view = new Uint16Array(buffer, offset, count);
-      offset += padTo4(count * 2);
-      return view;
-    };
-    if (bytes.byteLength < HEADER_WORDS * 4) throw new Error('IP table file is truncated');
+    const cursor = new SectionCursor(bytes.buffer, bytes.byteOffset, bytes.byteOffset + bytes.byteLength, 'IP table file');
+    const words = (count: number): Uint32Array => cursor.words(count);
+    const halves = (count: number): Uint16Array => cursor.halves(count);
     const header = words(HEADER_WORDS);
     if (header[Header.Magic] !== MAGIC || header[Header.Version] !== FORMAT_VERSION) {
       throw new Error(`IP table file has magic/version ${header[Header.Magic]}/${header[Header.Version]}, expected ${MAGIC}/${FORMAT_VERSION}`);
     }
     const metadataBytes = header[Header.MetadataBytes]!;
-    this.metadata = JSON.parse(utf8(buffer, offset, metadataBytes)) as TableMetadata;
-    offset += padTo4(metadataBytes);
+    this.metadata = JSON.parse(Buffer.from(cursor.bytes(metadataBytes)).toString('utf8')) as TableMetadata;
     const v4 = header[Header.V4AsnCount]!;
     this.v4Start = words(v4);
     this.v4End = words(v4);
@@ -96,8 +85,7 @@ export class IpTable {
     this.countryV6Code = halves(countryV6);
     const orgCount = header[Header.OrgCount]!;
     this.orgOffsets = words(orgCount + 1);
-    this.orgBytes = new Uint8Array(buffer, offset, header[Header.OrgBytes]!);
-    offset += padTo4(header[Header.OrgBytes]!);
+    this.orgBytes = cursor.bytes(header[Header.OrgBytes]!);
     if (header[Header.V4JumpCount] !== V4_JUMP_ENTRIES) throw new Error('IP table file has no v4 jump section');
     this.v4Jump = words(V4_JUMP_ENTRIES);
     this.orgNames = new Array<string | undefined>(orgCount);
