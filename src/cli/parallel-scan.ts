@@ -21,7 +21,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { Detector, type DetectorState } from '../detect/index.js';
-import { detectFormat, DETECT_LINES, type LogFormat, resolveFormat, ScanOutcome, ScanRecord, SkipCounter, type ScanInputsResult, type SkipExample } from '../formats/index.js';
+import { type LogFormat, nextFormat, PROBE_LINES, SkipCounter, type ScanInputsResult, type SkipExample } from '../formats/index.js';
 import { type InputFile, splitRanges } from '../ingest/index.js';
 import { ReplaywatchError } from '../common/errors.js';
 
@@ -253,43 +253,20 @@ function createWorker(): Worker {
   return new Worker(`import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
 }
 
-/** Lines read before deciding a file's format: W3C header blocks plus DETECT_LINES data lines (as scanInputs). */
-const PROBE_LINES = DETECT_LINES + 20;
-/** Bytes read for those lines at most. */
+/** Bytes read for a file's first PROBE_LINES lines at most. */
 const PROBE_BYTES = 1 << 20;
 
-/** The format of every file, decided as scanInputs decides it; null when the first file matches nothing. */
+/** The format of every file, chosen as scanInputs chooses it (nextFormat); null when the first file matches nothing. */
 async function decideFormats(inputs: InputFile[], explicit: LogFormat | null, options: ParallelScanOptions): Promise<LogFormat[] | null> {
   if (explicit !== null) return inputs.map(() => explicit);
   const formats: LogFormat[] = [];
   let current: LogFormat | null = null;
   for (const input of inputs) {
-    const probe = await headLines(input);
-    if (current === null) {
-      const detection = detectFormat(probe, { clientIpField: options.clientIpField });
-      if (detection === null) return null;
-      current = resolveFormat(detection.format.name, { clientIpField: options.clientIpField });
-    } else if (!readsWell(current, probe)) {
-      const detection = detectFormat(probe, { clientIpField: options.clientIpField });
-      if (detection !== null && detection.format.name !== current.name) current = resolveFormat(detection.format.name, { clientIpField: options.clientIpField });
-    }
+    current = nextFormat(current, await headLines(input), { clientIpField: options.clientIpField });
+    if (current === null) return null;
     formats.push(current);
   }
   return formats;
-}
-
-function readsWell(format: LogFormat, lines: Buffer[]): boolean {
-  const scanner = format.createScanner();
-  const record = new ScanRecord();
-  let tried = 0;
-  let parsed = 0;
-  for (const line of lines) {
-    const outcome = scanner.scan(line, 0, line.length, record);
-    if (outcome === ScanOutcome.Meta) continue;
-    tried++;
-    if (outcome === ScanOutcome.Ok) parsed++;
-  }
-  return tried === 0 || parsed * 2 >= tried;
 }
 
 /** The first PROBE_LINES lines of a file (decompressed for .gz), '\r' stripped. */

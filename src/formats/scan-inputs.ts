@@ -38,8 +38,8 @@ export interface ScanInputsResult {
   to: number;
 }
 
-/** Probe lines buffered before detection: enough for W3C header blocks plus DETECT_LINES data lines. */
-const PROBE_LINES = DETECT_LINES + 20;
+/** Probe lines buffered before choosing a file's format: enough for W3C header blocks plus DETECT_LINES data lines. */
+export const PROBE_LINES = DETECT_LINES + 20;
 
 function readsWell(format: LogFormat, lines: Buffer[]): boolean {
   const scanner = format.createScanner();
@@ -53,6 +53,19 @@ function readsWell(format: LogFormat, lines: Buffer[]): boolean {
     if (outcome === ScanOutcome.Ok) parsed++;
   }
   return tried === 0 || parsed * 2 >= tried;
+}
+
+/**
+ * The format of the next file, from its first lines: detected for the first file (`current`
+ * null); for a later file the current one is kept unless it reads fewer than half of them and
+ * another preset reads it. null: nothing matches the first file. The single-threaded scan and
+ * the worker-thread scan both choose formats with this, so they agree file by file.
+ */
+export function nextFormat(current: LogFormat | null, probe: Buffer[], options: FormatOptions): LogFormat | null {
+  if (current === null) return detectFormat(probe, options)?.format ?? null;
+  if (readsWell(current, probe)) return current;
+  const detection = detectFormat(probe, options);
+  return detection !== null && detection.format.name !== current.name ? detection.format : current;
 }
 
 export async function scanInputs(
@@ -90,21 +103,14 @@ export async function scanInputs(
 
     const startScanning = (): void => {
       if (!explicit) {
-        if (current === null) {
-          const detection = detectFormat(probe, options);
-          if (detection === null) {
-            throw new ReplaywatchError('E_FORMAT_UNDETECTED', `no known log format matches the first lines of ${file === '-' ? 'standard input' : file}`, {
-              hint: "give the format with --format (a preset, an Apache LogFormat string or an nginx log_format string)",
-            });
-          }
-          current = detection.format;
-        } else if (!readsWell(current, probe)) {
-          const detection = detectFormat(probe, options);
-          if (detection !== null && detection.format.name !== current.name) {
-            current = detection.format;
-            options.onFormatChange?.(file, current);
-          }
+        const next = nextFormat(current, probe, options);
+        if (next === null) {
+          throw new ReplaywatchError('E_FORMAT_UNDETECTED', `no known log format matches the first lines of ${file === '-' ? 'standard input' : file}`, {
+            hint: "give the format with --format (a preset, an Apache LogFormat string or an nginx log_format string)",
+          });
         }
+        if (current !== null && next !== current) options.onFormatChange?.(file, next);
+        current = next;
       }
       scanner = current!.createScanner();
       // overlong lines were counted when read; their probe entries are empty placeholders
