@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import type { AgentClass, Attributor, ReverseName } from '../attribute/types.js';
+import type { Attributor, ReverseName } from '../attribute/types.js';
 import { ATTRIBUTION_NOTICE, cdnOf, createDnsResolver, loadAttributor, reverseLookupAll } from '../attribute/index.js';
 import { analyze, Detector, type Findings } from '../detect/index.js';
 import { resolveFormat, scanInputs } from '../formats/index.js';
@@ -84,14 +84,8 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
   const attributor = timings.wrapAttributor(timings.measure('attribution: load tables', () => loadAttributor()));
   const inputs = await expandInputs(paths.length === 0 ? ['-'] : paths);
   const format = options.format ? resolveFormat(options.format, { clientIpField: options.clientIpField }) : null;
-  const agentCache = new Map<string, AgentClass | null>();
-  const detector = new Detector({
-    classifyAgent: (userAgent) => {
-      let found = agentCache.get(userAgent);
-      if (found === undefined) agentCache.set(userAgent, (found = attributor.classifyAgent(userAgent)));
-      return found ?? null;
-    },
-  });
+  // the detector interns user agents and classifies each distinct one once
+  const detector = new Detector({ classifyAgent: (userAgent) => attributor.classifyAgent(userAgent) });
   // canaries minted with `canary new`: their hits in the site's own logs become a report section
   const canaries = await loadCanaries(options.state ?? defaultStatePath());
   const canaryHits: CanaryHitInput[] = [];

@@ -419,7 +419,8 @@ function scoreGroup(
   }
   const reasons: string[] = [];
   // a snapshot burst is evidence in itself: its rare-that-day replays count in full
-  const burstReplays = role === 'replayer' ? Math.min(weak, patternOf(pairs).oneVictimBurst) : 0;
+  const pattern = role === 'replayer' ? patternOf(pairs) : null;
+  const burstReplays = pattern !== null ? Math.min(weak, pattern.oneVictimBurst) : 0;
   const effective = strong + burstReplays + 0.25 * (weak - burstReplays);
   let confidence = 1 - Math.pow(0.5, effective / 2);
   const victimFactor = victims.size >= 3 ? 1 : victims.size === 2 ? 0.8 : 0.45;
@@ -463,7 +464,6 @@ function scoreGroup(
       if (coherence < 0.5) reasons.push(`its ${clients.length} addresses show no common behaviour (${agentCounts.size} user agents, ${density.toFixed(1)} replays each)`);
     }
   }
-  const pattern = role === 'replayer' ? patternOf(pairs) : null;
   if (strong === 0 && actor === null && !(pattern !== null && pattern.pattern === 'snapshot' && pattern.oneVictimBurst >= 3)) {
     // rare-that-day evidence alone is suggestive, never conclusive, unless a catalogue documents
     // the network or it has the snapshot shape: one person's pages, first visited far apart,
