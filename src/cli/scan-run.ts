@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import type { Attributor, ReverseName } from '../attribute/types.js';
 import { ATTRIBUTION_NOTICE, cdnOf, createDnsResolver, loadAttributor, reverseLookupAll } from '../attribute/index.js';
-import { analyze, Detector, type Findings } from '../detect/index.js';
+import { analyze, Counter, Detector, type Findings } from '../detect/index.js';
 import { resolveFormat, scanInputs } from '../formats/index.js';
 import { expandInputs } from '../ingest/index.js';
 import { buildReport, createAnonymizer, isoTime, type ReportModel } from '../report/index.js';
@@ -180,7 +180,7 @@ function collectWarnings(detector: Detector, counter: { lines: number; records: 
   const byCdn = new Map<string, number>();
   let total = 0;
   for (let client = 0; client < detector.clientCount; client++) {
-    const requests = detector.requests[client]!;
+    const requests = detector.count(client, Counter.Requests);
     total += requests;
     const cdn = cdnOf(detector.addressesOf(client)[0]!);
     if (cdn !== null) byCdn.set(cdn, (byCdn.get(cdn) ?? 0) + requests);

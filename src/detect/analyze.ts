@@ -1,5 +1,5 @@
 import type { ActorMatch, AgentClass, CrawlerVerdict } from '../attribute/types.js';
-import type { Detector } from './detector.js';
+import { Counter, type Detector } from './detector.js';
 import { GLOBAL_BUCKET, type UnitEntry } from './first-seen-index.js';
 import type { EvidencePair, ProbeFinding, ReplayPattern, SourceFinding } from './types.js';
 
@@ -90,21 +90,21 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
       if (strong) found.strongOriginated++;
       else found.weakOriginated++;
     },
-    replay(pair) {
-      const found = evidenceOf(pair.replay.client);
-      if (pair.strong) found.strongReplays++;
+    replay(_url, origin, replay, strong) {
+      const found = evidenceOf(replay.client);
+      if (strong) found.strongReplays++;
       else found.weakReplays++;
-      if (pair.authMismatch) found.authMismatches++;
-      if (found.victims.size < VICTIM_CAP) found.victims.add(pair.origin.client);
+      if (isAuthMismatch(origin, replay)) found.authMismatches++;
+      if (found.victims.size < VICTIM_CAP) found.victims.add(origin.client);
     },
-    lead(pair) {
-      const found = evidenceOf(pair.origin.client);
-      if (pair.lagSeconds > LEAD_WINDOW_SECONDS) {
+    lead(_url, origin, follower) {
+      const found = evidenceOf(origin.client);
+      if (follower.time - origin.time > LEAD_WINDOW_SECONDS) {
         found.lateLeads++;
         return;
       }
       found.leads++;
-      if (found.leadVictims.size < VICTIM_CAP) found.leadVictims.add(pair.replay.client);
+      if (found.leadVictims.size < VICTIM_CAP) found.leadVictims.add(follower.client);
     },
   });
 
@@ -128,7 +128,7 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     if (declared.get(client) !== undefined) continue;
     // a link scanner that renders pages in a headless browser loads assets and sends referrers
     // like a person; in a network documented as a scanner's, leading without ever posting is enough
-    const renderingScanner = found.human && found.leads + found.lateLeads > 0 && detector.posts[client] === 0 && priorOf(client) === 'prefetcher';
+    const renderingScanner = found.human && found.leads + found.lateLeads > 0 && detector.count(client, Counter.Posts) === 0 && priorOf(client) === 'prefetcher';
     if (found.human && !renderingScanner) continue;
     const replays = found.strongReplays + found.weakReplays;
     const share =
@@ -177,20 +177,26 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     if (list === undefined) pairsOfGroup.set(key, (list = []));
     list.push(pair);
   };
-  walkUnits(detector, networkOf, isBot, {
-    originated() {},
-    replay(pair) {
-      const key = groupOfClient.get(pair.replay.client);
-      if (key !== undefined && groups.get(key)!.role === 'replayer') pushPair(key, pair);
+  walkUnits(
+    detector,
+    networkOf,
+    isBot,
+    {
+      originated() {},
+      replay(url, origin, replay, strong) {
+        const key = groupOfClient.get(replay.client);
+        if (key !== undefined && groups.get(key)!.role === 'replayer') pushPair(key, makePair(url, origin, replay, strong));
+      },
+      lead(url, origin, follower, strong) {
+        const key = groupOfClient.get(origin.client);
+        if (key === undefined) return;
+        const group = groups.get(key)!;
+        if (group.role !== 'prefetcher') return;
+        if (follower.time - origin.time <= LEAD_WINDOW_SECONDS || group.actor?.kind === 'prefetcher') pushPair(key, makePair(url, origin, follower, strong));
+      },
     },
-    lead(pair) {
-      const key = groupOfClient.get(pair.origin.client);
-      if (key === undefined) return;
-      const group = groups.get(key)!;
-      if (group.role !== 'prefetcher') return;
-      if (pair.lagSeconds <= LEAD_WINDOW_SECONDS || group.actor?.kind === 'prefetcher') pushPair(key, pair);
-    },
-  });
+    true,
+  );
 
   const sources: SourceFinding[] = [];
   for (const [key, group] of groups) {
@@ -205,8 +211,9 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
 
 interface UnitVisitor {
   originated(entry: UnitEntry, strong: boolean): void;
-  replay(pair: EvidencePair): void;
-  lead(pair: EvidencePair): void;
+  /** `origin` and `replay` are the index's reused entries: copy them (makePair) to keep them */
+  replay(url: string, origin: UnitEntry, replay: UnitEntry, strong: boolean): void;
+  lead(url: string, origin: UnitEntry, follower: UnitEntry, strong: boolean): void;
 }
 
 /**
@@ -218,23 +225,35 @@ interface UnitVisitor {
  * - entries of the first entry's network before the first other-network entry lead, when that
  *   follower comes within LATE_LEAD_WINDOW_SECONDS (strong units only: one-time links are rare overall);
  *   the visitor tells quick leads from late ones.
+ * `pairsOnly`: the visitor wants pairs, not origins, so units with one client are not visited.
  */
-function walkUnits(detector: Detector, networkOf: (client: number) => string, isBot: (client: number) => boolean, visitor: UnitVisitor): void {
+function walkUnits(detector: Detector, networkOf: (client: number) => string, isBot: (client: number) => boolean, visitor: UnitVisitor, pairsOnly = false): void {
+  const networks: string[] = [];
+  const kept: UnitEntry[] = [];
   detector.index.forEachRareUnit((bucket, url, unitEntries, unitContext) => {
     const strong = bucket === GLOBAL_BUCKET;
     // declared crawlers and previewers are reported as what they are; a crawler's URL is nobody's fingerprint
     let entries = unitEntries;
     let context = unitContext;
-    if (unitEntries.some((entry) => isBot(entry.client))) {
-      const before = unitEntries.slice(0, unitContext).filter((entry) => !isBot(entry.client));
-      entries = [...before, ...unitEntries.slice(unitContext).filter((entry) => !isBot(entry.client))];
-      context = before.length;
+    let bots = false;
+    for (const entry of unitEntries) if (isBot(entry.client)) bots = true;
+    if (bots) {
+      kept.length = 0;
+      context = 0;
+      for (let index = 0; index < unitEntries.length; index++) {
+        const entry = unitEntries[index]!;
+        if (isBot(entry.client)) continue;
+        kept.push(entry);
+        if (index < unitContext) context++;
+      }
+      entries = kept;
     }
     if (entries.length === context) return;
     // the previous day's requests (context) are only possible origins: they were counted on their own day
     if (context === 0) visitor.originated(entries[0]!, strong);
     if (entries.length < 2 || url === null) return;
-    const networks = entries.map((entry) => networkOf(entry.client));
+    networks.length = entries.length;
+    for (let index = 0; index < entries.length; index++) networks[index] = networkOf(entries[index]!.client);
     let firstOther = -1;
     for (let index = Math.max(1, context); index < entries.length; index++) {
       const replay = entries[index]!;
@@ -248,7 +267,7 @@ function walkUnits(detector: Detector, networkOf: (client: number) => string, is
       }
       if (origin < 0) continue;
       if (firstOther < 0 && networks[index] !== networks[0]) firstOther = index;
-      visitor.replay(makePair(url, entries[origin]!, replay, strong));
+      visitor.replay(url, entries[origin]!, replay, strong);
     }
     if (!strong || firstOther < 0) return;
     const follower = entries[firstOther]!;
@@ -258,10 +277,10 @@ function walkUnits(detector: Detector, networkOf: (client: number) => string, is
       for (let index = firstOther; index < entries.length; index++) {
         const later = entries[index]!;
         if (networks[index] === networks[0] || later.time - first.time > LATE_LEAD_WINDOW_SECONDS) continue;
-        visitor.lead(makePair(url, first, later, strong));
+        visitor.lead(url, first, later, strong);
       }
     }
-  });
+  }, pairsOnly);
 }
 
 function makePair(url: string, origin: UnitEntry, replay: UnitEntry, strong: boolean): EvidencePair {
@@ -286,15 +305,15 @@ export function isAuthMismatch(origin: { status: number; bytes: number }, replay
 
 /** Browsers of people load images and styles, send referrers, log in and submit forms. */
 function looksHuman(detector: Detector, client: number): boolean {
-  const requests = detector.requests[client]!;
+  const requests = detector.count(client, Counter.Requests);
   if (requests === 0) return false;
   // a declared bot or automation agent (HeadlessChrome, curl, python-requests) is no person,
   // whatever it loads: headless link scanners render pages with their assets
-  if (detector.botRequests[client]! * 2 >= requests) return false;
-  if (detector.posts[client]! > 0) return true;
-  const assets = detector.assets[client]!;
+  if (detector.count(client, Counter.BotRequests) * 2 >= requests) return false;
+  if (detector.count(client, Counter.Posts) > 0) return true;
+  const assets = detector.count(client, Counter.Assets);
   if (assets >= 2 && assets / requests >= 0.2) return true;
-  return detector.withReferrer[client]! / requests >= 0.3;
+  return detector.count(client, Counter.WithReferrer) / requests >= 0.3;
 }
 
 type Declared = 'crawler' | 'link-preview' | 'quiet';
@@ -307,13 +326,13 @@ type Declared = 'crawler' | 'link-preview' | 'quiet';
 function declaredKinds(detector: Detector): Map<number, Declared> {
   const declared = new Map<number, Declared>();
   for (let client = 0; client < detector.clientCount; client++) {
-    const requests = detector.requests[client]!;
-    const bots = detector.botRequests[client]!;
+    const requests = detector.count(client, Counter.Requests);
+    const bots = detector.count(client, Counter.BotRequests);
     if (bots === 0 || bots * 2 < requests) continue;
-    if (detector.crawlerRequests[client]! * 2 >= requests) declared.set(client, 'crawler');
-    else if (detector.previewRequests[client]! * 2 >= requests) declared.set(client, 'link-preview');
+    if (detector.count(client, Counter.CrawlerRequests) * 2 >= requests) declared.set(client, 'crawler');
+    else if (detector.count(client, Counter.PreviewRequests) * 2 >= requests) declared.set(client, 'link-preview');
     else {
-      const agent = detector.agentClasses[detector.botAgent[client]!];
+      const agent = detector.agentClasses[detector.botAgentOf(client)];
       if (agent && (agent.kind === 'feed' || agent.kind === 'monitor' || agent.kind === 'scanner')) declared.set(client, 'quiet');
     }
   }
@@ -337,7 +356,7 @@ function addCompanions(
   const placeOf = (client: number, role: 'replayer' | 'prefetcher'): string => {
     const actor = actorOf(client);
     if (actor !== null && actor.kind === role && actor.shared !== true) return `${role}|actor:${actor.id}`;
-    return `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}|${detector.firstAgent[client]}`;
+    return `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}|${detector.firstAgentOf(client)}`;
   };
   const groupOfPlace = new Map<string, string>();
   const grouped = new Set<number>();
@@ -368,7 +387,7 @@ function addCompanions(
         // a mail scanner's address whose links nobody clicked, or that a quick click beat:
         // mostly first on what it fetched; a person only in a network documented as a scanner's
         if (!couldPrefetch) continue;
-        if (human && !(documented && detector.posts[client] === 0)) continue;
+        if (human && !(documented && detector.count(client, Counter.Posts) === 0)) continue;
         // nothing rare of its own: only inside a scanner's documented prefixes (an ASN can be a whole cloud)
         if (originated === 0 && !(documented && actor.by === 'network')) continue;
       }
@@ -413,9 +432,9 @@ function scoreGroup(
       replays += found.strongReplays;
       originated += found.strongOriginated;
     }
-    requests += detector.requests[client]!;
-    http10 += detector.http10[client]!;
-    assets += detector.assets[client]!;
+    requests += detector.count(client, Counter.Requests);
+    http10 += detector.count(client, Counter.Http10);
+    assets += detector.count(client, Counter.Assets);
   }
   const reasons: string[] = [];
   // a snapshot burst is evidence in itself: its rare-that-day replays count in full
@@ -455,7 +474,7 @@ function scoreGroup(
     // One actor shows one face: a shared user agent, or many replays per address. Unrelated
     // people of one big network who each happen to replay one URL show neither.
     const agentCounts = new Map<number, number>();
-    for (const client of clients) agentCounts.set(detector.firstAgent[client]!, (agentCounts.get(detector.firstAgent[client]!) ?? 0) + 1);
+    for (const client of clients) agentCounts.set(detector.firstAgentOf(client), (agentCounts.get(detector.firstAgentOf(client)) ?? 0) + 1);
     const sameAgent = Math.max(...agentCounts.values()) / clients.length;
     const density = pairs.length / clients.length;
     const coherence = Math.max(sameAgent, Math.min(1, density / 3));
@@ -582,7 +601,7 @@ function declaredSources(detector: Detector, declared: Map<number, Declared>, co
   const groups = new Map<string, { kind: 'crawler' | 'link-preview'; name: string; verified: boolean | null; clients: number[] }>();
   for (const [client, kind] of declared) {
     if (kind === 'quiet') continue;
-    const agent = detector.agentClasses[detector.botAgent[client]!];
+    const agent = detector.agentClasses[detector.botAgentOf(client)];
     if (!agent) continue;
     let verified: boolean | null = null;
     if (kind === 'crawler') {
@@ -598,7 +617,7 @@ function declaredSources(detector: Detector, declared: Map<number, Declared>, co
   for (const group of groups.values()) {
     group.clients.sort((a, b) => a - b);
     let requests = 0;
-    for (const client of group.clients) requests += detector.requests[client]!;
+    for (const client of group.clients) requests += detector.count(client, Counter.Requests);
     const reasons =
       group.kind === 'link-preview'
         ? [`declares itself ${group.name}, a link previewer: links shared in chats and posts are fetched by a third party`]
@@ -631,15 +650,15 @@ function declaredSources(detector: Detector, declared: Map<number, Declared>, co
 function findProbes(detector: Detector): ProbeFinding[] {
   const probes: ProbeFinding[] = [];
   for (const [client, paths] of detector.probeExamples) {
-    const requests = detector.requests[client]!;
-    const errors = detector.clientErrors[client]!;
+    const requests = detector.count(client, Counter.Requests);
+    const errors = detector.count(client, Counter.ClientErrors);
     const enough = paths.size >= 3 || (paths.size >= 1 && errors >= 10 && errors / requests >= 0.8);
     if (!enough) continue;
     probes.push({
       client,
       paths: paths.size,
-      first: detector.firstTime[client]!,
-      last: detector.lastTime[client]!,
+      first: detector.count(client, Counter.FirstTime),
+      last: detector.count(client, Counter.LastTime),
       examples: [...paths].slice(0, 5),
     });
   }
@@ -659,15 +678,21 @@ export function pairsInvolving(detector: Detector, context: Pick<AnalysisContext
   const replays: EvidencePair[] = [];
   const leads: EvidencePair[] = [];
   const declared = declaredKinds(detector);
-  walkUnits(detector, networkOf, (client) => declared.has(client), {
-    originated() {},
-    replay(pair) {
-      if (clients.has(pair.replay.client) || clients.has(pair.origin.client)) replays.push(pair);
+  walkUnits(
+    detector,
+    networkOf,
+    (client) => declared.has(client),
+    {
+      originated() {},
+      replay(url, origin, replay, strong) {
+        if (clients.has(replay.client) || clients.has(origin.client)) replays.push(makePair(url, origin, replay, strong));
+      },
+      lead(url, origin, follower, strong) {
+        if (clients.has(origin.client) || clients.has(follower.client)) leads.push(makePair(url, origin, follower, strong));
+      },
     },
-    lead(pair) {
-      if (clients.has(pair.origin.client) || clients.has(pair.replay.client)) leads.push(pair);
-    },
-  });
+    true,
+  );
   const byTime = (a: EvidencePair, b: EvidencePair): number => a.replay.time - b.replay.time || a.url.localeCompare(b.url);
   return { replays: replays.sort(byTime), leads: leads.sort(byTime) };
 }

@@ -1,8 +1,8 @@
 import { Field, type ScanRecord } from '../formats/record.js';
 import type { AgentClass } from '../attribute/types.js';
-import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow } from './hash.js';
+import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow, viewOf } from './hash.js';
 import { FirstSeenIndex, type FirstSeenIndexState } from './first-seen-index.js';
-import { classifyPath, isProbePath, PathKind } from './paths.js';
+import { classifiedPathEnd, classifyPath, isProbePath, PathKind } from './paths.js';
 import type { ClientSummary } from './types.js';
 
 export interface DetectorOptions {
@@ -25,6 +25,49 @@ export interface DetectorOptions {
  */
 export const DEFAULT_MEMORY_BUDGET = 256 << 20;
 
+/**
+ * What the detector keeps per client, as columns of one row: the rows sit one after the
+ * other in a single Uint32Array (CLIENT_STRIDE words per client), so one request touches one
+ * or two cache lines of its client instead of one line in each of nineteen arrays (which made
+ * the counters the largest item of the profile once there were 100,000 clients). The columns
+ * read on every request come first. Agents are stored as id + 1 (0: none).
+ */
+export const Counter = {
+  Requests: 0,
+  /** epoch seconds of the client's first and last request */
+  FirstTime: 1,
+  LastTime: 2,
+  /** agent id + 1 of the first request; read with firstAgentOf */
+  FirstAgent: 3,
+  /** requests whose agent differs from the first (only whether it is zero is exact after a merge) */
+  AgentChanges: 4,
+  WithReferrer: 5,
+  Pages: 6,
+  Assets: 7,
+  Scripts: 8,
+  Posts: 9,
+  Http10: 10,
+  Denied: 11,
+  NotFound: 12,
+  ClientErrors: 13,
+  /** requests by any declared bot agent (crawler, previewer, feed reader, monitor, scanner, tool) */
+  BotRequests: 14,
+  /** agent id + 1 of the first declared-bot agent; read with botAgentOf */
+  BotAgent: 15,
+  CrawlerRequests: 16,
+  PreviewRequests: 17,
+  ProbeHits: 18,
+  /** agent id + 1 of the client's last request: a cache, neither exported nor merged */
+  LastAgent: 19,
+} as const;
+export type CounterId = (typeof Counter)[keyof typeof Counter];
+const CLIENT_STRIDE = 20;
+/** Columns that merge by adding. */
+const SUMMED: readonly CounterId[] = [
+  Counter.Requests, Counter.WithReferrer, Counter.Pages, Counter.Assets, Counter.Scripts, Counter.Posts, Counter.Http10, Counter.Denied,
+  Counter.NotFound, Counter.ClientErrors, Counter.BotRequests, Counter.CrawlerRequests, Counter.PreviewRequests, Counter.ProbeHits,
+];
+
 /** A detector's state as sent between threads (see exportState / merge). */
 export interface DetectorState {
   addressTexts: string[];
@@ -32,11 +75,8 @@ export interface DetectorState {
   agentClasses: (AgentClass | null)[];
   clientKeys: string[];
   clientAddresses: number[][];
-  counters: Record<(typeof COUNTERS)[number], Uint32Array>;
-  firstTime: Uint32Array;
-  lastTime: Uint32Array;
-  firstAgent: Int32Array;
-  botAgent: Int32Array;
+  /** CLIENT_STRIDE words per client */
+  clientData: Uint32Array;
   probeExamples: Map<number, Set<string>>;
   records: number;
   unindexed: number;
@@ -45,21 +85,23 @@ export interface DetectorState {
   index: FirstSeenIndexState;
 }
 
-/** Per-client counters that merge by adding. */
-const COUNTERS = [
-  'requests', 'pages', 'assets', 'scripts', 'posts', 'withReferrer', 'http10', 'denied', 'notFound',
-  'clientErrors', 'probeHits', 'crawlerRequests', 'previewRequests', 'botRequests', 'agentChanges',
-] as const;
-
 const AGENT_NONE = 0;
 const AGENT_CRAWLER = 1;
 const AGENT_PREVIEW = 2;
 const AGENT_OTHER_BOT = 3;
 
+/** Longest address the last-address cache holds (IPv6 text with a zone fits). */
+const ADDRESS_CACHE_BYTES = 64;
+
 /**
- * Reads records one at a time and keeps only what detection needs: per-client counters in
- * typed arrays and the first-seen index of URLs. Nothing here grows with the number of lines;
+ * Reads records one at a time and keeps only what detection needs: per-client columns in one
+ * typed array and the first-seen index of URLs. Nothing here grows with the number of lines;
  * it grows with distinct clients, user agents and (bounded) rare URLs.
+ *
+ * Two caches keep the per-line cost down, both exact (bytes compared, never guessed): the last
+ * line's address and its client (a page and its assets come in a run), and per client the
+ * agent of its last request (a client rarely changes user agent), compared with the bytes of
+ * that agent kept in `agentBytes`.
  */
 export class Detector {
   index: FirstSeenIndex;
@@ -68,7 +110,7 @@ export class Detector {
   private readonly agents = new ByteInterner(1024);
   private readonly classifyAgent: (userAgent: string) => AgentClass | null;
 
-  /** address id -> client id */
+  /** address id -> client id + 1 */
   private addressClient = new Int32Array(4096);
   private readonly clientIds = new Map<string, number>();
   readonly clientKeys: string[] = [];
@@ -78,31 +120,19 @@ export class Detector {
   /** agent id -> AGENT_* */
   private agentKind = new Uint8Array(1024);
   readonly agentClasses: (AgentClass | null)[] = [];
+  /** every agent's bytes, agent id -> [agentStart[id], agentStart[id + 1]) */
+  private agentBytes = Buffer.allocUnsafe(64 << 10);
+  private agentView: DataView = new DataView(this.agentBytes.buffer, this.agentBytes.byteOffset, this.agentBytes.byteLength);
+  private agentStart = new Int32Array(1025);
 
-  // per-client counters, indexed by client id
-  requests = new Uint32Array(1024);
-  pages = new Uint32Array(1024);
-  assets = new Uint32Array(1024);
-  scripts = new Uint32Array(1024);
-  posts = new Uint32Array(1024);
-  withReferrer = new Uint32Array(1024);
-  http10 = new Uint32Array(1024);
-  denied = new Uint32Array(1024);
-  notFound = new Uint32Array(1024);
-  clientErrors = new Uint32Array(1024);
-  probeHits = new Uint32Array(1024);
-  crawlerRequests = new Uint32Array(1024);
-  previewRequests = new Uint32Array(1024);
-  /** requests by any declared bot agent (crawler, previewer, feed reader, monitor, scanner, tool) */
-  botRequests = new Uint32Array(1024);
-  firstTime = new Uint32Array(1024);
-  lastTime = new Uint32Array(1024);
-  firstAgent = new Int32Array(1024);
-  /** the first declared-bot agent a client used, -1 if none */
-  botAgent = new Int32Array(1024);
-  agentChanges = new Uint32Array(1024);
+  /** CLIENT_STRIDE columns per client (Counter) */
+  private clientData = new Uint32Array(1024 * CLIENT_STRIDE);
   /** first few probe paths per client */
   readonly probeExamples = new Map<number, Set<string>>();
+
+  private readonly lastAddress = Buffer.alloc(ADDRESS_CACHE_BYTES);
+  private lastAddressLength = -1;
+  private lastClient = -1;
 
   records = 0;
   /** records without a usable time or address (counted, not indexed) */
@@ -131,6 +161,21 @@ export class Detector {
     return this.clientKeys.length;
   }
 
+  /** A client's column (Counter). */
+  count(client: number, counter: CounterId): number {
+    return this.clientData[client * CLIENT_STRIDE + counter]!;
+  }
+
+  /** The agent id of a client's first request, -1 if it had none. */
+  firstAgentOf(client: number): number {
+    return this.clientData[client * CLIENT_STRIDE + Counter.FirstAgent]! - 1;
+  }
+
+  /** The first declared-bot agent a client used, -1 if none. */
+  botAgentOf(client: number): number {
+    return this.clientData[client * CLIENT_STRIDE + Counter.BotAgent]! - 1;
+  }
+
   observe(record: ScanRecord): void {
     this.records++;
     const time = record.time;
@@ -142,124 +187,155 @@ export class Detector {
     if (seconds < this.minTime) this.minTime = seconds;
     if (seconds > this.maxTime) this.maxTime = seconds;
 
-    const address = this.addresses.intern(record.buffers[Field.Ip]!, record.starts[Field.Ip]!, record.ends[Field.Ip]!);
-    if (address >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, address + 1);
-    const mapped = this.addressClient[address]!;
-    const client = mapped === 0 ? this.newAddress(address) : mapped - 1;
-
-    let agent = -1;
-    if (record.has(Field.UserAgent)) {
-      agent = this.agents.intern(record.buffers[Field.UserAgent]!, record.starts[Field.UserAgent]!, record.ends[Field.UserAgent]!);
-      if (agent >= this.agentClasses.length) this.classifyNewAgent(agent);
-    }
+    const client = this.clientOfAddress(record.buffers[Field.Ip]!, record.starts[Field.Ip]!, record.ends[Field.Ip]!);
+    const data = this.clientData;
+    const row = client * CLIENT_STRIDE;
+    // agent id + 1, 0 for none
+    let agent = 0;
+    if (record.has(Field.UserAgent)) agent = this.agentOf(row, record.buffers[Field.UserAgent]!, record.starts[Field.UserAgent]!, record.ends[Field.UserAgent]!);
 
     const status = record.status;
-    this.requests[client]!++;
-    if (this.requests[client] === 1) {
-      this.firstTime[client] = seconds;
-      this.lastTime[client] = seconds;
-      this.firstAgent[client] = agent;
-      this.botAgent[client] = -1;
+    if (data[row + Counter.Requests]++ === 0) {
+      data[row + Counter.FirstTime] = seconds;
+      data[row + Counter.LastTime] = seconds;
+      data[row + Counter.FirstAgent] = agent;
     } else {
-      if (seconds < this.firstTime[client]!) this.firstTime[client] = seconds;
-      if (seconds > this.lastTime[client]!) this.lastTime[client] = seconds;
-      if (agent !== this.firstAgent[client]) this.agentChanges[client]!++;
+      if (seconds < data[row + Counter.FirstTime]!) data[row + Counter.FirstTime] = seconds;
+      if (seconds > data[row + Counter.LastTime]!) data[row + Counter.LastTime] = seconds;
+      if (agent !== data[row + Counter.FirstAgent]) data[row + Counter.AgentChanges]!++;
     }
-    if (agent >= 0) {
-      const kind = this.agentKind[agent]!;
+    if (agent !== 0) {
+      const kind = this.agentKind[agent - 1]!;
       if (kind !== AGENT_NONE) {
-        this.botRequests[client]!++;
-        if (kind === AGENT_CRAWLER) this.crawlerRequests[client]!++;
-        else if (kind === AGENT_PREVIEW) this.previewRequests[client]!++;
-        if (this.botAgent[client] === -1) this.botAgent[client] = agent;
+        data[row + Counter.BotRequests]!++;
+        if (kind === AGENT_CRAWLER) data[row + Counter.CrawlerRequests]!++;
+        else if (kind === AGENT_PREVIEW) data[row + Counter.PreviewRequests]!++;
+        if (data[row + Counter.BotAgent] === 0) data[row + Counter.BotAgent] = agent;
       }
     }
     if (record.has(Field.Referrer)) {
       const buffer = record.buffers[Field.Referrer]!;
       const start = record.starts[Field.Referrer]!;
       // '-' alone means no referrer
-      if (!(record.ends[Field.Referrer] === start + 1 && buffer[start] === 45)) this.withReferrer[client]!++;
+      if (!(record.ends[Field.Referrer] === start + 1 && buffer[start] === 45)) data[row + Counter.WithReferrer]!++;
     }
     if (record.has(Field.Protocol)) {
       const buffer = record.buffers[Field.Protocol]!;
       const end = record.ends[Field.Protocol]!;
       // "HTTP/1.0": ends in '1' '.' '0'
-      if (end - record.starts[Field.Protocol]! === 8 && buffer[end - 1] === 48 && buffer[end - 3] === 49) this.http10[client]!++;
+      if (end - record.starts[Field.Protocol]! === 8 && buffer[end - 1] === 48 && buffer[end - 3] === 49) data[row + Counter.Http10]!++;
     }
-    if (status === 401 || status === 403) this.denied[client]!++;
-    else if (status === 404) this.notFound[client]!++;
-    if (status >= 400 && status < 500) this.clientErrors[client]!++;
+    if (status >= 400 && status < 500) {
+      data[row + Counter.ClientErrors]!++;
+      if (status === 401 || status === 403) data[row + Counter.Denied]!++;
+      else if (status === 404) data[row + Counter.NotFound]!++;
+    }
 
     if (!record.has(Field.Url)) return;
     const urlBuffer = record.buffers[Field.Url]!;
     const urlStart = record.starts[Field.Url]!;
     const urlEnd = record.ends[Field.Url]!;
     const pathKind = classifyPath(urlBuffer, urlStart, urlEnd);
-    if (pathKind === PathKind.Asset) this.assets[client]!++;
-    else if (pathKind === PathKind.Script) this.scripts[client]!++;
-    else this.pages[client]!++;
+    const pathEnd = classifiedPathEnd;
+    if (pathKind === PathKind.Asset) data[row + Counter.Assets]!++;
+    else if (pathKind === PathKind.Script) data[row + Counter.Scripts]!++;
+    else data[row + Counter.Pages]!++;
 
     if (status >= 400 && status < 500 && status !== 401) this.checkProbe(client, record);
 
     // only reads are fingerprints: a POST body is not in the log, and a replayer does not submit forms
     if (!isReadMethod(record)) {
-      this.posts[client]!++;
+      data[row + Counter.Posts]!++;
       return;
     }
     hashBytes(urlBuffer, urlStart, urlEnd);
-    const trackDay = pathKind !== PathKind.Asset && !hasQuery(urlBuffer, urlStart, urlEnd);
-    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, () => record.text(Field.Url), urlBuffer, urlStart, urlEnd);
+    // no '?' before the path's end (classifyPath stopped at the first '?', '#' or ';')
+    const trackDay = pathKind !== PathKind.Asset && !hasQuery(urlBuffer, pathEnd, urlEnd);
+    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, urlBuffer, urlStart, urlEnd);
+  }
+
+  /** The client of an address: the last line's when the bytes are the same, else interned. */
+  private clientOfAddress(buffer: Buffer, start: number, end: number): number {
+    const length = end - start;
+    const last = this.lastAddress;
+    if (length === this.lastAddressLength) {
+      let same = true;
+      for (let index = 0; index < length; index++) {
+        if (buffer[start + index] !== last[index]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastClient;
+    }
+    const address = this.addresses.intern(buffer, start, end);
+    if (address >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, address + 1);
+    const mapped = this.addressClient[address]!;
+    const client = mapped === 0 ? this.newAddress(address) : mapped - 1;
+    if (length <= ADDRESS_CACHE_BYTES) {
+      buffer.copy(last, 0, start, end);
+      this.lastAddressLength = length;
+      this.lastClient = client;
+    }
+    return client;
+  }
+
+  /** Agent id + 1 of buffer[start, end): the client's last agent when the bytes are the same, else interned. */
+  private agentOf(row: number, buffer: Buffer, start: number, end: number): number {
+    const data = this.clientData;
+    const cached = data[row + Counter.LastAgent]!;
+    if (cached !== 0) {
+      const from = this.agentStart[cached - 1]!;
+      if (this.agentStart[cached]! - from === end - start && sameBytes(buffer, start, end, this.agentBytes, this.agentView, from)) return cached;
+    }
+    const agent = this.agents.intern(buffer, start, end);
+    if (agent >= this.agentClasses.length) this.classifyNewAgent(agent, buffer, start, end);
+    data[row + Counter.LastAgent] = agent + 1;
+    return agent + 1;
   }
 
   private newAddress(address: number): number {
     const text = this.addresses.texts[address]!;
     const key = clientKeyOf(text);
     let client = this.clientIds.get(key);
-    if (client === undefined) {
-      client = this.clientKeys.length;
-      this.clientIds.set(key, client);
-      this.clientKeys.push(key);
-      this.clientAddresses.push([]);
-      if (client >= this.requests.length) this.growClients(client + 1);
-    }
+    if (client === undefined) client = this.newClient(key);
     this.clientAddresses[client]!.push(address);
     this.addressClient[address] = client + 1;
     return client;
   }
 
-  private growClients(minimum: number): void {
-    this.requests = growTyped(this.requests, minimum);
-    this.pages = growTyped(this.pages, minimum);
-    this.assets = growTyped(this.assets, minimum);
-    this.scripts = growTyped(this.scripts, minimum);
-    this.posts = growTyped(this.posts, minimum);
-    this.withReferrer = growTyped(this.withReferrer, minimum);
-    this.http10 = growTyped(this.http10, minimum);
-    this.denied = growTyped(this.denied, minimum);
-    this.notFound = growTyped(this.notFound, minimum);
-    this.clientErrors = growTyped(this.clientErrors, minimum);
-    this.probeHits = growTyped(this.probeHits, minimum);
-    this.crawlerRequests = growTyped(this.crawlerRequests, minimum);
-    this.previewRequests = growTyped(this.previewRequests, minimum);
-    this.botRequests = growTyped(this.botRequests, minimum);
-    this.firstTime = growTyped(this.firstTime, minimum);
-    this.lastTime = growTyped(this.lastTime, minimum);
-    this.firstAgent = growTyped(this.firstAgent, minimum);
-    this.botAgent = growTyped(this.botAgent, minimum);
-    this.agentChanges = growTyped(this.agentChanges, minimum);
+  private newClient(key: string): number {
+    const client = this.clientKeys.length;
+    this.clientIds.set(key, client);
+    this.clientKeys.push(key);
+    this.clientAddresses.push([]);
+    if ((client + 1) * CLIENT_STRIDE > this.clientData.length) this.clientData = growTyped(this.clientData, (client + 1) * CLIENT_STRIDE);
+    return client;
   }
 
-  private classifyNewAgent(agent: number): void {
+  private classifyNewAgent(agent: number, buffer: Buffer, start: number, end: number): void {
     const agentClass = this.classifyAgent(this.agents.texts[agent]!);
     this.agentClasses[agent] = agentClass;
     if (agent >= this.agentKind.length) this.agentKind = growTyped(this.agentKind, agent + 1);
     this.agentKind[agent] = agentKindOf(agentClass);
+    // keep the bytes for the per-client comparison
+    if (agent + 2 > this.agentStart.length) this.agentStart = growTyped(this.agentStart, agent + 2);
+    const from = this.agentStart[agent]!;
+    const length = end - start;
+    if (from + length > this.agentBytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.agentBytes.length * 2, from + length));
+      this.agentBytes.copy(grown, 0, 0, from);
+      this.agentBytes = grown;
+      this.agentView = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
+    }
+    buffer.copy(this.agentBytes, from, start, end);
+    this.agentStart[agent + 1] = from + length;
   }
 
   private checkProbe(client: number, record: ScanRecord): void {
     const path = record.text(Field.Url);
     if (!isProbePath(path)) return;
-    this.probeHits[client]!++;
+    this.clientData[client * CLIENT_STRIDE + Counter.ProbeHits]!++;
     let examples = this.probeExamples.get(client);
     if (examples === undefined) {
       examples = new Set();
@@ -269,24 +345,17 @@ export class Detector {
   }
 
   /**
-   * The state to send to another thread. Typed arrays are cut to the client count; their
-   * buffers (and the index's) may be transferred. The detector must not be used afterwards.
+   * The state to send to another thread. The client rows are cut to the client count; their
+   * buffer (and the index's) may be transferred. The detector must not be used afterwards.
    */
   exportState(): DetectorState {
-    const count = this.clientCount;
-    const counters = {} as DetectorState['counters'];
-    for (const name of COUNTERS) counters[name] = this[name].slice(0, count);
     return {
       addressTexts: this.addresses.texts,
       agentTexts: this.agents.texts,
       agentClasses: this.agentClasses,
       clientKeys: this.clientKeys,
       clientAddresses: this.clientAddresses,
-      counters,
-      firstTime: this.firstTime.slice(0, count),
-      lastTime: this.lastTime.slice(0, count),
-      firstAgent: this.firstAgent.slice(0, count),
-      botAgent: this.botAgent.slice(0, count),
+      clientData: this.clientData.slice(0, this.clientCount * CLIENT_STRIDE),
       probeExamples: this.probeExamples,
       records: this.records,
       unindexed: this.unindexed,
@@ -298,7 +367,7 @@ export class Detector {
 
   /** Buffers of a state that can be transferred rather than copied. */
   static transferList(state: DetectorState): ArrayBuffer[] {
-    const arrays: ArrayBufferView[] = [...Object.values(state.counters), state.firstTime, state.lastTime, state.firstAgent, state.botAgent, ...FirstSeenIndex.transferables(state.index)];
+    const arrays: ArrayBufferView[] = [state.clientData, ...FirstSeenIndex.transferables(state.index)];
     // a buffer may back several views; each is transferred once
     return [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))];
   }
@@ -308,7 +377,7 @@ export class Detector {
    * input order gives what one detector reading the whole input builds: ids of addresses,
    * agents and clients in first-seen order; counters added; a client's first agent, first bot
    * agent and first probe paths from the earliest part; the index merged (first-seen-index.ts).
-   * agentChanges is exact as the only thing read from it, whether it is zero.
+   * AgentChanges is exact as the only thing read from it, whether it is zero.
    */
   merge(state: DetectorState): void {
     const addressMap = new Int32Array(state.addressTexts.length);
@@ -317,30 +386,27 @@ export class Detector {
       addressMap[local] = this.addresses.intern(bytes, 0, bytes.length);
       if (addressMap[local]! >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, addressMap[local]! + 1);
     });
-    const agentMap = new Int32Array(state.agentTexts.length);
+    // agent id + 1 here of a part's agent id + 1 (0 stays 0)
+    const agentMap = new Uint32Array(state.agentTexts.length + 1);
     state.agentTexts.forEach((text, local) => {
       const bytes = Buffer.from(text, 'utf8');
       const agent = this.agents.intern(bytes, 0, bytes.length);
-      agentMap[local] = agent;
+      agentMap[local + 1] = agent + 1;
       if (agent >= this.agentClasses.length) {
         // classified where it was read: the same classifier, so the same class
         const agentClass = state.agentClasses[local] ?? null;
         this.agentClasses[agent] = agentClass;
         if (agent >= this.agentKind.length) this.agentKind = growTyped(this.agentKind, agent + 1);
         this.agentKind[agent] = agentKindOf(agentClass);
+        if (agent + 2 > this.agentStart.length) this.agentStart = growTyped(this.agentStart, agent + 2);
+        // the per-client cache is not used after a merge: no bytes kept, an empty range
+        this.agentStart[agent + 1] = this.agentStart[agent]!;
       }
     });
-    const mapAgent = (agent: number): number => (agent < 0 ? agent : agentMap[agent]!);
     const clientMap = new Int32Array(state.clientKeys.length);
+    const other = state.clientData;
     state.clientKeys.forEach((key, local) => {
-      let client = this.clientIds.get(key);
-      if (client === undefined) {
-        client = this.clientKeys.length;
-        this.clientIds.set(key, client);
-        this.clientKeys.push(key);
-        this.clientAddresses.push([]);
-        if (client >= this.requests.length) this.growClients(client + 1);
-      }
+      const client = this.clientIds.get(key) ?? this.newClient(key);
       clientMap[local] = client;
       for (const localAddress of state.clientAddresses[local]!) {
         const address = addressMap[localAddress]!;
@@ -349,22 +415,24 @@ export class Detector {
           this.clientAddresses[client]!.push(address);
         }
       }
-      const counters = state.counters;
-      const requests = counters.requests[local]!;
-      const localFirst = mapAgent(state.firstAgent[local]!);
-      if (this.requests[client] === 0) {
-        this.firstTime[client] = state.firstTime[local]!;
-        this.lastTime[client] = state.lastTime[local]!;
-        this.firstAgent[client] = localFirst;
-        this.botAgent[client] = -1;
+      const data = this.clientData;
+      const row = client * CLIENT_STRIDE;
+      const from = local * CLIENT_STRIDE;
+      const localFirst = agentMap[other[from + Counter.FirstAgent]!]!;
+      if (data[row + Counter.Requests] === 0) {
+        data[row + Counter.FirstTime] = other[from + Counter.FirstTime]!;
+        data[row + Counter.LastTime] = other[from + Counter.LastTime]!;
+        data[row + Counter.FirstAgent] = localFirst;
+        data[row + Counter.AgentChanges] = other[from + Counter.AgentChanges]!;
       } else {
-        if (state.firstTime[local]! < this.firstTime[client]!) this.firstTime[client] = state.firstTime[local]!;
-        if (state.lastTime[local]! > this.lastTime[client]!) this.lastTime[client] = state.lastTime[local]!;
+        if (other[from + Counter.FirstTime]! < data[row + Counter.FirstTime]!) data[row + Counter.FirstTime] = other[from + Counter.FirstTime]!;
+        if (other[from + Counter.LastTime]! > data[row + Counter.LastTime]!) data[row + Counter.LastTime] = other[from + Counter.LastTime]!;
         // this part's requests with its own first agent differ from the client's first agent
-        if (localFirst !== this.firstAgent[client]) this.agentChanges[client]! += requests - counters.agentChanges[local]!;
+        if (localFirst !== data[row + Counter.FirstAgent]) data[row + Counter.AgentChanges]! += other[from + Counter.Requests]! - other[from + Counter.AgentChanges]!;
+        data[row + Counter.AgentChanges]! += other[from + Counter.AgentChanges]!;
       }
-      for (const name of COUNTERS) this[name][client]! += counters[name][local]!;
-      if (this.botAgent[client] === -1) this.botAgent[client] = mapAgent(state.botAgent[local]!);
+      for (const column of SUMMED) data[row + column]! += other[from + column]!;
+      if (data[row + Counter.BotAgent] === 0) data[row + Counter.BotAgent] = agentMap[other[from + Counter.BotAgent]!]!;
       const examples = state.probeExamples.get(local);
       if (examples !== undefined) {
         let merged = this.probeExamples.get(client);
@@ -394,25 +462,45 @@ export class Detector {
   }
 
   summary(client: number): ClientSummary {
+    const data = this.clientData;
+    const row = client * CLIENT_STRIDE;
     return {
       client,
       key: this.clientKeys[client]!,
       addresses: this.addressesOf(client),
-      requests: this.requests[client]!,
-      pages: this.pages[client]!,
-      assets: this.assets[client]!,
-      scripts: this.scripts[client]!,
-      posts: this.posts[client]!,
-      withReferrer: this.withReferrer[client]!,
-      http10: this.http10[client]!,
-      denied: this.denied[client]!,
-      notFound: this.notFound[client]!,
-      first: this.firstTime[client]!,
-      last: this.lastTime[client]!,
-      userAgent: this.agentText(this.firstAgent[client]!),
-      userAgents: this.agentChanges[client]! > 0 ? 2 : 1,
+      requests: data[row + Counter.Requests]!,
+      pages: data[row + Counter.Pages]!,
+      assets: data[row + Counter.Assets]!,
+      scripts: data[row + Counter.Scripts]!,
+      posts: data[row + Counter.Posts]!,
+      withReferrer: data[row + Counter.WithReferrer]!,
+      http10: data[row + Counter.Http10]!,
+      denied: data[row + Counter.Denied]!,
+      notFound: data[row + Counter.NotFound]!,
+      first: data[row + Counter.FirstTime]!,
+      last: data[row + Counter.LastTime]!,
+      userAgent: this.agentText(this.firstAgentOf(client)),
+      userAgents: data[row + Counter.AgentChanges]! > 0 ? 2 : 1,
     };
   }
+}
+
+/**
+ * buffer[start, end) equals other[from, from + end - start) (otherView: a view of other).
+ * Eight bytes per step compared as float64: equal floats are equal bytes except +0/-0 (checked)
+ * and NaN, which is never equal (a false "different" only sends the caller to the interner).
+ */
+function sameBytes(buffer: Buffer, start: number, end: number, other: Buffer, otherView: DataView, from: number): boolean {
+  const view = viewOf(buffer);
+  let index = start;
+  let at = from;
+  for (; index + 8 <= end; index += 8, at += 8) {
+    const word = view.getFloat64(index, true);
+    if (word !== otherView.getFloat64(at, true)) return false;
+    if (word === 0 && view.getInt32(index + 4, true) !== otherView.getInt32(at + 4, true)) return false;
+  }
+  for (; index < end; index++, at++) if (buffer[index] !== other[at]) return false;
+  return true;
 }
 
 function agentKindOf(agentClass: AgentClass | null): number {

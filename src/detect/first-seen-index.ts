@@ -187,32 +187,20 @@ export class FirstSeenIndex {
 
   /**
    * Record that `client` requested the URL whose hash is (high, low) at `time` (epoch seconds).
-   * `trackDay` adds the request to the URL's day unit too. `urlText` is called only when the
-   * URL text is needed (a unit's second client), so the hot path builds no string; with
-   * keepTexts, `url` (buffer[start, end)) is copied for every new unit instead.
+   * `trackDay` adds the request to the URL's day unit too. The URL's bytes (url[start, end))
+   * become a string only when a unit first has two clients, so the hot path builds none; with
+   * keepTexts they are copied for every new unit instead.
    */
-  observe(
-    high: number,
-    low: number,
-    client: number,
-    time: number,
-    status: number,
-    bytes: number,
-    trackDay: boolean,
-    urlText: () => string,
-    url?: Buffer,
-    urlStart = 0,
-    urlEnd = 0,
-  ): void {
+  observe(high: number, low: number, client: number, time: number, status: number, bytes: number, trackDay: boolean, url: Buffer, urlStart: number, urlEnd: number): void {
     // keys are stored in Int32Arrays: compare them as int32
     high |= 0;
     low |= 0;
     const clamped = bytes < 0 ? 0 : bytes > 0xffffffff ? 0xffffffff : bytes;
     let needsText = this.observeUnit(high, low, GLOBAL_BUCKET, client, time, status, clamped, this.maxClients, url, urlStart, urlEnd);
-    if (needsText !== NONE) this.setText(needsText, urlText());
+    if (needsText !== NONE) this.setText(needsText, url.toString('utf8', urlStart, urlEnd));
     if (!trackDay) return;
     needsText = this.observeUnit(high, low, Math.floor(time / 86400), client, time, status, clamped, this.maxClientsPerDay, url, urlStart, urlEnd);
-    if (needsText !== NONE) this.setText(needsText, urlText());
+    if (needsText !== NONE) this.setText(needsText, url.toString('utf8', urlStart, urlEnd));
   }
 
   /** Adds one request to its unit, creating it; returns a unit that now needs its URL text, else -1. */
@@ -503,40 +491,31 @@ export class FirstSeenIndex {
 
   /**
    * Visit every rare unit (not popular) with its entries sorted by time (ties by client id, so
-   * the order does not depend on the order lines were read). Units are visited in slot order,
-   * and within a probe cluster by key, so the order is the same however the table was filled.
-   * The entries array and its objects are reused for the next unit: a visitor copies what it
-   * keeps (analyze's makePair does).
+   * the order does not depend on the order lines were read). Units are visited in creation
+   * order, which is the same for one reader and for parts merged in input order (merge appends
+   * a part's new units in the order that part created them), and walks the unit pages front to
+   * back instead of jumping through the slot table. `skipSingles` leaves out units of the whole
+   * log with one client (most units; they hold no pair). The entries array and its objects are
+   * reused for the next unit: a visitor copies what it keeps (analyze's makePair does).
    */
-  forEachRareUnit(visit: RareUnitVisitor): void {
+  forEachRareUnit(visit: RareUnitVisitor, skipSingles = false): void {
     const entries: UnitEntry[] = [];
-    const cluster: number[] = [];
+    // each unit's high word, from the tags in the slot table
+    const highs = new Int32Array(this.unitCount);
     const slots = this.slots;
-    const mask = this.capacity - 1;
-    const lowOf = (slot: number): number => {
-      const unit = slots[slot * 2 + 1]! - 1;
-      return this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_LOW]!;
-    };
-    const bucketOf = (slot: number): number => {
-      const unit = slots[slot * 2 + 1]! - 1;
-      return this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_BUCKET]!;
-    };
-    // (tag, low, bucket) identifies a key as (high, low, bucket) does
-    const byKey = (a: number, b: number): number => slots[a * 2]! - slots[b * 2]! || lowOf(a) - lowOf(b) || bucketOf(a) - bucketOf(b);
-    const flush = (): void => {
-      if (cluster.length > 1) cluster.sort(byKey);
-      for (const slot of cluster) this.visitUnit(slots[slot * 2]!, slots[slot * 2 + 1]! - 1, entries, visit);
-      cluster.length = 0;
-    };
-    // start just after an empty slot, so no cluster is cut by the wrap-around
-    let first = 0;
-    while (slots[first * 2 + 1] !== 0) first = (first + 1) & mask;
-    for (let step = 1; step <= this.capacity; step++) {
-      const slot = (first + step) & mask;
-      if (slots[slot * 2 + 1] === 0) flush();
-      else cluster.push(slot);
+    for (let slot = 0; slot < slots.length; slot += 2) {
+      const stored = slots[slot + 1]!;
+      if (stored === 0) continue;
+      const unit = stored - 1;
+      highs[unit] = slots[slot]! ^ Math.imul(this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_BUCKET]!, TAG_MIX);
     }
-    flush();
+    for (let unit = 0; unit < this.unitCount; unit++) {
+      const page = this.pages[unit >>> PAGE_SHIFT]!;
+      const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+      const count = page[base + U_STATE]! & 255;
+      if (count === POPULAR || (skipSingles && count === 1 && page[base + U_BUCKET] === GLOBAL_BUCKET)) continue;
+      this.visitUnit(highs[unit]! ^ Math.imul(page[base + U_BUCKET]!, TAG_MIX), unit, entries, visit);
+    }
   }
 
   private visitUnit(tag: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor): void {

@@ -24,6 +24,9 @@ const ASSET_EXTENSIONS = new Set(
 );
 const SCRIPT_EXTENSIONS = new Set(['js', 'mjs', 'jsx', 'json', 'vbs'].map(packExtension));
 
+/** Where the path of the last classifyPath call ended (its first '?', '#' or ';', else the end). */
+export let classifiedPathEnd = 0;
+
 /** Classify buffer[start, end) (path + query). */
 export function classifyPath(buffer: Buffer, start: number, end: number): PathKindValue {
   let pathEnd = end;
@@ -34,8 +37,10 @@ export function classifyPath(buffer: Buffer, start: number, end: number): PathKi
       break;
     }
   }
+  classifiedPathEnd = pathEnd;
   let code = 0;
   let length = 0;
+  let scale = 1;
   for (let index = pathEnd - 1; index >= start; index--) {
     const char = buffer[index]!;
     if (char === 46 /* '.' */) {
@@ -45,7 +50,8 @@ export function classifyPath(buffer: Buffer, start: number, end: number): PathKi
     if (char === 47 /* '/' */ || length >= 6) return PathKind.Page;
     const value = extensionCharCode(char);
     if (value < 0) return PathKind.Page;
-    code += value * 32 ** length;
+    code += value * scale;
+    scale *= 32;
     length++;
   }
   return PathKind.Page;

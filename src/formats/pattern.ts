@@ -370,7 +370,7 @@ function scanLayout(
       case Kind.Query: {
         // extend the path when the query sits right after it (with or without its '?')
         if (fieldEnd === pos || (fieldEnd - pos === 1 && line[pos] === 45)) break;
-        if (record.buffers[Field.Url] === line && (record.ends[Field.Url] === pos || record.ends[Field.Url] === pos - 1)) {
+        if ((record.present & (1 << Field.Url)) !== 0 && record.buffers[Field.Url] === line && (record.ends[Field.Url] === pos || record.ends[Field.Url] === pos - 1)) {
           record.ends[Field.Url] = fieldEnd;
         }
         break;

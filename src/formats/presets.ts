@@ -4,6 +4,7 @@
  * Samples were written for this file after each server's documentation; they are not copied
  * from any log.
  */
+import { CombinedScanner } from './combined-scanner.js';
 import { parseApacheFormat } from './apache.js';
 import { type JsonMapping, JsonScanner } from './json.js';
 import { parseNginxFormat } from './nginx.js';
@@ -184,7 +185,7 @@ const DEFINITIONS: PresetDefinition[] = [
       { line: '2001:db8::7 - - [02/Mar/2026:00:00:01 +0000] "POST /login HTTP/1.1" 302 - "-" "curl/8.5.0"', expect: { ip: '2001:db8::7', bytes: -1, referrer: '', status: 302 } },
       { line: '198.51.100.4 - - [02/Mar/2026:00:00:02 +0100] "GET /search?q=vpn+router HTTP/2.0" 200 31022 "https://example.org/" "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0" "203.0.113.9"' },
     ],
-    build: (options) => layoutScanner(combinedLayouts(), options),
+    build: (options) => new CombinedScanner(layoutScanner(combinedLayouts(), options)),
   },
   {
     name: 'common',

@@ -22,6 +22,8 @@ export type FieldId = (typeof Field)[keyof typeof Field];
 export const FIELD_COUNT = 9;
 export const FIELD_NAMES = ['ip', 'method', 'url', 'protocol', 'referrer', 'userAgent', 'user', 'host', 'cookie'] as const;
 
+const EMPTY = Buffer.alloc(0);
+
 export class ScanRecord {
   /** epoch milliseconds, NaN when the line had no usable time */
   time = Number.NaN;
@@ -33,35 +35,42 @@ export class ScanRecord {
   duration = -1;
   /** why scan() returned Skip */
   reason = '';
-  readonly buffers: (Buffer | null)[] = new Array<Buffer | null>(FIELD_COUNT).fill(null);
+  /**
+   * Slices of the fields that are set (bit `1 << field` of `present`); a slot whose bit is
+   * clear holds a stale slice of an earlier line. Read a field's slice only after has().
+   */
+  readonly buffers: Buffer[] = new Array<Buffer>(FIELD_COUNT).fill(EMPTY);
   readonly starts = new Int32Array(FIELD_COUNT);
   readonly ends = new Int32Array(FIELD_COUNT);
+  /** bit `1 << field` set when the field was set for this line */
+  present = 0;
 
+  /** Per line; cheap on purpose (a bit mask, not nine slots cleared). */
   reset(): void {
     this.time = Number.NaN;
     this.status = 0;
     this.bytes = -1;
     this.duration = -1;
     this.reason = '';
-    this.buffers.fill(null);
+    this.present = 0;
   }
 
   set(field: FieldId, buffer: Buffer, start: number, end: number): void {
     this.buffers[field] = buffer;
     this.starts[field] = start;
     this.ends[field] = end;
+    this.present |= 1 << field;
   }
 
+  /** The field was set for this line and is not empty. */
   has(field: FieldId): boolean {
-    const buffer = this.buffers[field];
-    return buffer !== null && this.ends[field] > this.starts[field];
+    return (this.present & (1 << field)) !== 0 && this.ends[field] > this.starts[field];
   }
 
   /** The field as a string (latin1 for addresses/methods is fine; utf8 for the rest). Off the hot path. */
   text(field: FieldId): string {
-    const buffer = this.buffers[field];
-    if (buffer === null) return '';
-    return buffer.toString('utf8', this.starts[field], this.ends[field]);
+    if ((this.present & (1 << field)) === 0) return '';
+    return this.buffers[field].toString('utf8', this.starts[field], this.ends[field]);
   }
 
   /** A plain object copy, for tests, explain and examples. */

@@ -187,9 +187,11 @@ test('IPv6 clients are /64s; paths are classified from bytes', () => {
   assert.equal(kind('/'), PathKind.Page);
 });
 
+const POPULAR_URL = Buffer.from('/popular');
+
 test('a URL seen by more clients than the bound keeps no per-client detail', () => {
   const index = new FirstSeenIndex({ maxClients: 8, maxClientsPerDay: 4 });
-  for (let client = 0; client < 100; client++) index.observe(1, 2, client, 1_700_000_000 + client * 60, 200, 10, true, () => "/popular");
+  for (let client = 0; client < 100; client++) index.observe(1, 2, client, 1_700_000_000 + client * 60, 200, 10, true, POPULAR_URL, 0, POPULAR_URL.length);
   let rare = 0;
   index.forEachRareUnit(() => rare++);
   // the URL is popular overall, and its day unit (100 clients in one day) too

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyze, Detector, type AnalysisContext } from '../../src/detect/index.js';
+import { analyze, Counter, Detector, type AnalysisContext } from '../../src/detect/index.js';
 import { resolveFormat, ScanOutcome, ScanRecord } from '../../src/formats/index.js';
 import { generateLog } from './support.js';
 
@@ -24,8 +24,9 @@ function observeLines(detector: Detector, text: Buffer, lines: [number, number][
 /** Everything a detector holds that analysis and the report read, as plain data. */
 function snapshot(detector: Detector): unknown {
   const perClient: Record<string, number[]> = {};
-  for (const [name, value] of Object.entries(detector)) {
-    if (value instanceof Uint32Array || value instanceof Int32Array) perClient[name] = [...value.slice(0, detector.clientCount)];
+  for (const [name, counter] of Object.entries(Counter)) {
+    // the last agent is a per-reader cache, not state
+    if (counter !== Counter.LastAgent) perClient[name] = detector.clientKeys.map((_, client) => detector.count(client, counter));
   }
   const units: unknown[] = [];
   detector.index.forEachRareUnit((bucket, url, entries) => units.push([bucket, url, entries.map((entry) => ({ ...entry }))]));
