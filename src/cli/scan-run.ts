@@ -203,13 +203,14 @@ function collectWarnings(detector: Detector, counter: { lines: number; records: 
 export class PhaseTimings {
   private readonly started = performance.now();
   private last = this.started;
-  private readonly phases: [string, number][] = [];
+  private readonly phases: [string, number, string?][] = [];
   private attribution = 0;
   private attributionCalls = 0;
 
   mark(name: string): void {
     const now = performance.now();
-    this.phases.push([name, now - this.last]);
+    const memory = process.memoryUsage();
+    this.phases.push([`${name}`, now - this.last, `rss ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, array buffers ${mb(memory.arrayBuffers)}`]);
     this.last = now;
   }
 
@@ -246,11 +247,15 @@ export class PhaseTimings {
 
   describe(lines: number): string {
     const total = performance.now() - this.started;
-    const rows = this.phases.map(([name, ms]) => `  ${name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms`);
+    const rows = this.phases.map(([name, ms, memory]) => `  ${name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms${memory === undefined ? '' : `  (after: ${memory})`}`);
     rows.push(`  ${'total'.padEnd(28)} ${total.toFixed(1).padStart(9)} ms  (${formatRate(lines, total)} lines/s)`);
     rows.push(`  attribution, all calls      ${this.attribution.toFixed(1).padStart(9)} ms  = ${((this.attribution / total) * 100).toFixed(2)}% of the scan (${this.attributionCalls} calls)`);
     return `timings:\n${rows.join('\n')}\n`;
   }
+}
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / (1 << 20))} MB`;
 }
 
 function formatRate(lines: number, ms: number): string {

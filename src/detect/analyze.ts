@@ -28,8 +28,8 @@ export interface ClientEvidence {
   /** followed by another network after LEAD_WINDOW_SECONDS but within LATE_LEAD_WINDOW_SECONDS */
   lateLeads: number;
   authMismatches: number;
+  /** origin clients of its replays (up to VICTIM_CAP); shared and empty until it has one */
   victims: Set<number>;
-  leadVictims: Set<number>;
   human: boolean;
   role: 'replayer' | 'prefetcher' | null;
 }
@@ -45,6 +45,8 @@ const REALTIME_SECONDS = 120;
 /** Replay share a client needs to be a candidate ("almost every rare URL it requests is someone else's"). */
 const CANDIDATE_SHARE = 0.8;
 const VICTIM_CAP = 512;
+/** The victims of a client with no replays: most clients only originate, and a Set each was most of analysis's memory. Never added to. */
+const NO_VICTIMS = new Set<number>();
 
 export function analyze(detector: Detector, context: AnalysisContext): Findings {
   const clients = detector.clientCount;
@@ -71,8 +73,7 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
         leads: 0,
         lateLeads: 0,
         authMismatches: 0,
-        victims: new Set(),
-        leadVictims: new Set(),
+        victims: NO_VICTIMS,
         human: false,
         role: null,
       };
@@ -95,6 +96,7 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
       if (strong) found.strongReplays++;
       else found.weakReplays++;
       if (isAuthMismatch(origin, replay)) found.authMismatches++;
+      if (found.victims === NO_VICTIMS) found.victims = new Set();
       if (found.victims.size < VICTIM_CAP) found.victims.add(origin.client);
     },
     lead(_url, origin, follower) {
@@ -104,7 +106,6 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
         return;
       }
       found.leads++;
-      if (found.leadVictims.size < VICTIM_CAP) found.leadVictims.add(follower.client);
     },
   });
 
