@@ -29,7 +29,8 @@ import { ceilPowerOfTwo } from './hash.js';
  *   more than one page unused), dense in creation order: the hash's low word, bucket, state
  *   (count in bits 0-7, POPULAR = 255; the first entry's status in bits 8-23), the first entry
  *   inline (client, time, bytes), the head of the chain of further entries, and the URL text's
- *   index in `texts` (-1 until the unit has had two clients). Most rare URLs have one client,
+ *   hash's high word (the slot holds it only mixed into the tag; visiting and merging read it
+ *   here, in unit order, instead of through the table). Most rare URLs have one client,
  *   so most requests touch one slot line and one unit line.
  * - `entries`: ENTRY_STRIDE int32 per further entry (client, time, bytes, next; -1 ends a chain)
  *   plus `entryStatus`. A rare unit with count c has c - 1 chained entries, one per distinct
@@ -55,7 +56,7 @@ const U_CLIENT = 3;
 const U_TIME = 4;
 const U_BYTES = 5;
 const U_NEXT = 6;
-const U_TEXT = 7;
+const U_HIGH = 7;
 const PAGE_SHIFT = 16;
 const PAGE_UNITS = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE_UNITS - 1;
@@ -85,6 +86,24 @@ const BYTES_PER_KEPT_TEXT = 44;
 
 function byTimeThenClient(a: UnitEntry, b: UnitEntry): number {
   return a.time - b.time || a.client - b.client;
+}
+
+/** Sorts entries[from, to) by time, then client: by insertion when short (most units hold two or three). */
+function sortEntries(entries: UnitEntry[], from: number, to: number): void {
+  if (to - from > 16) {
+    const sorted = entries.slice(from, to).sort(byTimeThenClient);
+    for (let index = from; index < to; index++) entries[index] = sorted[index - from]!;
+    return;
+  }
+  for (let index = from + 1; index < to; index++) {
+    const entry = entries[index]!;
+    let at = index - 1;
+    while (at >= from && byTimeThenClient(entries[at]!, entry) > 0) {
+      entries[at + 1] = entries[at]!;
+      at--;
+    }
+    entries[at + 1] = entry;
+  }
 }
 
 /**
@@ -117,11 +136,10 @@ export interface FirstSeenIndexState {
   maxClientsPerDay: number;
   unitCount: number;
   pages: Int32Array[];
-  /** each unit's hash high word (the table holds it only mixed into its tag) */
-  highs: Int32Array;
   entries: Int32Array;
   entryStatus: Uint16Array;
-  texts: string[];
+  /** URL text by unit id, for units that have had two clients */
+  texts: Map<number, string>;
   arena: Uint8Array | null;
   arenaStart: Int32Array | null;
   dropped: number;
@@ -141,7 +159,8 @@ export class FirstSeenIndex {
   private entryUsed = 0;
   private freeEntry = NONE;
 
-  readonly texts: string[] = [];
+  /** URL text by unit id, made when a unit first has a second client */
+  private texts = new Map<number, string>();
   private textBytes = 0;
   /** entry objects handed to forEachRareUnit's visitor, reused */
   private readonly entryPool: UnitEntry[] = [];
@@ -242,14 +261,14 @@ export class FirstSeenIndex {
       this.rebuildSlots(0);
       return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd);
     }
-    const unit = this.appendUnit(low, bucket, client, time, status, bytes);
+    const unit = this.appendUnit(high, low, bucket, client, time, status, bytes);
     if (this.arena !== null) this.appendText(unit, url!, urlStart, urlEnd);
     slots[slot * 2] = tag;
     slots[slot * 2 + 1] = unit + 1;
     return NONE;
   }
 
-  private appendUnit(low: number, bucket: number, client: number, time: number, status: number, bytes: number): number {
+  private appendUnit(high: number, low: number, bucket: number, client: number, time: number, status: number, bytes: number): number {
     const unit = this.unitCount++;
     if (unit >>> PAGE_SHIFT >= this.pages.length) this.pages.push(new Int32Array(PAGE_UNITS * UNIT_STRIDE));
     const page = this.pages[unit >>> PAGE_SHIFT]!;
@@ -261,7 +280,7 @@ export class FirstSeenIndex {
     page[base + U_TIME] = time;
     page[base + U_BYTES] = bytes;
     page[base + U_NEXT] = NONE;
-    page[base + U_TEXT] = NONE;
+    page[base + U_HIGH] = high;
     return unit;
   }
 
@@ -318,12 +337,12 @@ export class FirstSeenIndex {
     }
     page[base + U_NEXT] = this.newEntry(client, time, status, bytes, page[base + U_NEXT]!);
     page[base + U_STATE] = state + 1;
-    return page[base + U_TEXT] === NONE && this.arena === null ? unit : NONE;
+    return count === 1 && this.arena === null ? unit : NONE;
   }
 
   private setText(unit: number, text: string): void {
-    this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_TEXT] = this.texts.push(text) - 1;
-    this.textBytes += 40 + text.length;
+    this.texts.set(unit, text);
+    this.textBytes += 56 + text.length;
   }
 
   private markPopular(unit: number): void {
@@ -391,7 +410,7 @@ export class FirstSeenIndex {
   }
 
   /** The slot table built from units and their high words (merge's adoption). */
-  private buildSlots(highs: Int32Array): void {
+  private buildSlots(): void {
     while ((this.unitCount << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) this.capacity *= 2;
     this.slots = new Int32Array(this.capacity * 2);
     const slots = this.slots;
@@ -400,7 +419,7 @@ export class FirstSeenIndex {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const bucket = page[base + U_BUCKET]!;
-      const high = highs[unit]!;
+      const high = page[base + U_HIGH]!;
       let slot = (high ^ Math.imul(page[base + U_LOW]! + bucket, HOME_MIX)) & mask;
       while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
       slots[slot * 2] = high ^ Math.imul(bucket, TAG_MIX);
@@ -453,7 +472,8 @@ export class FirstSeenIndex {
     this.dropped += drop;
     const oldEntries = this.entries;
     const oldStatus = this.entryStatus;
-    const oldTexts = this.texts.splice(0);
+    const oldTexts = this.texts;
+    this.texts = new Map();
     this.entries = new Int32Array(Math.max(1024, this.entryUsed) * ENTRY_STRIDE);
     this.entryStatus = new Uint16Array(Math.max(1024, this.entryUsed));
     this.entryUsed = 0;
@@ -475,8 +495,8 @@ export class FirstSeenIndex {
         else this.entries[previous * ENTRY_STRIDE + E_NEXT] = copy;
         previous = copy;
       }
-      const text = page[base + U_TEXT]!;
-      if (text !== NONE) this.setText(unit, oldTexts[text]!);
+      const text = oldTexts.get(from);
+      if (text !== undefined) this.setText(unit, text);
     }
     if (this.arena !== null) {
       const from = this.arenaStart![drop]!;
@@ -500,25 +520,16 @@ export class FirstSeenIndex {
    */
   forEachRareUnit(visit: RareUnitVisitor, skipSingles = false): void {
     const entries: UnitEntry[] = [];
-    // each unit's high word, from the tags in the slot table
-    const highs = new Int32Array(this.unitCount);
-    const slots = this.slots;
-    for (let slot = 0; slot < slots.length; slot += 2) {
-      const stored = slots[slot + 1]!;
-      if (stored === 0) continue;
-      const unit = stored - 1;
-      highs[unit] = slots[slot]! ^ Math.imul(this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_BUCKET]!, TAG_MIX);
-    }
     for (let unit = 0; unit < this.unitCount; unit++) {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const count = page[base + U_STATE]! & 255;
       if (count === POPULAR || (skipSingles && count === 1 && page[base + U_BUCKET] === GLOBAL_BUCKET)) continue;
-      this.visitUnit(highs[unit]! ^ Math.imul(page[base + U_BUCKET]!, TAG_MIX), unit, entries, visit);
+      this.visitUnit(page[base + U_HIGH]!, unit, entries, visit);
     }
   }
 
-  private visitUnit(tag: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor): void {
+  private visitUnit(high: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor): void {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
     const state = page[base + U_STATE]!;
@@ -526,16 +537,15 @@ export class FirstSeenIndex {
     const bucket = page[base + U_BUCKET]!;
     const low = page[base + U_LOW]!;
     // a day unit speaks only for URLs popular overall; a URL rare overall has its global unit
-    if (bucket !== GLOBAL_BUCKET && this.countOf(tag ^ Math.imul(bucket, TAG_MIX), low, GLOBAL_BUCKET) !== POPULAR) return;
+    if (bucket !== GLOBAL_BUCKET && this.countOf(high, low, GLOBAL_BUCKET) !== POPULAR) return;
     let length = this.fillUnit(unit, entries, 0);
     entries.length = length;
-    if (length > 1) entries.sort(byTimeThenClient);
+    if (length > 1) sortEntries(entries, 0, length);
     let text = this.textOf(unit);
     if (bucket === GLOBAL_BUCKET) {
       visit(bucket, text, entries, 0);
       return;
     }
-    const high = tag ^ Math.imul(bucket, TAG_MIX);
     const previous = this.find(high | 0, low | 0, bucket - 1);
     if (previous === NONE || (this.pages[previous >>> PAGE_SHIFT]![(previous & PAGE_MASK) * UNIT_STRIDE + U_STATE]! & 255) === POPULAR) {
       visit(bucket, text, entries, 0);
@@ -543,7 +553,8 @@ export class FirstSeenIndex {
     }
     const current = length;
     length = this.fillUnit(previous, entries, current);
-    const context = entries.slice(current, length).sort(byTimeThenClient);
+    sortEntries(entries, current, length);
+    const context = entries.slice(current, length);
     text ??= this.textOf(previous) ?? this.textOf(this.find(high | 0, low | 0, GLOBAL_BUCKET));
     visit(bucket, text, [...context, ...entries.slice(0, current)], context.length);
   }
@@ -575,8 +586,8 @@ export class FirstSeenIndex {
   private textOf(unit: number): string | null {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
-    const text = page[base + U_TEXT]!;
-    if (text !== NONE) return this.texts[text]!;
+    const text = this.texts.get(unit);
+    if (text !== undefined) return text;
     if (this.arena !== null && (page[base + U_STATE]! & 255) >= 2) return this.arena.toString('utf8', this.arenaStart![unit]!, this.arenaStart![unit + 1]!);
     return null;
   }
@@ -598,20 +609,11 @@ export class FirstSeenIndex {
    * transferred) plus each unit's high word. The index must not be used afterwards.
    */
   exportState(): FirstSeenIndexState {
-    const highs = new Int32Array(this.unitCount);
-    const slots = this.slots;
-    for (let slot = 0; slot < slots.length; slot += 2) {
-      const stored = slots[slot + 1]!;
-      if (stored === 0) continue;
-      const unit = stored - 1;
-      highs[unit] = slots[slot]! ^ Math.imul(this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_BUCKET]!, TAG_MIX);
-    }
     return {
       maxClients: this.maxClients,
       maxClientsPerDay: this.maxClientsPerDay,
       unitCount: this.unitCount,
       pages: this.pages,
-      highs,
       entries: this.entries.subarray(0, this.entryUsed * ENTRY_STRIDE),
       entryStatus: this.entryStatus.subarray(0, this.entryUsed),
       texts: this.texts,
@@ -624,7 +626,7 @@ export class FirstSeenIndex {
 
   /** The typed arrays of a state, whose buffers can be transferred rather than copied. */
   static transferables(state: FirstSeenIndexState): ArrayBufferView[] {
-    const arrays: ArrayBufferView[] = [...state.pages, state.highs, state.entries, state.entryStatus];
+    const arrays: ArrayBufferView[] = [...state.pages, state.entries, state.entryStatus];
     if (state.arena !== null) arrays.push(state.arena);
     if (state.arenaStart !== null) arrays.push(state.arenaStart);
     return arrays;
@@ -647,7 +649,7 @@ export class FirstSeenIndex {
     for (let unit = 0; unit < state.unitCount; unit++) {
       const page = state.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
-      const high = state.highs[unit]!;
+      const high = page[base + U_HIGH]!;
       const low = page[base + U_LOW]!;
       const bucket = page[base + U_BUCKET]!;
       const bound = bucket === GLOBAL_BUCKET ? this.maxClients : this.maxClientsPerDay;
@@ -662,8 +664,8 @@ export class FirstSeenIndex {
         continue;
       }
       const textOf = (): string => {
-        const text = page[base + U_TEXT]!;
-        if (text !== NONE) return state.texts[text]!;
+        const text = state.texts.get(unit);
+        if (text !== undefined) return text;
         return arena === null ? '' : arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!);
       };
       // replay the other part's entries, in their order: each is that client's earliest there
@@ -696,9 +698,8 @@ export class FirstSeenIndex {
       const unitState = page[base + U_STATE]!;
       if ((unitState & 255) === POPULAR) continue;
       page[base + U_CLIENT] = clientMap[page[base + U_CLIENT]!]!;
-      const text = page[base + U_TEXT]!;
-      page[base + U_TEXT] = NONE;
-      if (text !== NONE) this.setText(unit, state.texts[text]!);
+      const text = state.texts.get(unit);
+      if (text !== undefined) this.setText(unit, text);
       else if (arena !== null && (unitState & 255) >= 2) this.setText(unit, arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!));
     }
     // entries on the part's free list belong to no unit: their client ids are left as they are
@@ -709,7 +710,7 @@ export class FirstSeenIndex {
       this.entryUsed = entries.length / ENTRY_STRIDE;
     }
     this.freeEntry = NONE;
-    this.buildSlots(state.highs);
+    this.buildSlots();
     this.dropped = state.dropped;
     this.droppedThrough = state.droppedThrough;
   }

@@ -6,6 +6,9 @@
 
 export const parsedTime = { value: Number.NaN };
 
+/** Length of `10/Oct/2000:13:55:36 -0700`. */
+const CLF_LENGTH = 26;
+
 const MS_PER_DAY = 86_400_000;
 
 /** Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
@@ -59,8 +62,36 @@ function twoDigits(line: Buffer, at: number): number {
 export class ClfTimeParser {
   private lastDayKey = -1;
   private lastDayMs = 0;
+  /** the last plain `dd/Mon/yyyy:hh:mm:ss +zzzz` read, and its time: a busy log repeats a second many times */
+  private readonly last = Buffer.alloc(CLF_LENGTH);
+  private lastTime = Number.NaN;
 
   parse(line: Buffer, pos: number, end: number): number {
+    if (pos + CLF_LENGTH <= end && this.lastTime === this.lastTime) {
+      // compared from the seconds backwards: a different time differs there first
+      const last = this.last;
+      let same = true;
+      for (let index = CLF_LENGTH - 1; index >= 0; index--) {
+        if (line[pos + index] !== last[index]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        parsedTime.value = this.lastTime;
+        return pos + CLF_LENGTH;
+      }
+    }
+    const next = this.parseFully(line, pos, end);
+    // only the plain form is remembered (a fraction or a missing zone changes the length)
+    if (next === pos + CLF_LENGTH && line[pos + 20] === 32) {
+      line.copy(this.last, 0, pos, next);
+      this.lastTime = parsedTime.value;
+    }
+    return next;
+  }
+
+  private parseFully(line: Buffer, pos: number, end: number): number {
     if (pos + 20 > end) return -1;
     if (line[pos + 2] !== 47 || line[pos + 6] !== 47 || line[pos + 11] !== 58) return -1; // '/' '/' ':'
     const day = twoDigits(line, pos);
