@@ -61,9 +61,12 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     return key;
   };
   const declared = declaredKinds(detector);
-  const evidence = new Map<number, ClientEvidence>();
+  // by client id while walking (a Map lookup per rare unit was a tenth of analysis), then a
+  // Map in the order clients first had evidence, as before
+  const evidenceByClient = new Array<ClientEvidence | undefined>(clients);
+  const evidenceOrder: number[] = [];
   const evidenceOf = (client: number): ClientEvidence => {
-    let found = evidence.get(client);
+    let found = evidenceByClient[client];
     if (found === undefined) {
       found = {
         strongReplays: 0,
@@ -77,12 +80,15 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
         human: false,
         role: null,
       };
-      evidence.set(client, found);
+      evidenceByClient[client] = found;
+      evidenceOrder.push(client);
     }
     return found;
   };
 
-  const isBot = (client: number): boolean => declared.has(client);
+  const declaredFlag = new Uint8Array(clients);
+  for (const client of declared.keys()) declaredFlag[client] = 1;
+  const isBot = (client: number): boolean => declaredFlag[client] === 1;
   // Pass 1: counts per client over every rare unit
   walkUnits(detector, networkOf, isBot, {
     originated(entry, strong) {
@@ -108,6 +114,9 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
       found.leads++;
     },
   });
+
+  const evidence = new Map<number, ClientEvidence>();
+  for (const client of evidenceOrder) evidence.set(client, evidenceByClient[client]!);
 
   const actorOfClient = new Map<number, ActorMatch | null>();
   const actorOf = (client: number): ActorMatch | null => {

@@ -586,6 +586,8 @@ export class FirstSeenIndex {
   private textOf(unit: number): string | null {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+    // texts exist only for units that have had two clients (popular ones included)
+    if ((page[base + U_STATE]! & 255) < 2) return null;
     const text = this.texts.get(unit);
     if (text !== undefined) return text;
     if (this.arena !== null && (page[base + U_STATE]! & 255) >= 2) return this.arena.toString('utf8', this.arenaStart![unit]!, this.arenaStart![unit + 1]!);
