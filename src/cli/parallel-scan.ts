@@ -60,6 +60,8 @@ export interface ScanTaskResult {
   counter: { lines: number; records: number; meta: number; skipped: number; reasons: Map<string, number>; examples: SkipExample[] };
   from: number;
   to: number;
+  /** milliseconds the worker spent on the task (REPLAYWATCH_TIMINGS prints it) */
+  elapsed: number;
 }
 
 export interface ParallelScanOptions {
@@ -156,7 +158,9 @@ export async function scanInParallel(
     for (let result = results.get(nextToMerge); result !== undefined; result = results.get(nextToMerge)) {
       results.delete(nextToMerge);
       const task = tasks[nextToMerge]!;
+      const mergeStart = performance.now();
       detector.merge(result.state);
+      if (process.env.REPLAYWATCH_TIMINGS === '1') process.stderr.write(`  task ${task.id}: worker ${result.elapsed.toFixed(0)} ms, merge ${(performance.now() - mergeStart).toFixed(0)} ms\n`);
       const offset = linesPerInput.get(task.input) ?? 0;
       counter.merge(result.counter as unknown as SkipCounter, offset);
       linesPerInput.set(task.input, offset + result.counter.lines);

@@ -30,6 +30,7 @@ function classifier(): (userAgent: string) => AgentClass | null {
 }
 
 async function run(task: ScanTask): Promise<ScanTaskResult> {
+  const started = performance.now();
   const format = resolveFormat(task.format, { clientIpField: task.clientIpField });
   const scanner = format.createScanner();
   const record = new ScanRecord();
@@ -66,6 +67,7 @@ async function run(task: ScanTask): Promise<ScanTaskResult> {
     counter: { lines: counter.lines, records: counter.records, meta: counter.meta, skipped: counter.skipped, reasons: counter.reasons, examples: counter.examples },
     from,
     to,
+    elapsed: performance.now() - started,
   };
 }
 

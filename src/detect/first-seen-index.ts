@@ -14,24 +14,23 @@ import { ceilPowerOfTwo } from './hash.js';
  * Every unit's final state is a function of the set of requests, not of their order (the
  * earliest request per client is kept, ties to the first read; a unit is popular iff it had more
  * distinct clients than its bound), so several workers' indexes merge into exactly what one
- * reader would build (`merge`, parts in input order). The visiting order is canonical too: slot
- * order, and within a probe cluster by key, and the table's capacity depends only on the unit
- * count.
+ * reader would build (`merge`, parts in input order). Units are numbered in creation order,
+ * which merging keeps, and are visited in that order.
  *
  * Layout, chosen for cache misses (the cost that dominates once the table outgrows the caches;
  * the first layout, one array per field, touched seven arrays per request) and for memory:
- * - `slots`: open addressing with linear probing, two int32 per slot: a tag (the URL hash's
- *   high word mixed with the bucket, so a URL's global and day units never match each other;
- *   the high word is recovered from it) and unit id + 1 (0 is empty). At most 5/8 of the slots
- *   are used. Units leave only through `evictOldest`, which rebuilds the table, so probing
- *   needs no tombstones.
+ * - `slots`: open addressing with linear probing, three int32 per slot: a tag (the URL hash's
+ *   high word mixed with the bucket, so a URL's global and day units never match each other),
+ *   the hash's low word, and unit id + 1, negated once the unit is popular (0 is empty). A
+ *   request for a popular URL, most requests, is settled by its slot alone, without reading
+ *   the unit. At most 3/4 of the slots are used. Units leave only through `evictOldest`, which
+ *   rebuilds the table, so probing needs no tombstones.
  * - units: UNIT_STRIDE int32 per unit in pages of PAGE_UNITS units (no doubling copies, no
  *   more than one page unused), dense in creation order: the hash's low word, bucket, state
  *   (count in bits 0-7, POPULAR = 255; the first entry's status in bits 8-23), the first entry
- *   inline (client, time, bytes), the head of the chain of further entries, and the URL text's
- *   hash's high word (the slot holds it only mixed into the tag; visiting and merging read it
- *   here, in unit order, instead of through the table). Most rare URLs have one client,
- *   so most requests touch one slot line and one unit line.
+ *   inline (client, time, bytes), the head of the chain of further entries, and the hash's high
+ *   word. URL texts are kept by unit id in `texts` once a unit has two clients. Most rare URLs
+ *   have one client, so most requests touch one slot line and one unit line.
  * - `entries`: ENTRY_STRIDE int32 per further entry (client, time, bytes, next; -1 ends a chain)
  *   plus `entryStatus`. A rare unit with count c has c - 1 chained entries, one per distinct
  *   client other than the inline one, each holding that client's earliest request. A popular
@@ -61,13 +60,19 @@ const PAGE_SHIFT = 16;
 const PAGE_UNITS = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE_UNITS - 1;
 
+/** A slot: the tag, the hash's low word (so a key is known without reading its unit) and the unit id + 1, negated when the unit is popular (0: empty). */
+const SLOT_STRIDE = 3;
+const S_TAG = 0;
+const S_LOW = 1;
+const S_REF = 2;
+
 const ENTRY_STRIDE = 4;
 const E_CLIENT = 0;
 const E_TIME = 1;
 const E_BYTES = 2;
 const E_NEXT = 3;
 
-/** At most 3/4 of the slots are used: with 8-byte slots and tags, a probe sequence stays within a cache line or two. */
+/** At most 3/4 of the slots are used: with 12-byte slots, a probe sequence stays within a cache line or two. */
 const MAX_LOAD_NUMERATOR = 3;
 const MAX_LOAD_SHIFT = 2;
 
@@ -77,11 +82,11 @@ const HOME_MIX = 0x27d4eb2d;
 
 /**
  * Bytes one unit costs at most, for turning a budget into a unit count: its 32-byte record, its
- * slots (8 bytes at a load that can fall to 3/8 right after the table doubles: 21.3), and
+ * slots (12 bytes at a load that can fall to 3/8 right after the table doubles: 32), and
  * about 8 bytes of further entries and URL strings (10 M-line bench log: 0.1 further entries
  * and 0.1 strings per unit). With keepTexts, the URL bytes (hostile bench log: 36 bytes).
  */
-const BYTES_PER_UNIT = 32 + 22 + 8;
+const BYTES_PER_UNIT = 32 + 32 + 8;
 const BYTES_PER_KEPT_TEXT = 44;
 
 function byTimeThenClient(a: UnitEntry, b: UnitEntry): number {
@@ -183,7 +188,7 @@ export class FirstSeenIndex {
     const perUnit = BYTES_PER_UNIT + (keepTexts ? BYTES_PER_KEPT_TEXT : 0);
     this.maxUnits = Number.isFinite(this.memoryBudget) ? Math.max(1024, Math.floor(this.memoryBudget / perUnit)) : 0x7fffffff;
     this.capacity = ceilPowerOfTwo(options.initialCapacity ?? 1 << 16);
-    this.slots = new Int32Array(this.capacity * 2);
+    this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     if (keepTexts) {
       this.arena = Buffer.allocUnsafe(1 << 20);
       this.arenaStart = new Int32Array(PAGE_UNITS + 1);
@@ -241,13 +246,14 @@ export class FirstSeenIndex {
     const slots = this.slots;
     let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
     for (;;) {
-      const stored = slots[slot * 2 + 1]!;
-      if (stored === 0) break;
-      if (slots[slot * 2] === tag) {
-        const unit = stored - 1;
-        const page = this.pages[unit >>> PAGE_SHIFT]!;
-        const base = (unit & PAGE_MASK) * UNIT_STRIDE;
-        if (page[base + U_LOW] === low && page[base + U_BUCKET] === bucket) return this.updateUnit(page, base, unit, client, time, status, bytes, bound);
+      const at = slot * SLOT_STRIDE;
+      const ref = slots[at + S_REF]!;
+      if (ref === 0) break;
+      if (slots[at + S_TAG] === tag && slots[at + S_LOW] === low) {
+        // a popular unit is known from its slot alone: most requests end here
+        if (ref < 0) return NONE;
+        const unit = ref - 1;
+        return this.updateUnit(this.pages[unit >>> PAGE_SHIFT]!, (unit & PAGE_MASK) * UNIT_STRIDE, unit, slot, client, time, status, bytes, bound);
       }
       slot = (slot + 1) & mask;
     }
@@ -263,8 +269,10 @@ export class FirstSeenIndex {
     }
     const unit = this.appendUnit(high, low, bucket, client, time, status, bytes);
     if (this.arena !== null) this.appendText(unit, url!, urlStart, urlEnd);
-    slots[slot * 2] = tag;
-    slots[slot * 2 + 1] = unit + 1;
+    const at = slot * SLOT_STRIDE;
+    slots[at + S_TAG] = tag;
+    slots[at + S_LOW] = low;
+    slots[at + S_REF] = unit + 1;
     return NONE;
   }
 
@@ -306,7 +314,7 @@ export class FirstSeenIndex {
   }
 
   /** Adds a request by `client` to an existing unit; returns the unit if it now needs its URL text, else -1. */
-  private updateUnit(page: Int32Array, base: number, unit: number, client: number, time: number, status: number, bytes: number, bound: number): number {
+  private updateUnit(page: Int32Array, base: number, unit: number, slot: number, client: number, time: number, status: number, bytes: number, bound: number): number {
     const state = page[base + U_STATE]!;
     const count = state & 255;
     if (count === POPULAR) return NONE;
@@ -332,7 +340,7 @@ export class FirstSeenIndex {
       }
     }
     if (count >= bound) {
-      this.markPopular(unit);
+      this.markPopular(unit, slot);
       return NONE;
     }
     page[base + U_NEXT] = this.newEntry(client, time, status, bytes, page[base + U_NEXT]!);
@@ -345,7 +353,8 @@ export class FirstSeenIndex {
     this.textBytes += 56 + text.length;
   }
 
-  private markPopular(unit: number): void {
+  /** Drops a unit's detail and marks it popular, in its record and in its slot. */
+  private markPopular(unit: number, slot: number): void {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
     let entry = page[base + U_NEXT]!;
@@ -358,6 +367,7 @@ export class FirstSeenIndex {
     }
     page[base + U_NEXT] = NONE;
     page[base + U_STATE] = POPULAR;
+    this.slots[slot * SLOT_STRIDE + S_REF] = -(unit + 1);
   }
 
   private newEntry(client: number, time: number, status: number, bytes: number, next: number): number {
@@ -390,29 +400,33 @@ export class FirstSeenIndex {
    */
   private rebuildSlots(shift: number): void {
     const old = this.slots;
-    this.slots = new Int32Array(this.capacity * 2);
+    this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     const slots = this.slots;
     const mask = this.capacity - 1;
-    for (let from = 0; from < old.length; from += 2) {
-      const stored = old[from + 1]!;
+    for (let from = 0; from < old.length; from += SLOT_STRIDE) {
+      const ref = old[from + S_REF]!;
+      const stored = ref < 0 ? -ref : ref;
       if (stored === 0 || stored - 1 < shift) continue;
       const unit = stored - 1 - shift;
-      const tag = old[from]!;
+      const tag = old[from + S_TAG]!;
+      const low = old[from + S_LOW]!;
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const bucket = page[base + U_BUCKET]!;
       const high = tag ^ Math.imul(bucket, TAG_MIX);
-      let slot = (high ^ Math.imul(page[base + U_LOW]! + bucket, HOME_MIX)) & mask;
-      while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
-      slots[slot * 2] = tag;
-      slots[slot * 2 + 1] = unit + 1;
+      let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
+      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) slot = (slot + 1) & mask;
+      const at = slot * SLOT_STRIDE;
+      slots[at + S_TAG] = tag;
+      slots[at + S_LOW] = low;
+      slots[at + S_REF] = ref < 0 ? -(unit + 1) : unit + 1;
     }
   }
 
   /** The slot table built from units and their high words (merge's adoption). */
   private buildSlots(): void {
     while ((this.unitCount << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) this.capacity *= 2;
-    this.slots = new Int32Array(this.capacity * 2);
+    this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     const slots = this.slots;
     const mask = this.capacity - 1;
     for (let unit = 0; unit < this.unitCount; unit++) {
@@ -420,29 +434,36 @@ export class FirstSeenIndex {
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const bucket = page[base + U_BUCKET]!;
       const high = page[base + U_HIGH]!;
-      let slot = (high ^ Math.imul(page[base + U_LOW]! + bucket, HOME_MIX)) & mask;
-      while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
-      slots[slot * 2] = high ^ Math.imul(bucket, TAG_MIX);
-      slots[slot * 2 + 1] = unit + 1;
+      const low = page[base + U_LOW]!;
+      let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
+      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) slot = (slot + 1) & mask;
+      const at = slot * SLOT_STRIDE;
+      slots[at + S_TAG] = high ^ Math.imul(bucket, TAG_MIX);
+      slots[at + S_LOW] = low;
+      slots[at + S_REF] = (page[base + U_STATE]! & 255) === POPULAR ? -(unit + 1) : unit + 1;
+    }
+  }
+
+  /** The slot of a key, or -1. */
+  private findSlot(high: number, low: number, bucket: number): number {
+    const tag = high ^ Math.imul(bucket, TAG_MIX);
+    const mask = this.capacity - 1;
+    const slots = this.slots;
+    let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
+    for (;;) {
+      const at = slot * SLOT_STRIDE;
+      if (slots[at + S_REF] === 0) return NONE;
+      if (slots[at + S_TAG] === tag && slots[at + S_LOW] === low) return slot;
+      slot = (slot + 1) & mask;
     }
   }
 
   /** The unit id of a key, or -1. */
   private find(high: number, low: number, bucket: number): number {
-    const tag = high ^ Math.imul(bucket, TAG_MIX);
-    const mask = this.capacity - 1;
-    let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
-    for (;;) {
-      const stored = this.slots[slot * 2 + 1]!;
-      if (stored === 0) return NONE;
-      if (this.slots[slot * 2] === tag) {
-        const unit = stored - 1;
-        const page = this.pages[unit >>> PAGE_SHIFT]!;
-        const base = (unit & PAGE_MASK) * UNIT_STRIDE;
-        if (page[base + U_LOW] === low && page[base + U_BUCKET] === bucket) return unit;
-      }
-      slot = (slot + 1) & mask;
-    }
+    const slot = this.findSlot(high, low, bucket);
+    if (slot === NONE) return NONE;
+    const ref = this.slots[slot * SLOT_STRIDE + S_REF]!;
+    return (ref < 0 ? -ref : ref) - 1;
   }
 
   /** A unit's client count (POPULAR for popular), 0 if there is none. */
@@ -657,12 +678,9 @@ export class FirstSeenIndex {
       const bound = bucket === GLOBAL_BUCKET ? this.maxClients : this.maxClientsPerDay;
       const stateWord = page[base + U_STATE]!;
       if ((stateWord & 255) === POPULAR) {
-        let target = this.find(high, low, bucket);
-        if (target === NONE) {
-          this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, undefined, 0, 0);
-          target = this.find(high, low, bucket);
-        }
-        this.markPopular(target);
+        if (this.findSlot(high, low, bucket) === NONE) this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, undefined, 0, 0);
+        const slot = this.findSlot(high, low, bucket);
+        this.markPopular(this.find(high, low, bucket), slot);
         continue;
       }
       const textOf = (): string => {
