@@ -1,5 +1,6 @@
 import { Field, type ScanRecord } from '../formats/record.js';
 import type { AgentClass } from '../attribute/types.js';
+import { parseIPv6 } from '../common/ip-text.js';
 import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow, viewOf } from './hash.js';
 import { FirstSeenIndex, type FirstSeenIndexState } from './first-seen-index.js';
 import { classifiedPathEnd, classifyPath, isProbePath, PathKind } from './paths.js';
@@ -273,7 +274,8 @@ export class Detector {
     const mapped = this.addressClient[address]!;
     const client = mapped === 0 ? this.newAddress(address) : mapped - 1;
     if (length <= ADDRESS_CACHE_BYTES) {
-      buffer.copy(last, 0, start, end);
+      // a loop: Buffer.copy's argument checks cost more than copying a few bytes
+      for (let index = 0; index < length; index++) last[index] = buffer[start + index]!;
       this.lastAddressLength = length;
       this.lastClient = client;
     }
@@ -523,46 +525,19 @@ function isReadMethod(record: ScanRecord): boolean {
   return false;
 }
 
+/** Scratch words for clientKeyOf. */
+const keyWords = [0, 0, 0, 0];
+
 /**
  * The client an address belongs to: IPv4 is the address; IPv6 is its /64, because privacy
- * addresses rotate inside it.
+ * addresses rotate inside it. Parsed without splitting strings: every new IPv6 address of a
+ * busy log comes here (the split-and-regex version was 5% of a scan).
  */
 export function clientKeyOf(address: string): string {
   if (!address.includes(':')) return address;
   if (address.endsWith('/64')) return address;
-  const groups = expandIpv6(address);
-  if (groups === null) return address;
-  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
-}
-
-/** Eight 16-bit groups of an IPv6 address, or null if it is not one. */
-export function expandIpv6(address: string): number[] | null {
-  let text = address;
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
-  const lastColon = text.lastIndexOf(':');
-  const last = text.slice(lastColon + 1);
-  if (last.includes('.')) {
-    // IPv4-mapped tail (::ffff:1.2.3.4): rewrite it as two hex groups
-    const parts = last.split('.').map(Number);
-    if (parts.length !== 4 || parts.some((part) => !(part >= 0 && part <= 255))) return null;
-    text = `${text.slice(0, lastColon + 1)}${((parts[0]! << 8) | parts[1]!).toString(16)}:${((parts[2]! << 8) | parts[3]!).toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const parse = (part: string): number[] | null => {
-    if (part === '') return [];
-    const groups = part.split(':').map((group) => (/^[0-9a-fA-F]{1,4}$/.test(group) ? parseInt(group, 16) : Number.NaN));
-    return groups.some(Number.isNaN) ? null : groups;
-  };
-  const head = parse(halves[0]!);
-  const rest = halves.length === 2 ? parse(halves[1]!) : [];
-  if (head === null || rest === null) return null;
-  if (halves.length === 2) {
-    const fill = 8 - head.length - rest.length;
-    if (fill < 0) return null;
-    return [...head, ...new Array<number>(fill).fill(0), ...rest];
-  }
-  return head.length === 8 ? head : null;
+  const text = address.charCodeAt(0) === 91 && address.endsWith(']') ? address.slice(1, -1) : address;
+  if (!parseIPv6(text, keyWords)) return address;
+  const [high, low] = keyWords as [number, number];
+  return `${(high >>> 16).toString(16)}:${(high & 0xffff).toString(16)}:${(low >>> 16).toString(16)}:${(low & 0xffff).toString(16)}::/64`;
 }

@@ -1,4 +1,4 @@
-export { Counter, Detector, clientKeyOf, expandIpv6, DEFAULT_MEMORY_BUDGET, type DetectorOptions, type DetectorState, type CounterId } from './detector.js';
+export { Counter, Detector, clientKeyOf, DEFAULT_MEMORY_BUDGET, type DetectorOptions, type DetectorState, type CounterId } from './detector.js';
 export { analyze, isAuthMismatch, pairsInvolving, type AnalysisContext, type Findings, type ClientEvidence } from './analyze.js';
 export { FirstSeenIndex, GLOBAL_BUCKET, POPULAR, type FirstSeenIndexState } from './first-seen-index.js';
 export { classifyPath, isProbePath, PathKind } from './paths.js';

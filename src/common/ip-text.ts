@@ -1,0 +1,130 @@
+/**
+ * Address text to numbers, without allocating: shared by detect (a client's IPv6 /64) and
+ * attribute (table and catalogue lookups). IPv4 is one uint32; IPv6 is four uint32 words,
+ * most significant first.
+ */
+
+/**
+ * Four uint32 words. Plain arrays, not Uint32Array: allocating typed arrays is several times
+ * dearer in V8, and the catalogue parses ~10k IPv6 prefixes at startup.
+ */
+export type Words = number[];
+
+/** Parse dotted-quad IPv4 text; -1 when it is not exactly four decimal octets. */
+export function parseIPv4(text: string): number {
+  const length = text.length;
+  if (length < 7 || length > 15) return -1;
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 46) {
+      // '.'
+      if (digits === 0) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+      if (dots > 3) return -1;
+    } else if (code >= 48 && code <= 57) {
+      // '0'..'9'
+      octet = octet * 10 + (code - 48);
+      digits++;
+      if (octet > 255 || digits > 3) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
+}
+
+/**
+ * Parse IPv6 text into `out` (four uint32 words). Accepts '::' compression, an embedded
+ * dotted IPv4 tail and a zone suffix ('%eth0', ignored). Returns false for anything else.
+ */
+export function parseIPv6(text: string, out: Words): boolean {
+  let end = text.indexOf('%');
+  if (end < 0) end = text.length;
+  if (end < 2) return false;
+  const groups = scratchGroups;
+  let count = 0;
+  let gapAt = -1;
+  let index = 0;
+  if (text.charCodeAt(0) === 58) {
+    // leading ':' must be '::'
+    if (text.charCodeAt(1) !== 58) return false;
+    gapAt = 0;
+    index = 2;
+    if (index === end) {
+      out[0] = out[1] = out[2] = out[3] = 0;
+      return true;
+    }
+  }
+  while (index < end) {
+    // a dotted IPv4 tail takes the last two groups
+    let groupEnd = index;
+    let value = 0;
+    let hexDigits = 0;
+    let sawDot = false;
+    while (groupEnd < end) {
+      const code = text.charCodeAt(groupEnd);
+      if (code === 58) break; // ':'
+      if (code === 46) sawDot = true; // '.'
+      groupEnd++;
+    }
+    if (sawDot) {
+      if (groupEnd !== end || count > 6) return false;
+      const v4 = parseIPv4(text.slice(index, groupEnd));
+      if (v4 < 0) return false;
+      groups[count++] = v4 >>> 16;
+      groups[count++] = v4 & 0xffff;
+      index = end;
+      break;
+    }
+    for (let at = index; at < groupEnd; at++) {
+      const nibble = hexValue(text.charCodeAt(at));
+      if (nibble < 0) return false;
+      value = value * 16 + nibble;
+      hexDigits++;
+    }
+    if (hexDigits === 0 || hexDigits > 4 || count >= 8) return false;
+    groups[count++] = value;
+    index = groupEnd;
+    if (index === end) break;
+    // at ':'
+    index++;
+    if (index < end && text.charCodeAt(index) === 58) {
+      if (gapAt >= 0) return false; // two '::'
+      gapAt = count;
+      index++;
+    } else if (index === end) {
+      return false; // trailing single ':'
+    }
+  }
+  if (gapAt < 0) {
+    if (count !== 8) return false;
+  } else {
+    if (count > 7) return false;
+    const missing = 8 - count;
+    for (let from = count - 1; from >= gapAt; from--) groups[from + missing] = groups[from]!;
+    for (let fill = gapAt; fill < gapAt + missing; fill++) groups[fill] = 0;
+  }
+  out[0] = ((groups[0]! << 16) | groups[1]!) >>> 0;
+  out[1] = ((groups[2]! << 16) | groups[3]!) >>> 0;
+  out[2] = ((groups[4]! << 16) | groups[5]!) >>> 0;
+  out[3] = ((groups[6]! << 16) | groups[7]!) >>> 0;
+  return true;
+}
+
+const scratchGroups = new Uint32Array(8);
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // '0'..'9'
+  if (code >= 97 && code <= 102) return code - 87; // 'a'..'f'
+  if (code >= 65 && code <= 70) return code - 55; // 'A'..'F'
+  return -1;
+}
+
