@@ -1,4 +1,3 @@
-import { ceilPowerOfTwo } from './hash.js';
 
 /**
  * The first-seen index: for every URL, which clients requested it and when each did first.
@@ -81,17 +80,27 @@ const E_NEXT = 3;
 const MAX_LOAD_NUMERATOR = 3;
 const MAX_LOAD_SHIFT = 2;
 
+/**
+ * The next slot table size: half as large again, not double, so the load stays between 1/2
+ * and 3/4 (doubling let it fall to 3/8: 20 MB of empty slots on the 10 M-line bench log). A
+ * key's home is its hash modulo the size, shifted to 31 bits first so the division stays an
+ * int32 one (V8 calls fmod for a uint32 above 2^31).
+ */
+function grownCapacity(capacity: number): number {
+  return capacity + (capacity >>> 1);
+}
+
 /** Mixes the bucket into the tag and into the home slot. */
 const TAG_MIX = 0x9e3779b1;
 const HOME_MIX = 0x27d4eb2d;
 
 /**
  * Bytes one unit costs at most, for turning a budget into a unit count: its 32-byte record, its
- * slots (12 bytes at a load that can fall to 3/8 right after the table doubles: 32), and
+ * slots (12 bytes at a load that can fall to 1/2 right after the table grows: 24), and
  * about 8 bytes of further entries and URL strings (10 M-line bench log: 0.1 further entries
  * and 0.1 strings per unit). With keepTexts, the URL bytes (hostile bench log: 36 bytes).
  */
-const BYTES_PER_UNIT = 32 + 32 + 8;
+const BYTES_PER_UNIT = 32 + 24 + 8;
 const BYTES_PER_KEPT_TEXT = 44;
 
 function byTimeThenClient(a: UnitEntry, b: UnitEntry): number {
@@ -198,7 +207,7 @@ export class FirstSeenIndex {
     const keepTexts = options.keepTexts ?? false;
     const perUnit = BYTES_PER_UNIT + (keepTexts ? BYTES_PER_KEPT_TEXT : 0);
     this.maxUnits = Number.isFinite(this.memoryBudget) ? Math.max(1024, Math.floor(this.memoryBudget / perUnit)) : 0x7fffffff;
-    this.capacity = ceilPowerOfTwo(options.initialCapacity ?? 1 << 16);
+    this.capacity = Math.max(1024, options.initialCapacity ?? 1 << 16);
     this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     if (keepTexts) {
       this.arena = Buffer.allocUnsafe(1 << 20);
@@ -257,9 +266,9 @@ export class FirstSeenIndex {
     const hot = this.hot;
     const hotAt = ((tag ^ low) & HOT_MASK) * HOT_STRIDE;
     if (hot[hotAt] === tag && hot[hotAt + 1] === low && hot[hotAt + 2] === 1) return NONE;
-    const mask = this.capacity - 1;
+    const capacity = this.capacity;
     const slots = this.slots;
-    let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
+    let slot = ((high ^ Math.imul(low + bucket, HOME_MIX)) >>> 1) % capacity;
     for (;;) {
       const at = slot * SLOT_STRIDE;
       const ref = slots[at + S_REF]!;
@@ -275,7 +284,7 @@ export class FirstSeenIndex {
         const unit = ref - 1;
         return this.updateUnit(this.pages[unit >>> PAGE_SHIFT]!, (unit & PAGE_MASK) * UNIT_STRIDE, unit, slot, client, time, status, bytes, bound);
       }
-      slot = (slot + 1) & mask;
+      if (++slot === capacity) slot = 0;
     }
     // a new unit
     if (this.unitCount >= this.maxUnits) {
@@ -283,7 +292,7 @@ export class FirstSeenIndex {
       return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd);
     }
     if (((this.unitCount + 1) << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) {
-      this.capacity *= 2;
+      this.capacity = grownCapacity(this.capacity);
       this.rebuildSlots(0);
       return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd);
     }
@@ -422,7 +431,7 @@ export class FirstSeenIndex {
     const old = this.slots;
     this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     const slots = this.slots;
-    const mask = this.capacity - 1;
+    const capacity = this.capacity;
     for (let from = 0; from < old.length; from += SLOT_STRIDE) {
       const ref = old[from + S_REF]!;
       const stored = ref < 0 ? -ref : ref;
@@ -434,8 +443,8 @@ export class FirstSeenIndex {
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const bucket = page[base + U_BUCKET]!;
       const high = tag ^ Math.imul(bucket, TAG_MIX);
-      let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
-      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) slot = (slot + 1) & mask;
+      let slot = ((high ^ Math.imul(low + bucket, HOME_MIX)) >>> 1) % capacity;
+      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) if (++slot === capacity) slot = 0;
       const at = slot * SLOT_STRIDE;
       slots[at + S_TAG] = tag;
       slots[at + S_LOW] = low;
@@ -445,18 +454,18 @@ export class FirstSeenIndex {
 
   /** The slot table built from units and their high words (merge's adoption). */
   private buildSlots(): void {
-    while ((this.unitCount << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) this.capacity *= 2;
+    while ((this.unitCount << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) this.capacity = grownCapacity(this.capacity);
     this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     const slots = this.slots;
-    const mask = this.capacity - 1;
+    const capacity = this.capacity;
     for (let unit = 0; unit < this.unitCount; unit++) {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const bucket = page[base + U_BUCKET]!;
       const high = page[base + U_HIGH]!;
       const low = page[base + U_LOW]!;
-      let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
-      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) slot = (slot + 1) & mask;
+      let slot = ((high ^ Math.imul(low + bucket, HOME_MIX)) >>> 1) % capacity;
+      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) if (++slot === capacity) slot = 0;
       const at = slot * SLOT_STRIDE;
       slots[at + S_TAG] = high ^ Math.imul(bucket, TAG_MIX);
       slots[at + S_LOW] = low;
@@ -467,14 +476,14 @@ export class FirstSeenIndex {
   /** The slot of a key, or -1. */
   private findSlot(high: number, low: number, bucket: number): number {
     const tag = high ^ Math.imul(bucket, TAG_MIX);
-    const mask = this.capacity - 1;
+    const capacity = this.capacity;
     const slots = this.slots;
-    let slot = (high ^ Math.imul(low + bucket, HOME_MIX)) & mask;
+    let slot = ((high ^ Math.imul(low + bucket, HOME_MIX)) >>> 1) % capacity;
     for (;;) {
       const at = slot * SLOT_STRIDE;
       if (slots[at + S_REF] === 0) return NONE;
       if (slots[at + S_TAG] === tag && slots[at + S_LOW] === low) return slot;
-      slot = (slot + 1) & mask;
+      if (++slot === capacity) slot = 0;
     }
   }
 
@@ -725,7 +734,7 @@ export class FirstSeenIndex {
   /**
    * Takes over the arrays of the first part whole (this index is empty): client ids translated
    * in place, URL strings made only for units with two clients or more, and the slot table
-   * built at the capacity the same unit count gives any index (the growth rule only doubles).
+   * built at the capacity the same unit count gives any index (the same growth steps).
    */
   private adopt(state: FirstSeenIndexState, clientMap: Int32Array): void {
     const entries = state.entries;
