@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue, VARCHAR, BIGINT, type DuckDBType } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ReplaywatchError } from '../common/errors.js';
@@ -79,11 +79,28 @@ function toValues(params: SqlParams): Record<string, DuckDBValue> {
 function typesOf(params: SqlParams): Record<string, DuckDBType | undefined> {
   const types: Record<string, DuckDBType | undefined> = {};
   for (const [key, value] of Object.entries(params)) {
-    if (value === null || typeof value === 'string') types[key] = VARCHAR;
-    else if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) types[key] = BIGINT;
+    if (value === null || typeof value === 'string') types[key] = loadedApi().VARCHAR;
+    else if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) types[key] = loadedApi().BIGINT;
     else types[key] = undefined;
   }
   return types;
+}
+
+/**
+ * DuckDB is loaded on the first session, not at startup: its native library adds ~37 MB to a
+ * process, and a scan without canaries never opens the store.
+ */
+let api: typeof import('@duckdb/node-api') | null = null;
+
+async function duckdbApi(): Promise<typeof import('@duckdb/node-api')> {
+  api ??= await import('@duckdb/node-api');
+  return api;
+}
+
+/** The DuckDB module once a session has loaded it (a session's queries run after it opened). */
+function loadedApi(): typeof import('@duckdb/node-api') {
+  if (api === null) throw new Error('DuckDB used before a session opened it');
+  return api;
 }
 
 // Sessions of one process on one file run one after another: DuckDB would otherwise see two
@@ -170,7 +187,7 @@ async function openInstance(path: string, readOnly: boolean, busyTimeoutMs: numb
   let delay = 10;
   for (;;) {
     try {
-      return await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : { access_mode: 'READ_WRITE' });
+      return await (await duckdbApi()).DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : { access_mode: 'READ_WRITE' });
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
       const holder = lockHolder(message);
