@@ -16,7 +16,7 @@ export interface Findings {
   sources: SourceFinding[];
   probes: ProbeFinding[];
   /** per-client evidence, for explain */
-  evidence: Map<number, ClientEvidence>;
+  evidence: EvidenceTable;
 }
 
 export interface ClientEvidence {
@@ -28,10 +28,82 @@ export interface ClientEvidence {
   /** followed by another network after LEAD_WINDOW_SECONDS but within LATE_LEAD_WINDOW_SECONDS */
   lateLeads: number;
   authMismatches: number;
-  /** origin clients of its replays (up to VICTIM_CAP); shared and empty until it has one */
+  /** origin clients of its replays (up to VICTIM_CAP) */
   victims: Set<number>;
   human: boolean;
   role: 'replayer' | 'prefetcher' | null;
+}
+
+const ROLE_NONE = 0;
+const ROLE_REPLAYER = 1;
+const ROLE_PREFETCHER = 2;
+
+/**
+ * Per-client evidence in columns, one typed array per count: most clients only originate, and
+ * an object (with its sets) per client was most of analysis's memory. `get` builds a client's
+ * ClientEvidence when one is asked for (explain, the report's scoring).
+ */
+export class EvidenceTable {
+  readonly strongReplays: Uint32Array;
+  readonly weakReplays: Uint32Array;
+  readonly strongOriginated: Uint32Array;
+  readonly weakOriginated: Uint32Array;
+  readonly leads: Uint32Array;
+  readonly lateLeads: Uint32Array;
+  readonly authMismatches: Uint32Array;
+  readonly human: Uint8Array;
+  readonly role: Uint8Array;
+  /** clients in the order they first had evidence */
+  readonly order: number[] = [];
+  private readonly seen: Uint8Array;
+  private readonly victims = new Map<number, Set<number>>();
+
+  constructor(clients: number) {
+    this.strongReplays = new Uint32Array(clients);
+    this.weakReplays = new Uint32Array(clients);
+    this.strongOriginated = new Uint32Array(clients);
+    this.weakOriginated = new Uint32Array(clients);
+    this.leads = new Uint32Array(clients);
+    this.lateLeads = new Uint32Array(clients);
+    this.authMismatches = new Uint32Array(clients);
+    this.human = new Uint8Array(clients);
+    this.role = new Uint8Array(clients);
+    this.seen = new Uint8Array(clients);
+  }
+
+  /** Marks that a client has evidence (the first time, it joins `order`). */
+  touch(client: number): void {
+    if (this.seen[client] === 1) return;
+    this.seen[client] = 1;
+    this.order.push(client);
+  }
+
+  has(client: number): boolean {
+    return this.seen[client] === 1;
+  }
+
+  addVictim(client: number, victim: number): void {
+    let victims = this.victims.get(client);
+    if (victims === undefined) this.victims.set(client, (victims = new Set()));
+    if (victims.size < VICTIM_CAP) victims.add(victim);
+  }
+
+  get(client: number): ClientEvidence | undefined {
+    if (!this.has(client)) return undefined;
+    const role = this.role[client];
+    return {
+      strongReplays: this.strongReplays[client]!,
+      weakReplays: this.weakReplays[client]!,
+      strongOriginated: this.strongOriginated[client]!,
+      weakOriginated: this.weakOriginated[client]!,
+      leads: this.leads[client]!,
+      lateLeads: this.lateLeads[client]!,
+      authMismatches: this.authMismatches[client]!,
+      victims: new Set(this.victims.get(client)),
+      human: this.human[client] === 1,
+      role: role === ROLE_NONE ? null : role === ROLE_REPLAYER ? 'replayer' : 'prefetcher',
+    };
+  }
 }
 
 /** A follower within this many seconds of the first request makes that request a lead. */
@@ -45,8 +117,6 @@ const REALTIME_SECONDS = 120;
 /** Replay share a client needs to be a candidate ("almost every rare URL it requests is someone else's"). */
 const CANDIDATE_SHARE = 0.8;
 const VICTIM_CAP = 512;
-/** The victims of a client with no replays: most clients only originate, and a Set each was most of analysis's memory. Never added to. */
-const NO_VICTIMS = new Set<number>();
 
 export function analyze(detector: Detector, context: AnalysisContext): Findings {
   const clients = detector.clientCount;
@@ -61,30 +131,7 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     return key;
   };
   const declared = declaredKinds(detector);
-  // by client id while walking (a Map lookup per rare unit was a tenth of analysis), then a
-  // Map in the order clients first had evidence, as before
-  const evidenceByClient = new Array<ClientEvidence | undefined>(clients);
-  const evidenceOrder: number[] = [];
-  const evidenceOf = (client: number): ClientEvidence => {
-    let found = evidenceByClient[client];
-    if (found === undefined) {
-      found = {
-        strongReplays: 0,
-        weakReplays: 0,
-        strongOriginated: 0,
-        weakOriginated: 0,
-        leads: 0,
-        lateLeads: 0,
-        authMismatches: 0,
-        victims: NO_VICTIMS,
-        human: false,
-        role: null,
-      };
-      evidenceByClient[client] = found;
-      evidenceOrder.push(client);
-    }
-    return found;
-  };
+  const evidence = new EvidenceTable(clients);
 
   const declaredFlag = new Uint8Array(clients);
   for (const client of declared.keys()) declaredFlag[client] = 1;
@@ -93,30 +140,25 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
   walkUnits(detector, networkOf, isBot, {
     originated(entry, strong) {
       if (entry.status >= 400) return;
-      const found = evidenceOf(entry.client);
-      if (strong) found.strongOriginated++;
-      else found.weakOriginated++;
+      evidence.touch(entry.client);
+      if (strong) evidence.strongOriginated[entry.client]!++;
+      else evidence.weakOriginated[entry.client]!++;
     },
     replay(_url, origin, replay, strong) {
-      const found = evidenceOf(replay.client);
-      if (strong) found.strongReplays++;
-      else found.weakReplays++;
-      if (isAuthMismatch(origin, replay)) found.authMismatches++;
-      if (found.victims === NO_VICTIMS) found.victims = new Set();
-      if (found.victims.size < VICTIM_CAP) found.victims.add(origin.client);
+      const client = replay.client;
+      evidence.touch(client);
+      if (strong) evidence.strongReplays[client]!++;
+      else evidence.weakReplays[client]!++;
+      if (isAuthMismatch(origin, replay)) evidence.authMismatches[client]!++;
+      evidence.addVictim(client, origin.client);
     },
     lead(_url, origin, follower) {
-      const found = evidenceOf(origin.client);
-      if (follower.time - origin.time > LEAD_WINDOW_SECONDS) {
-        found.lateLeads++;
-        return;
-      }
-      found.leads++;
+      const client = origin.client;
+      evidence.touch(client);
+      if (follower.time - origin.time > LEAD_WINDOW_SECONDS) evidence.lateLeads[client]!++;
+      else evidence.leads[client]!++;
     },
   });
-
-  const evidence = new Map<number, ClientEvidence>();
-  for (const client of evidenceOrder) evidence.set(client, evidenceByClient[client]!);
 
   const actorOfClient = new Map<number, ActorMatch | null>();
   const actorOf = (client: number): ActorMatch | null => {
@@ -133,28 +175,36 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
   };
   // Candidates: not a declared bot, no human traits, and the shape: others' URLs, or first on URLs others follow
   const candidates = new Map<number, 'replayer' | 'prefetcher'>();
-  for (const [client, found] of evidence) {
-    found.human = looksHuman(detector, client);
+  for (const client of evidence.order) {
+    const human = looksHuman(detector, client);
+    evidence.human[client] = human ? 1 : 0;
     if (declared.get(client) !== undefined) continue;
+    const strongReplays = evidence.strongReplays[client]!;
+    const strongOriginated = evidence.strongOriginated[client]!;
+    const foundLeads = evidence.leads[client]!;
     // a link scanner that renders pages in a headless browser loads assets and sends referrers
     // like a person; in a network documented as a scanner's, leading without ever posting is enough
-    const renderingScanner = found.human && found.leads + found.lateLeads > 0 && detector.count(client, Counter.Posts) === 0 && priorOf(client) === 'prefetcher';
-    if (found.human && !renderingScanner) continue;
-    const replays = found.strongReplays + found.weakReplays;
+    const renderingScanner = human && foundLeads + evidence.lateLeads[client]! > 0 && detector.count(client, Counter.Posts) === 0 && priorOf(client) === 'prefetcher';
+    if (human && !renderingScanner) continue;
+    const replays = strongReplays + evidence.weakReplays[client]!;
     const share =
-      found.strongReplays + found.strongOriginated > 0
-        ? found.strongReplays / (found.strongReplays + found.strongOriginated)
-        : replays / Math.max(1, replays + found.weakOriginated);
-    const leadShare = found.strongOriginated > 0 ? found.leads / found.strongOriginated : 0;
+      strongReplays + strongOriginated > 0
+        ? strongReplays / (strongReplays + strongOriginated)
+        : replays / Math.max(1, replays + evidence.weakOriginated[client]!);
+    const leadShare = strongOriginated > 0 ? foundLeads / strongOriginated : 0;
     // a mail scanner opens every link of a message (tracking redirects, unsubscribe) and the
     // person clicks one: its lead share can be low, so a documented scanner network or a
     // second lead is enough; the group's totals decide the confidence
     const documentedPrefetcher = priorOf(client) === 'prefetcher';
     const documentedReplayer = priorOf(client) === 'replayer';
-    const leads = found.leads + (documentedPrefetcher ? found.lateLeads : 0);
-    if (leads > 0 && leads >= found.strongReplays && (leadShare >= 0.5 || leads >= 2 || documentedPrefetcher)) found.role = 'prefetcher';
-    else if (replays > 0 && share >= (documentedReplayer ? DOCUMENTED_SHARE : CANDIDATE_SHARE)) found.role = 'replayer';
-    if (found.role !== null) candidates.set(client, found.role);
+    const leads = foundLeads + (documentedPrefetcher ? evidence.lateLeads[client]! : 0);
+    if (leads > 0 && leads >= strongReplays && (leadShare >= 0.5 || leads >= 2 || documentedPrefetcher)) {
+      evidence.role[client] = ROLE_PREFETCHER;
+      candidates.set(client, 'prefetcher');
+    } else if (replays > 0 && share >= (documentedReplayer ? DOCUMENTED_SHARE : CANDIDATE_SHARE)) {
+      evidence.role[client] = ROLE_REPLAYER;
+      candidates.set(client, 'replayer');
+    }
   }
 
   // Group candidates: by catalogue actor when one covers them, else by network, and by role
@@ -164,7 +214,7 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     // rare-that-day evidence alone is weak: such clients outside a documented network form groups
     // of their own (never merged into a strong group), which stay below 0.5 unless they show the
     // snapshot shape (scoreGroup)
-    const weakOnly = actor === null && role === 'replayer' && evidence.get(client)!.strongReplays === 0;
+    const weakOnly = actor === null && role === 'replayer' && evidence.strongReplays[client] === 0;
     const key = `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}${weakOnly ? '|weak' : ''}`;
     let group = groups.get(key);
     if (group === undefined) {
@@ -358,7 +408,7 @@ function declaredKinds(detector: Detector): Map<number, Declared> {
 function addCompanions(
   detector: Detector,
   groups: Map<string, { role: 'replayer' | 'prefetcher'; clients: number[]; actor: ActorMatch | null }>,
-  evidence: Map<number, ClientEvidence>,
+  evidence: EvidenceTable,
   declared: Map<number, Declared>,
   networkOf: (client: number) => string,
   actorOf: (client: number) => ActorMatch | null,
@@ -379,13 +429,13 @@ function addCompanions(
   if (groups.size === 0) return;
   for (let client = 0; client < detector.clientCount; client++) {
     if (grouped.has(client) || declared.has(client)) continue;
-    const found = evidence.get(client);
-    const replays = found ? found.strongReplays + found.weakReplays : 0;
-    const originated = found ? found.strongOriginated : 0;
+    // columns are zero for a client without evidence
+    const replays = evidence.strongReplays[client]! + evidence.weakReplays[client]!;
+    const originated = evidence.strongOriginated[client]!;
     const human = looksHuman(detector, client);
     // the cheap conditions first: attribution lookups only for clients that could still qualify
-    const couldReplay = !human && !(found && (originated > 0 || found.weakOriginated > 1 || replays > 0 || found.leads > 0));
-    const couldPrefetch = (originated > 0 || !human) && !(found && found.strongReplays > originated);
+    const couldReplay = !human && !(originated > 0 || evidence.weakOriginated[client]! > 1 || replays > 0 || evidence.leads[client]! > 0);
+    const couldPrefetch = (originated > 0 || !human) && !(evidence.strongReplays[client]! > originated);
     if (!couldReplay && !couldPrefetch) continue;
     const actor = actorOf(client);
     for (const role of ['replayer', 'prefetcher'] as const) {
@@ -415,7 +465,7 @@ function scoreGroup(
   clients: number[],
   pairs: EvidencePair[],
   actor: ActorMatch | null,
-  evidence: Map<number, ClientEvidence>,
+  evidence: EvidenceTable,
 ): SourceFinding | null {
   if (pairs.length === 0) return null;
   clients.sort((a, b) => a - b);
@@ -437,11 +487,8 @@ function scoreGroup(
   let http10 = 0;
   let assets = 0;
   for (const client of clients) {
-    const found = evidence.get(client);
-    if (found) {
-      replays += found.strongReplays;
-      originated += found.strongOriginated;
-    }
+    replays += evidence.strongReplays[client]!;
+    originated += evidence.strongOriginated[client]!;
     requests += detector.count(client, Counter.Requests);
     http10 += detector.count(client, Counter.Http10);
     assets += detector.count(client, Counter.Assets);

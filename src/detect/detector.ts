@@ -115,8 +115,12 @@ export class Detector {
   private addressClient = new Int32Array(4096);
   private readonly clientIds = new Map<string, number>();
   readonly clientKeys: string[] = [];
-  /** client id -> address ids (IPv6 clients are /64s and may hold many addresses) */
-  private readonly clientAddresses: number[][] = [];
+  /**
+   * client id -> its first address id + 1; later addresses (an IPv6 /64 holds many) in
+   * `moreAddresses`. Most clients have one address: an array each cost ~60 bytes a client.
+   */
+  private firstAddress = new Int32Array(1024);
+  private readonly moreAddresses = new Map<number, number[]>();
 
   /** agent id -> AGENT_* */
   private agentKind = new Uint8Array(1024);
@@ -301,7 +305,7 @@ export class Detector {
     const key = clientKeyOf(text);
     let client = this.clientIds.get(key);
     if (client === undefined) client = this.newClient(key);
-    this.clientAddresses[client]!.push(address);
+    this.addAddress(client, address);
     this.addressClient[address] = client + 1;
     return client;
   }
@@ -310,7 +314,7 @@ export class Detector {
     const client = this.clientKeys.length;
     this.clientIds.set(key, client);
     this.clientKeys.push(key);
-    this.clientAddresses.push([]);
+    if (client >= this.firstAddress.length) this.firstAddress = growTyped(this.firstAddress, client + 1);
     if ((client + 1) * CLIENT_STRIDE > this.clientData.length) this.clientData = growTyped(this.clientData, (client + 1) * CLIENT_STRIDE);
     return client;
   }
@@ -356,7 +360,7 @@ export class Detector {
       agentTexts: this.agents.texts,
       agentClasses: this.agentClasses,
       clientKeys: this.clientKeys,
-      clientAddresses: this.clientAddresses,
+      clientAddresses: this.clientKeys.map((_, client) => this.addressIdsOf(client)),
       clientData: this.clientData.slice(0, this.clientCount * CLIENT_STRIDE),
       probeExamples: this.probeExamples,
       records: this.records,
@@ -414,7 +418,7 @@ export class Detector {
         const address = addressMap[localAddress]!;
         if (this.addressClient[address] === 0) {
           this.addressClient[address] = client + 1;
-          this.clientAddresses[client]!.push(address);
+          this.addAddress(client, address);
         }
       }
       const data = this.clientData;
@@ -455,7 +459,25 @@ export class Detector {
   }
 
   addressesOf(client: number): string[] {
-    return this.clientAddresses[client]!.map((address) => this.addresses.texts[address]!);
+    return this.addressIdsOf(client).map((address) => this.addresses.texts[address]!);
+  }
+
+  private addAddress(client: number, address: number): void {
+    if (this.firstAddress[client] === 0) {
+      this.firstAddress[client] = address + 1;
+      return;
+    }
+    const more = this.moreAddresses.get(client);
+    if (more === undefined) this.moreAddresses.set(client, [address]);
+    else more.push(address);
+  }
+
+  /** A client's address ids in first-seen order. */
+  private addressIdsOf(client: number): number[] {
+    const first = this.firstAddress[client]!;
+    if (first === 0) return [];
+    const more = this.moreAddresses.get(client);
+    return more === undefined ? [first - 1] : [first - 1, ...more];
   }
 
   /** Client id for an address or /64 key, or -1. */

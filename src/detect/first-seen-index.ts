@@ -180,6 +180,8 @@ export class FirstSeenIndex {
 
   /** URL text by unit id, made when a unit first has a second client */
   private texts = new Map<number, string>();
+  /** whether the unit being updated keeps its text when it goes popular (see observe) */
+  private keepPopularText = true;
   private textBytes = 0;
   /** entry objects handed to forEachRareUnit's visitor, reused */
   private readonly entryPool: UnitEntry[] = [];
@@ -240,9 +242,12 @@ export class FirstSeenIndex {
     high |= 0;
     low |= 0;
     const clamped = bytes < 0 ? 0 : bytes > 0xffffffff ? 0xffffffff : bytes;
+    // a popular unit's text is read again only as the fallback name of the URL's day units
+    this.keepPopularText = trackDay;
     let needsText = this.observeUnit(high, low, GLOBAL_BUCKET, client, time, status, clamped, this.maxClients, url, urlStart, urlEnd);
     if (needsText !== NONE) this.setText(needsText, url.toString('utf8', urlStart, urlEnd));
     if (!trackDay) return;
+    this.keepPopularText = false;
     needsText = this.observeUnit(high, low, Math.floor(time / 86400), client, time, status, clamped, this.maxClientsPerDay, url, urlStart, urlEnd);
     if (needsText !== NONE) this.setText(needsText, url.toString('utf8', urlStart, urlEnd));
   }
@@ -382,10 +387,18 @@ export class FirstSeenIndex {
     this.textBytes += 56 + text.length;
   }
 
+  private deleteText(unit: number): void {
+    const text = this.texts.get(unit);
+    if (text === undefined) return;
+    this.texts.delete(unit);
+    this.textBytes -= 56 + text.length;
+  }
+
   /** Drops a unit's detail and marks it popular, in its record and in its slot. */
   private markPopular(unit: number, slot: number): void {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+    const count = page[base + U_STATE]! & 255;
     let entry = page[base + U_NEXT]!;
     if (entry !== NONE) {
       // hand the whole chain to the free list at once
@@ -396,6 +409,7 @@ export class FirstSeenIndex {
     }
     page[base + U_NEXT] = NONE;
     page[base + U_STATE] = POPULAR;
+    if (!this.keepPopularText && count >= 2) this.deleteText(unit);
     this.slots[slot * SLOT_STRIDE + S_REF] = -(unit + 1);
   }
 
@@ -693,6 +707,8 @@ export class FirstSeenIndex {
    * popular iff the union of its clients exceeds its bound.
    */
   merge(state: FirstSeenIndexState, clientMap: Int32Array): void {
+    // which popular units a day unit may need the text of is not known here: keep them all
+    this.keepPopularText = true;
     if (this.unitCount === 0 && this.arena === null && state.unitCount <= this.maxUnits) {
       this.adopt(state, clientMap);
       return;
