@@ -51,7 +51,16 @@ async function run(task: ScanTask): Promise<ScanTaskResult> {
     }
     counter.count(outcome, record.reason, line, start, end, lineNumber, file);
   };
+  // progress for the bar on the main thread, at most every 100 ms
+  let reported = 0;
+  const onBytes = (bytesRead: number): void => {
+    const now = performance.now();
+    if (now - reported < 100) return;
+    reported = now;
+    port.postMessage({ progress: true, id: task.id, bytesRead });
+  };
   const readerOptions = {
+    onBytes,
     maxLineBytes: MAX_LINE_BYTES,
     onOverlongLine: (line: Buffer, start: number, end: number) => {
       lineNumber++;
@@ -59,7 +68,7 @@ async function run(task: ScanTask): Promise<ScanTaskResult> {
       counter.lines++;
     },
   };
-  if (task.start === null) await forEachLine({ path: task.path, size: task.size, gzip: task.gzip }, visit, undefined, readerOptions);
+  if (task.start === null) await forEachLine({ path: task.path, size: task.size, gzip: task.gzip }, visit, (bytesRead) => onBytes(bytesRead), readerOptions);
   else await forEachLineInRange(task.path, task.start, task.end!, visit, readerOptions);
   return {
     id: task.id,

@@ -28,6 +28,8 @@ export interface LineReaderOptions {
   onOverlongLine?: LineVisitor;
   /** a stream to read instead of process.stdin (tests, the follow command) */
   stdin?: Readable;
+  /** forEachLineInRange: bytes of the range read so far, after each read */
+  onBytes?: (bytesRead: number) => void;
 }
 
 /**
@@ -287,6 +289,7 @@ export async function forEachLineInRange(
       if (bytesRead === 0) break;
       position += bytesRead;
       if (!splitter.push(buffer, bytesRead)) return;
+      options.onBytes?.(Math.min(position, endByte) - startByte);
     }
     splitter.finish();
   } catch (error) {

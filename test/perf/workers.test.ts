@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,30 @@ test('the JSON report is the same with 1 and 3 workers on several files, plain a
     const three = scanJson(files, ['--workers', '3'], PARALLEL);
     assert.deepEqual(three.report, one.report);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a parallel scan reports progress that only grows and ends at the total', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'replaywatch-workers-'));
+  const saved = process.env.REPLAYWATCH_PARALLEL_MIN_BYTES;
+  try {
+    const log = join(dir, 'access.log');
+    generateLog(log, 30_000);
+    process.env.REPLAYWATCH_PARALLEL_MIN_BYTES = PARALLEL.REPLAYWATCH_PARALLEL_MIN_BYTES;
+    const { parseScanOptions, runScan } = await import('../../src/cli/scan-run.js');
+    const seen: [number, number][] = [];
+    await runScan([log], parseScanOptions({ offline: true, workers: '2', state: join(dir, 'none.duckdb') }), { progress: (read, total) => seen.push([read, total]) });
+    assert.ok(seen.length >= 2, `progress reported ${seen.length} times`);
+    const total = statSync(log).size;
+    for (let index = 0; index < seen.length; index++) {
+      assert.equal(seen[index]![1], total);
+      if (index > 0) assert.ok(seen[index]![0] >= seen[index - 1]![0], `progress went back: ${JSON.stringify(seen)}`);
+    }
+    assert.equal(seen[seen.length - 1]![0], total);
+  } finally {
+    if (saved === undefined) delete process.env.REPLAYWATCH_PARALLEL_MIN_BYTES;
+    else process.env.REPLAYWATCH_PARALLEL_MIN_BYTES = saved;
     rmSync(dir, { recursive: true, force: true });
   }
 });
