@@ -21,6 +21,7 @@ export {
   ATTRIBUTION_NOTICE,
   cdnOf,
   getDefaultAttributor,
+  loadAgentClassifier,
   loadAttributor,
   type AttributorOptions,
   type CatalogueAttributor,

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { AgentClass } from '../attribute/types.js';
-import { loadAttributor } from '../attribute/index.js';
+import { loadAgentClassifier } from '../attribute/index.js';
 import { Detector } from '../detect/index.js';
 import { Reason, resolveFormat, ScanOutcome, ScanRecord, SkipCounter } from '../formats/index.js';
 import { forEachLine, forEachLineInRange, MAX_LINE_BYTES } from '../ingest/index.js';
@@ -18,11 +18,12 @@ const port = parentPort;
 let classify: ((userAgent: string) => AgentClass | null) | undefined;
 function classifier(): (userAgent: string) => AgentClass | null {
   if (classify === undefined) {
-    const attributor = loadAttributor();
+    // user agents only: addresses are attributed on the main thread
+    const agentClass = loadAgentClassifier();
     const cache = new Map<string, AgentClass | null>();
     classify = (userAgent) => {
       let found = cache.get(userAgent);
-      if (found === undefined) cache.set(userAgent, (found = attributor.classifyAgent(userAgent)));
+      if (found === undefined) cache.set(userAgent, (found = agentClass(userAgent)));
       return found;
     };
   }
