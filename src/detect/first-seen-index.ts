@@ -723,17 +723,20 @@ export class FirstSeenIndex {
       const bucket = page[base + U_BUCKET]!;
       const bound = bucket === GLOBAL_BUCKET ? this.maxClients : this.maxClientsPerDay;
       const stateWord = page[base + U_STATE]!;
-      if ((stateWord & 255) === POPULAR) {
-        if (this.findSlot(high, low, bucket) === NONE) this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, undefined, 0, 0);
-        const slot = this.findSlot(high, low, bucket);
-        this.markPopular(this.find(high, low, bucket), slot);
-        continue;
-      }
       const textOf = (): string => {
         const text = state.texts.get(unit);
         if (text !== undefined) return text;
         return arena === null ? '' : arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!);
       };
+      if ((stateWord & 255) === POPULAR) {
+        if (this.findSlot(high, low, bucket) === NONE) this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, undefined, 0, 0);
+        const slot = this.findSlot(high, low, bucket);
+        const target = this.find(high, low, bucket);
+        this.markPopular(target, slot);
+        // one reader named it at its second client; a day unit of the URL may need the name
+        if (!this.texts.has(target) && (state.texts.has(unit) || arena !== null)) this.setText(target, textOf());
+        continue;
+      }
       // replay the other part's entries, in their order: each is that client's earliest there
       let needsText = this.observeUnit(high, low, bucket, clientMap[page[base + U_CLIENT]!]!, page[base + U_TIME]! >>> 0, stateWord >>> 8, page[base + U_BYTES]! >>> 0, bound, undefined, 0, 0);
       if (needsText !== NONE) this.setText(needsText, textOf());
@@ -762,8 +765,8 @@ export class FirstSeenIndex {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const unitState = page[base + U_STATE]!;
-      if ((unitState & 255) === POPULAR) continue;
-      page[base + U_CLIENT] = clientMap[page[base + U_CLIENT]!]!;
+      // a popular unit keeps its name too: one of its day units may need it (visitUnit)
+      if ((unitState & 255) !== POPULAR) page[base + U_CLIENT] = clientMap[page[base + U_CLIENT]!]!;
       const text = state.texts.get(unit);
       if (text !== undefined) this.setText(unit, text);
       else if (arena !== null && (unitState & 255) >= 2) this.setText(unit, arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!));

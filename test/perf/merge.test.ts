@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, Counter, Detector, type AnalysisContext } from '../../src/detect/index.js';
 import { resolveFormat, ScanOutcome, ScanRecord } from '../../src/formats/index.js';
+import { toRecord } from '../support/records.js';
 import { generateLog } from './support.js';
 
 const context: AnalysisContext = {
@@ -66,5 +67,40 @@ test('detectors of consecutive parts merged in order equal one detector of the w
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a page that went popular inside one part still names its day units after the merge (the replay across midnight is found with 3 parts as with one reader)', () => {
+  const day = (n: number, hh: string) => `2026-03-0${n}T${hh}Z`;
+  const agent = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+  const part1 = [toRecord({ ip: '192.0.2.1', time: day(1, '08:00:00'), url: '/other', userAgent: agent })];
+  // /p goes popular overall inside part 2 (nine clients over five days, two or one a day)
+  const part2: ScanRecord[] = [];
+  for (let index = 0; index < 9; index++) {
+    const dayNumber = 1 + Math.floor(index / 2);
+    part2.push(toRecord({ ip: `198.51.${index}.7`, time: day(dayNumber, index === 8 ? '23:50:00' : `1${index}:00:00`), url: '/p', userAgent: agent }));
+  }
+  // part 3: another network fetches /p ten minutes after the last visit, across midnight
+  const part3 = [toRecord({ ip: '203.0.113.9', time: day(6, '00:00:10'), url: '/p', userAgent: 'Java/1.8.0_151', protocol: 'HTTP/1.0' })];
+  const unitsOf = (detector: Detector): unknown[] => {
+    const units: unknown[] = [];
+    detector.index.forEachRareUnit((bucket, url, entries, context) => units.push([bucket, url, context, entries.map((entry) => ({ ...entry }))]));
+    return units;
+  };
+  const single = new Detector({ classifyAgent });
+  for (const record of [...part1, ...part2, ...part3]) single.observe(record);
+  const expected = unitsOf(single);
+  // the day unit of day 6, with day 5's visit as its context, is visited and named
+  assert.ok(expected.some((unit) => (unit as [number, string | null])[1] === '/p' && (unit as [number, string, number])[2] === 1), JSON.stringify(expected));
+  // popular inside a later part (merged unit by unit) and inside the first part (adopted whole)
+  for (const parts of [[part1, part2, part3], [[...part1, ...part2], part3]]) {
+    const merged = new Detector({ classifyAgent });
+    for (const part of parts) {
+      const worker = new Detector({ classifyAgent, keepTexts: true });
+      for (const record of part) worker.observe(record);
+      const state = worker.exportState();
+      merged.merge(structuredClone(state, { transfer: Detector.transferList(state) }));
+    }
+    assert.deepEqual(unitsOf(merged), expected, `${parts.length} parts`);
   }
 });
