@@ -7,7 +7,7 @@
  * kept, the rest is discarded up to the next '\n', and it is reported to onOverlongLine
  * (still one line, so line numbers stay right).
  */
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -183,6 +183,35 @@ async function readStdin(stream: Readable, splitter: LineSplitter): Promise<void
 }
 
 /**
+ * Reads a file from `start` in CHUNK_BYTES pieces into two buffers in turn, so the next read is
+ * under way (in libuv's thread pool, on another core) while `onChunk` splits and scans the
+ * current one. `onChunk` gets the chunk, its length and the bytes read so far, and returns
+ * false to stop; a chunk's bytes stay valid until onChunk returns (the buffer is read into
+ * again two chunks later).
+ */
+async function readChunks(handle: FileHandle, start: number, onChunk: (chunk: Buffer, length: number, read: number) => boolean): Promise<void> {
+  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  let turn = 0;
+  let position = start;
+  let pending: Promise<{ bytesRead: number }> | null = handle.read(buffers[0]!, 0, CHUNK_BYTES, position);
+  try {
+    for (;;) {
+      const { bytesRead } = await pending!;
+      pending = null;
+      if (bytesRead === 0) return;
+      const chunk = buffers[turn]!;
+      position += bytesRead;
+      turn ^= 1;
+      pending = handle.read(buffers[turn]!, 0, CHUNK_BYTES, position);
+      if (!onChunk(chunk, bytesRead, position - start)) return;
+    }
+  } finally {
+    // the read ahead must finish before the caller closes the file
+    if (pending !== null) await pending.catch(() => undefined);
+  }
+}
+
+/**
  * Visits every line of an input: a plain file (fd reads), a gzip file (streamed, every member
  * of a multi-member file), or stdin ('-'). Read errors become E_INPUT_UNREADABLE.
  */
@@ -212,15 +241,11 @@ export async function forEachLine(
     const handle = await open(file.path, 'r');
     try {
       const total = file.size >= 0 ? file.size : (await handle.stat()).size;
-      const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-      let read = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
-        if (bytesRead === 0) break;
-        read += bytesRead;
-        splitter.push(buffer, bytesRead);
+      await readChunks(handle, 0, (chunk, length, read) => {
+        splitter.push(chunk, length);
         progress?.(read, total);
-      }
+        return true;
+      });
       splitter.finish();
     } finally {
       await handle.close();
@@ -265,13 +290,13 @@ export async function forEachLineInRange(
   }
   try {
     let position = startByte;
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    const buffer = Buffer.allocUnsafe(1 << 16);
     if (startByte > 0) {
       // the line in progress at startByte belongs to the range before: skip to its end
       const { bytesRead } = await handle.read(buffer, 0, 1, startByte - 1);
       if (bytesRead === 1 && buffer[0] !== 10) {
         for (;;) {
-          const { bytesRead: count } = await handle.read(buffer, 0, Math.min(CHUNK_BYTES, 1 << 16), position);
+          const { bytesRead: count } = await handle.read(buffer, 0, buffer.length, position);
           if (count === 0) return;
           const newline = buffer.indexOf(10, 0);
           if (newline >= 0 && newline < count) {
@@ -284,14 +309,16 @@ export async function forEachLineInRange(
     }
     if (position >= endByte) return;
     const splitter = new LineSplitter(visit, options.maxLineBytes ?? MAX_LINE_BYTES, options.onOverlongLine, position, endByte);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      if (!splitter.push(buffer, bytesRead)) return;
-      options.onBytes?.(Math.min(position, endByte) - startByte);
-    }
-    splitter.finish();
+    let stopped = false;
+    await readChunks(handle, position, (chunk, length, read) => {
+      if (!splitter.push(chunk, length)) {
+        stopped = true;
+        return false;
+      }
+      options.onBytes?.(Math.min(position + read, endByte) - startByte);
+      return true;
+    });
+    if (!stopped) splitter.finish();
   } catch (error) {
     throw unreadable(path, error);
   } finally {
