@@ -97,6 +97,8 @@ export async function scanInputs(
         if (time < from) from = time;
         if (time > to) to = time;
         onRecord(record, file);
+        counter.countRecord();
+        return;
       }
       counter.count(outcome, record.reason, line, start, end, number, file);
     };

@@ -33,6 +33,12 @@ export class SkipCounter {
     else this.skip(reason, line, start, end, lineNumber, file);
   }
 
+  /** Counts one line that was read as a record (count's common case, without its arguments). */
+  countRecord(): void {
+    this.lines++;
+    this.records++;
+  }
+
   /** Counts a line that never reached a scanner (overlong, unreadable). */
   skip(reason: string, line: Buffer, start: number, end: number, lineNumber: number, file?: string): void {
     this.skipped++;
