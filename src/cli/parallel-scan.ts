@@ -3,11 +3,12 @@
  *
  * The input is cut into tasks in input order: a plain file into byte ranges (a range owns the
  * lines that start in it: ingest's splitRanges / forEachLineInRange), a .gz file or a file in a
- * stateful format (W3C headers) whole. Workers take tasks from a queue; each task gets a fresh
- * Detector and SkipCounter in its worker; the main thread merges the results strictly in task
- * order (Detector.merge, SkipCounter.merge with the file's line offset), so ids, first-seen
- * choices and skipped-line examples come out as one reader would make them, and the report is
- * the same with 1 or N workers (test/perf/workers.test.ts).
+ * stateful format (W3C headers) whole. This thread reads the first task itself, straight into
+ * the detector everything is merged into; N - 1 workers take the other tasks from a queue,
+ * each task into a fresh Detector and SkipCounter of its worker. This thread merges the
+ * results strictly in task order (Detector.merge, SkipCounter.merge with the file's line
+ * offset), so ids, first-seen choices and skipped-line examples come out as one reader would
+ * make them, and the report is the same with 1 or N workers (test/perf/workers.test.ts).
  *
  * Formats are decided here, before any worker starts, the way scanInputs decides them: the
  * explicit --format for every file, else detection on the first file's first lines, and a
@@ -24,6 +25,7 @@ import { Detector, type DetectorState } from '../detect/index.js';
 import { type LogFormat, nextFormat, PROBE_LINES, SkipCounter, type ScanInputsResult, type SkipExample } from '../formats/index.js';
 import { type InputFile, splitRanges } from '../ingest/index.js';
 import { ReplaywatchError } from '../common/errors.js';
+import { scanTask } from './scan-task.js';
 
 /**
  * Below this many bytes a scan stays on one thread: starting a worker (module load, attribution
@@ -32,11 +34,12 @@ import { ReplaywatchError } from '../common/errors.js';
 export const MIN_PARALLEL_BYTES = 32 << 20;
 
 /**
- * Byte ranges per worker thread: one. Every range's detector learns its clients, agents and
- * URLs afresh and every range after the first is merged unit by unit, so more ranges cost more
- * CPU in all; on the 10 M-line bench log, three ranges per worker (merging the first while
- * workers read the last) took 9.4 s on two cores and one range per worker 8.9 s, with less
- * memory. Progress comes from the workers as they read, not from merges.
+ * Byte ranges per thread: one. Every range's detector learns its clients, agents and URLs
+ * afresh and every range after the first is merged unit by unit, so more ranges cost more CPU
+ * in all; on the 10 M-line bench log, three ranges per worker (merging the first while workers
+ * read the last) took 9.4 s on two cores and one range per worker 8.9 s, with less memory;
+ * this thread reading the first range itself instead of adopting a worker's, 7.5 s. Progress
+ * comes from the readers as they read, not from merges.
  */
 export const TASKS_PER_WORKER = 1;
 
@@ -166,6 +169,7 @@ export async function scanInParallel(
     hooks.progress?.(Math.min(totalBytes, doneBytes + reading), totalBytes);
   };
   const mergeReady = (): void => {
+    if (nextToMerge === 0) return; // the first task is still being read on this thread
     for (let result = results.get(nextToMerge); result !== undefined; result = results.get(nextToMerge)) {
       results.delete(nextToMerge);
       const task = tasks[nextToMerge]!;
@@ -184,9 +188,26 @@ export async function scanInParallel(
     }
   };
 
-  await runTasks(
-    tasks,
-    threads,
+  // this thread reads the first task itself, straight into `detector` (nothing to send, adopt
+  // or re-intern), while threads - 1 workers read the others
+  const first = tasks[0]!;
+  const own = scanTask(first, detector, (bytesRead) => {
+    inFlight.set(first.id, bytesRead);
+    report();
+  }).then((part) => {
+    counter.merge(part.counter, 0);
+    linesPerInput.set(first.input, part.counter.lines);
+    from = part.from;
+    to = part.to;
+    doneBytes += taskBytes(first);
+    inFlight.delete(first.id);
+    report();
+    nextToMerge = 1;
+    mergeReady();
+  });
+  const others = runTasks(
+    tasks.slice(1),
+    threads - 1,
     (result) => {
       // read whole, waiting for its turn to merge
       inFlight.set(result.id, taskBytes(tasks[result.id]!));
@@ -198,6 +219,9 @@ export async function scanInParallel(
       report();
     },
   );
+  // both settle before either's error is thrown: no worker is left running behind an error
+  const settled = await Promise.allSettled([own, others]);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
 
   if (counter.lines === 0) {
     throw new ReplaywatchError('E_INPUT_EMPTY', `nothing to read in ${inputs.map((input) => input.path).join(', ')}`, {

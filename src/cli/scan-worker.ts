@@ -8,9 +8,8 @@ import { parentPort } from 'node:worker_threads';
 import type { AgentClass } from '../attribute/types.js';
 import { loadAgentClassifier } from '../attribute/index.js';
 import { Detector } from '../detect/index.js';
-import { Reason, resolveFormat, ScanOutcome, ScanRecord, SkipCounter } from '../formats/index.js';
-import { forEachLine, forEachLineInRange, MAX_LINE_BYTES } from '../ingest/index.js';
 import type { ScanTask, ScanTaskResult } from './parallel-scan.js';
+import { scanTask } from './scan-task.js';
 
 if (parentPort === null) throw new Error('scan-worker.ts runs as a worker thread');
 const port = parentPort;
@@ -32,45 +31,9 @@ function classifier(): (userAgent: string) => AgentClass | null {
 
 async function run(task: ScanTask): Promise<ScanTaskResult> {
   const started = performance.now();
-  const format = resolveFormat(task.format, { clientIpField: task.clientIpField });
-  const scanner = format.createScanner();
-  const record = new ScanRecord();
-  const counter = new SkipCounter();
   const detector = new Detector({ classifyAgent: classifier(), memoryBudget: task.memoryBudget, keepTexts: true });
-  let from = Number.POSITIVE_INFINITY;
-  let to = Number.NEGATIVE_INFINITY;
-  let lineNumber = 0;
-  const file = task.path;
-  const visit = (line: Buffer, start: number, end: number): void => {
-    lineNumber++;
-    const outcome = scanner.scan(line, start, end, record);
-    if (outcome === ScanOutcome.Ok) {
-      const time = record.time;
-      if (time < from) from = time;
-      if (time > to) to = time;
-      detector.observe(record);
-    }
-    counter.count(outcome, record.reason, line, start, end, lineNumber, file);
-  };
-  // progress for the bar on the main thread, at most every 100 ms
-  let reported = 0;
-  const onBytes = (bytesRead: number): void => {
-    const now = performance.now();
-    if (now - reported < 100) return;
-    reported = now;
-    port.postMessage({ progress: true, id: task.id, bytesRead });
-  };
-  const readerOptions = {
-    onBytes,
-    maxLineBytes: MAX_LINE_BYTES,
-    onOverlongLine: (line: Buffer, start: number, end: number) => {
-      lineNumber++;
-      counter.skip(Reason.OverlongLine, line, start, end, lineNumber, file);
-      counter.lines++;
-    },
-  };
-  if (task.start === null) await forEachLine({ path: task.path, size: task.size, gzip: task.gzip }, visit, (bytesRead) => onBytes(bytesRead), readerOptions);
-  else await forEachLineInRange(task.path, task.start, task.end!, visit, readerOptions);
+  // progress for the bar on the main thread
+  const { counter, from, to } = await scanTask(task, detector, (bytesRead) => port.postMessage({ progress: true, id: task.id, bytesRead }));
   return {
     id: task.id,
     state: detector.exportState(),
