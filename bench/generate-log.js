@@ -36,7 +36,7 @@ function parseArgs(argv) {
     else if (arg === '--start') options.start = value();
     else if (arg === '--hostile') options.hostile = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: generate-log.js [--lines N|10M|500k] [--format combined|nginx-json] [--out FILE|-] [--seed N] [--days N] [--hostile]');
+      console.log('usage: generate-log.js [--lines N|10M|500k] [--format combined|nginx-json] [--out FILE|-] [--seed N] [--days N] [--start ISO-TIME] [--hostile]');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }

@@ -4,8 +4,8 @@
  * The input is cut into tasks in input order: a plain file into byte ranges (a range owns the
  * lines that start in it: ingest's splitRanges / forEachLineInRange), a .gz file or a file in a
  * stateful format (W3C headers) whole. This thread reads the first task itself, straight into
- * the detector everything is merged into; N - 1 workers take the other tasks from a queue,
- * each task into a fresh Detector and SkipCounter of its worker. This thread merges the
+ * the detector everything is merged into, then takes tasks from the queue N - 1 workers take
+ * theirs from; every task after the first goes into a fresh Detector and SkipCounter. This thread merges the
  * results strictly in task order (Detector.merge, SkipCounter.merge with the file's line
  * offset), so ids, first-seen choices and skipped-line examples come out as one reader would
  * make them, and the report is the same with 1 or N workers (test/perf/workers.test.ts).
@@ -189,12 +189,16 @@ export async function scanInParallel(
   };
 
   // this thread reads the first task itself, straight into `detector` (nothing to send, adopt
-  // or re-intern), while threads - 1 workers read the others
-  const first = tasks[0]!;
-  const own = scanTask(first, detector, (bytesRead) => {
-    inFlight.set(first.id, bytesRead);
+  // or re-intern), while threads - 1 workers read the others; then it takes tasks from the same
+  // queue as they do (many files), each into a detector of its own merged in order
+  const queue = new TaskQueue(tasks);
+  const progressOf = (id: number) => (bytesRead: number): void => {
+    inFlight.set(id, bytesRead);
     report();
-  }).then((part) => {
+  };
+  const own = (async () => {
+    const first = queue.take()!;
+    const part = await scanTask(first, detector, progressOf(first.id));
     counter.merge(part.counter, 0);
     linesPerInput.set(first.input, part.counter.lines);
     from = part.from;
@@ -204,9 +208,17 @@ export async function scanInParallel(
     report();
     nextToMerge = 1;
     mergeReady();
-  });
+    for (let task = queue.take(); task !== undefined; task = queue.take()) {
+      const started = performance.now();
+      const reader = detector.sibling(task.memoryBudget);
+      const scanned = await scanTask(task, reader, progressOf(task.id));
+      results.set(task.id, { id: task.id, state: reader.exportState(), counter: scanned.counter, from: scanned.from, to: scanned.to, elapsed: performance.now() - started });
+      inFlight.set(task.id, taskBytes(task));
+      mergeReady();
+    }
+  })();
   const others = runTasks(
-    tasks.slice(1),
+    queue,
     threads - 1,
     (result) => {
       // read whole, waiting for its turn to merge
@@ -243,9 +255,24 @@ function taskBytes(task: ScanTask): number {
   return task.start === null ? task.size : task.end! - task.start;
 }
 
+/** The tasks not yet taken, in order: the workers and this thread take from it. */
+class TaskQueue {
+  private next = 0;
+
+  constructor(private readonly tasks: ScanTask[]) {}
+
+  take(): ScanTask | undefined {
+    return this.next < this.tasks.length ? this.tasks[this.next++] : undefined;
+  }
+
+  /** After a failure: nobody starts another task. */
+  stop(): void {
+    this.next = this.tasks.length;
+  }
+}
+
 /** Runs tasks on a pool of threads, in task order as threads free up. */
-async function runTasks(tasks: ScanTask[], threads: number, onResult: (result: ScanTaskResult) => void, onProgress: (id: number, bytesRead: number) => void): Promise<void> {
-  let next = 0;
+async function runTasks(queue: TaskQueue, threads: number, onResult: (result: ScanTaskResult) => void, onProgress: (id: number, bytesRead: number) => void): Promise<void> {
   const pool: Worker[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
@@ -253,14 +280,15 @@ async function runTasks(tasks: ScanTask[], threads: number, onResult: (result: S
       let failed = false;
       const feed = (worker: Worker): void => {
         if (failed) return;
-        if (next >= tasks.length) {
+        const task = queue.take();
+        if (task === undefined) {
           // an idle worker's heap and attribution table go as soon as there is no more work
           void worker.terminate();
           if (running === 0) resolve();
           return;
         }
         running++;
-        worker.postMessage(tasks[next++]);
+        worker.postMessage(task);
       };
       for (let index = 0; index < threads; index++) {
         const worker = createWorker();
@@ -273,6 +301,7 @@ async function runTasks(tasks: ScanTask[], threads: number, onResult: (result: S
           running--;
           if (!message.ok) {
             failed = true;
+            queue.stop();
             const { code, hint } = message.error;
             reject(new ReplaywatchError((code as 'E_INPUT_UNREADABLE' | undefined) ?? 'E_INTERNAL', message.error.message, { hint }));
             return;
@@ -281,6 +310,7 @@ async function runTasks(tasks: ScanTask[], threads: number, onResult: (result: S
             onResult(message.result);
           } catch (error) {
             failed = true;
+            queue.stop();
             reject(error);
             return;
           }
@@ -288,6 +318,7 @@ async function runTasks(tasks: ScanTask[], threads: number, onResult: (result: S
         });
         worker.on('error', (error) => {
           failed = true;
+          queue.stop();
           reject(error);
         });
         feed(worker);

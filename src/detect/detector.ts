@@ -156,6 +156,14 @@ export class Detector {
     this.classifyAgent = options.classifyAgent ?? (() => null);
   }
 
+  /**
+   * A new detector with this one's agent classifier and bounds, for reading a later part of the
+   * input on the same thread and merging it here (keeps URL texts, as a worker's does).
+   */
+  sibling(memoryBudget: number): Detector {
+    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true });
+  }
+
   /** Sets the index's memory budget; only before the first record. */
   setMemoryBudget(bytes: number): void {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');

@@ -77,3 +77,23 @@ test('a parallel scan reports progress that only grows and ends at the total', a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the JSON report is the same with 1 and 2 workers on many files (this thread takes tasks from the queue too)', () => {
+  ensureBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'replaywatch-workers-'));
+  try {
+    const files: string[] = [];
+    for (let day = 0; day < 6; day++) {
+      const path = join(dir, `access-${day}.log`);
+      generateLog(path, 6_000, ['--seed', String(10 + day), '--days', '1', '--start', `2026-03-0${day + 1}T00:00:00Z`]);
+      files.push(path);
+    }
+    const one = scanJson(files, ['--workers', '1'], PARALLEL);
+    assert.ok(one.report !== null, one.stderr);
+    const two = scanJson(files, ['--workers', '2'], PARALLEL);
+    assert.equal(two.status, one.status, two.stderr);
+    assert.deepEqual(two.report, one.report);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
