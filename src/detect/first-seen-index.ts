@@ -1,4 +1,3 @@
-
 /**
  * The first-seen index: for every URL, which clients requested it and when each did first.
  *
