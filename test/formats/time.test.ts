@@ -19,6 +19,25 @@ test('CLF: offsets both ways, fractions, no zone, the day cache across days and 
   assert.ok(Number.isNaN(run(clf, '10/Oct/2000')));
 });
 
+test('CLF: the remembered timestamp is reused only for the same 26 bytes', () => {
+  const clf = new ClfTimeParser();
+  const same = '02/Mar/2026:10:00:00 +0000';
+  assert.equal(run(clf, same), Date.UTC(2026, 2, 2, 10));
+  assert.equal(run(clf, same), Date.UTC(2026, 2, 2, 10));
+  // the same clock in another zone, the next second, a fraction, no zone: each read afresh
+  assert.equal(run(clf, '02/Mar/2026:10:00:00 +0200'), Date.UTC(2026, 2, 2, 8));
+  assert.equal(run(clf, '02/Mar/2026:10:00:01 +0200'), Date.UTC(2026, 2, 2, 8, 0, 1));
+  assert.equal(run(clf, '02/Mar/2026:10:00:01.500 +0200'), Date.UTC(2026, 2, 2, 8, 0, 1, 500));
+  assert.equal(run(clf, '02/Mar/2026:10:00:01'), Date.UTC(2026, 2, 2, 10, 0, 1));
+  assert.equal(run(clf, '02/Mar/2026:10:00:01 +0200'), Date.UTC(2026, 2, 2, 8, 0, 1));
+  // a bad line after a good one is still bad
+  assert.ok(Number.isNaN(run(clf, '02/Mar/2026:10:00:01 +02x0')));
+  // the position after the timestamp is the same whether it was remembered or parsed
+  const line = Buffer.from(`[${same}] "GET / HTTP/1.1"`);
+  assert.equal(clf.parse(line, 1, line.length), 27);
+  assert.equal(clf.parse(line, 1, line.length), 27);
+});
+
 test('ISO 8601: Z, offsets with and without colon, fractions, space separator', () => {
   const iso = new IsoTimeParser();
   assert.equal(run(iso, '2026-03-01T10:00:00Z'), Date.UTC(2026, 2, 1, 10));
