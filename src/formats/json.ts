@@ -128,6 +128,8 @@ export class JsonScanner implements LineScanner {
   private scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   private scratchUsed = 0;
   private failure = '';
+  /** the top-level keys of the last line, `"name":` and their slot, by position */
+  private readonly sequence: ({ bytes: Buffer; slot: number } | null)[] = [];
   lastVariant = 0;
 
   constructor(mapping: JsonMapping, options: JsonOptions = {}, private readonly fallback: LineScanner | null = null) {
@@ -201,19 +203,33 @@ export class JsonScanner implements LineScanner {
   /** Walks `{...}` at pos; returns the position after '}' or -1. */
   private walkObject(line: Buffer, pos: number, end: number, node: KeyNode, record: ScanRecord): number {
     pos++; // '{'
-    for (;;) {
+    const top = node === this.root;
+    for (let position = 0; ; position++) {
       pos = skipSpace(line, pos, end);
       if (pos >= end) return -1;
       if (line[pos] === 125) return pos + 1; // '}'
       if (line[pos] !== 34) return -1; // '"'
-      const keyStart = pos + 1;
-      const keyEnd = stringEnd(line, keyStart, end);
-      if (keyEnd < 0) return -1;
-      pos = skipSpace(line, keyEnd + 1, end);
-      if (line[pos] !== 58) return -1; // ':'
-      pos = skipSpace(line, pos + 1, end);
+      let slot: number;
+      // a log writes the same keys in the same order on every line: the key the last line had
+      // here, `"name":` byte for byte, settles this one without finding its end or looking it up
+      const known = top && position < this.sequence.length ? this.sequence[position]! : null;
+      if (known !== null && startsWith(line, pos, end, known.bytes)) {
+        slot = known.slot;
+        pos = skipSpace(line, pos + known.bytes.length, end);
+      } else {
+        const keyStart = pos + 1;
+        const keyEnd = stringEnd(line, keyStart, end);
+        if (keyEnd < 0) return -1;
+        slot = node.find(line, keyStart, keyEnd);
+        if (top && position < MAX_SEQUENCE && line[keyEnd + 1] === 58) {
+          this.sequence.length = Math.max(this.sequence.length, position + 1);
+          this.sequence[position] = { bytes: Buffer.from(line.subarray(pos, keyEnd + 2)), slot };
+        }
+        pos = skipSpace(line, keyEnd + 1, end);
+        if (line[pos] !== 58) return -1; // ':'
+        pos = skipSpace(line, pos + 1, end);
+      }
       if (pos >= end) return -1;
-      const slot = node.find(line, keyStart, keyEnd);
       const child = slot >= 0 ? node.children[slot] : null;
       const leaf = slot >= 0 ? node.leaves[slot] : null;
       if (child !== null && line[pos] === 123) {
@@ -338,6 +354,15 @@ export class JsonScanner implements LineScanner {
     }
     this.found[target] = leaf.priority;
   }
+}
+
+/** Top-level key positions remembered (a log line has a dozen or two keys). */
+const MAX_SEQUENCE = 64;
+
+function startsWith(line: Buffer, pos: number, end: number, literal: Buffer): boolean {
+  if (pos + literal.length > end) return false;
+  for (let k = 0; k < literal.length; k++) if (line[pos + k] !== literal[k]) return false;
+  return true;
 }
 
 function skipSpace(line: Buffer, pos: number, end: number): number {

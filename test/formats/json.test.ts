@@ -84,3 +84,33 @@ test('envoy: JSON and default text lines behind a container-runtime prefix', () 
   assert.equal(text.ip, '2001:db8::9');
   assert.equal(text.status, 404);
 });
+
+test('a scanner that remembers the last line\'s keys reads every line as a fresh one does', () => {
+  const lines = [
+    '{"time_iso8601":"2026-03-02T00:00:00+00:00","remote_addr":"192.0.2.1","request":"GET /a HTTP/1.1","status":200,"body_bytes_sent":10,"http_referer":"","http_user_agent":"ua one"}',
+    '{"time_iso8601":"2026-03-02T00:00:01+00:00","remote_addr":"192.0.2.2","request":"GET /b HTTP/1.1","status":404,"body_bytes_sent":0,"http_referer":"-","http_user_agent":"ua two"}',
+    // the same keys in another order, and one more
+    '{"remote_addr":"192.0.2.3","time_iso8601":"2026-03-02T00:00:02+00:00","request":"GET /c HTTP/1.1","status":200,"http_x_forwarded_for":"","body_bytes_sent":5,"http_user_agent":"ua three"}',
+    // spaces around colons and commas, as some writers put them
+    '{ "time_iso8601" : "2026-03-02T00:00:03+00:00" , "remote_addr" : "192.0.2.4" , "request" : "GET /d HTTP/1.1" , "status" : 200 }',
+    // a key that starts like a known one, a key with an escape, fewer keys
+    '{"time_iso8601x":"nope","time_iso8601":"2026-03-02T00:00:04+00:00","remote_\\u0061ddr":"192.0.2.5","request":"GET /e HTTP/1.1","status":200}',
+    '{"time_iso8601":"2026-03-02T00:00:05+00:00","remote_addr":"192.0.2.6","request":"GET /f HTTP/1.1"}',
+    // nested objects keep their own keys
+    '{"time_iso8601":"2026-03-02T00:00:06+00:00","remote_addr":{"remote_addr":"x"},"request":"GET /g HTTP/1.1","status":200}',
+    // back to the first layout
+    '{"time_iso8601":"2026-03-02T00:00:07+00:00","remote_addr":"192.0.2.8","request":"GET /h HTTP/1.1","status":200,"body_bytes_sent":10,"http_referer":"","http_user_agent":"ua eight"}',
+    'not json at all',
+    '{"time_iso8601":"2026-03-02T00:00:08+00:00","remote_addr":"192.0.2.9","request":"GET /i HTTP/1.1","status":2',
+  ];
+  for (const format of ['nginx-json', 'json']) {
+    const reused = resolveFormat(format).createScanner();
+    const record = new ScanRecord();
+    for (const line of lines) {
+      const buffer = Buffer.from(line);
+      const outcome = reused.scan(buffer, 0, buffer.length, record);
+      const fresh = parse(format, line);
+      assert.deepEqual({ ...record.toObject(), outcome, reason: record.reason }, fresh, `${format}: ${line}`);
+    }
+  }
+});
