@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { CombinedScanner } from '../../src/formats/combined-scanner.js';
 import { type LayoutScanner } from '../../src/formats/pattern.js';
 import { resolveFormat, ScanOutcome, ScanRecord } from '../../src/formats/index.js';
+import { random } from '../support/records.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const shared = join(repoRoot, '..', 'shared', 'data');
@@ -158,4 +159,28 @@ test('the combined scanner reads the real combined logs and samples exactly as t
   }
   assert.ok(total > 10_000, `lines compared: ${total}`);
   assert.ok(fast > total / 2, `fast path on ${fast} of ${total} lines`);
+});
+
+test('the combined scanner reads mutated lines exactly as the generic scanner does (seeded fuzz)', () => {
+  const next = random(4242);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  // the bytes a combined line's structure turns on, and some it must not trip on
+  const alphabet = [' ', '"', '\\', '[', ']', ':', ',', '-', '/', '?', 'H', 'T', 'P', '0', '9', '\t', '\u0001', '\u007f', 'é', 'x'];
+  const seeds = [...EDGE_CASES.slice(0, 6), '203.0.113.5 - alice [02/Mar/2026:00:00:03 +0000] "GET /a/b?c=d HTTP/1.1" 200 512 "https://example.org/x" "Mozilla/5.0 (X11)"'];
+  const lines: Buffer[] = [];
+  for (let round = 0; round < 4000; round++) {
+    let text = pick(seeds);
+    const edits = 1 + Math.floor(next() * 3);
+    for (let edit = 0; edit < edits; edit++) {
+      const at = Math.floor(next() * (text.length + 1));
+      const kind = next();
+      if (kind < 0.4) text = text.slice(0, at) + pick(alphabet) + text.slice(at);
+      else if (kind < 0.7) text = text.slice(0, at) + text.slice(at + 1);
+      else text = text.slice(0, at) + pick(alphabet) + text.slice(at + 1);
+    }
+    lines.push(Buffer.from(text, 'utf8'));
+  }
+  const [fast, total] = compare(lines, 'mutated');
+  assert.equal(total, 4000);
+  assert.ok(fast > 500 && fast < total, `fast path on ${fast} of ${total} mutated lines`);
 });
