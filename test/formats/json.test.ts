@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type FormatOptions, type ParsedRecord, ScanOutcome, ScanRecord, resolveFormat } from '../../src/formats/index.js';
+import { random } from '../support/records.js';
 
 function parse(format: string, line: string | Buffer, options?: FormatOptions): ParsedRecord & { outcome: number; reason: string } {
   const scanner = resolveFormat(format, options).createScanner();
@@ -112,5 +113,28 @@ test('a scanner that remembers the last line\'s keys reads every line as a fresh
       const fresh = parse(format, line);
       assert.deepEqual({ ...record.toObject(), outcome, reason: record.reason }, fresh, `${format}: ${line}`);
     }
+  }
+});
+
+test('a remembering JSON scanner reads mutated lines as a fresh one does (seeded fuzz)', () => {
+  const next = random(777);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const alphabet = ['"', ':', ',', ' ', '{', '}', '[', ']', '\\', 'a', '_', '0'];
+  const base = '{"time_iso8601":"2026-03-02T00:00:00+00:00","remote_addr":"192.0.2.1","request":"GET /a?b=c HTTP/1.1","status":200,"body_bytes_sent":10,"http_referer":"","http_user_agent":"ua"}';
+  const scanner = resolveFormat('nginx-json').createScanner();
+  const record = new ScanRecord();
+  for (let round = 0; round < 3000; round++) {
+    let text = base;
+    // half the lines unchanged, so the remembered keys keep being used between mutated ones
+    if (next() < 0.5) {
+      const at = Math.floor(next() * (text.length + 1));
+      const kind = next();
+      if (kind < 0.4) text = text.slice(0, at) + pick(alphabet) + text.slice(at);
+      else if (kind < 0.7) text = text.slice(0, at) + text.slice(at + 1);
+      else text = text.slice(0, at) + pick(alphabet) + text.slice(at + 1);
+    }
+    const buffer = Buffer.from(text);
+    const outcome = scanner.scan(buffer, 0, buffer.length, record);
+    assert.deepEqual({ ...record.toObject(), outcome, reason: record.reason }, parse('nginx-json', text), text);
   }
 });
