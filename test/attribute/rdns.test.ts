@@ -1,12 +1,9 @@
 /**
  * Reverse DNS against a real DNS server on loopback: dnsmasq, started and stopped here, plus
- * a "server" that reads queries and never answers. Outside CI a missing dnsmasq skips these
- * tests (saying so); in CI it fails them (scripts/test.sh installs it).
+ * a "server" that reads queries and never answers (test/support/dnsmasq.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,19 +14,14 @@ import {
   reverseLookupAll,
   type ReverseResolver,
 } from '../../src/attribute/index.js';
-import { freeLoopbackPort } from '../support/net.js';
+import { type Dnsmasq, dnsmasqSkip, silentDnsServer, startDnsmasq } from '../support/dnsmasq.js';
 
-const DNSMASQ = '/usr/sbin/dnsmasq';
-const available = existsSync(DNSMASQ);
-const inCi = process.env.CI === 'true';
-const skip = !available && !inCi ? `${DNSMASQ} is not installed: skipping the reverse-DNS tests against a real server (apt-get install dnsmasq)` : false;
-if (skip) console.log(`# ${skip}`);
+const skip = dnsmasqSkip('the reverse-DNS tests');
 
-
-async function waitForAnswer(resolver: ReverseResolver, child: ChildProcess, log: () => string): Promise<void> {
+/** Until dnsmasq answers a name it holds (started is not yet listening everywhere). */
+async function waitForAnswer(resolver: ReverseResolver, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`dnsmasq exited with ${child.exitCode}: ${log()}`);
     try {
       if ((await resolver.resolveAddresses('crawl-10.googlebot.com')).length > 0) return;
     } catch {
@@ -42,23 +34,14 @@ async function waitForAnswer(resolver: ReverseResolver, child: ChildProcess, log
 
 describe('reverse DNS against dnsmasq on loopback', { skip }, () => {
   let directory: string;
-  let dnsmasq: ChildProcess;
-  let silent: Socket;
+  let dnsmasq: Dnsmasq;
+  let silent: Awaited<ReturnType<typeof silentDnsServer>>;
   let live: ReverseResolver;
   let dead: ReverseResolver;
-  let stderr = '';
 
   before(async () => {
-    assert.ok(available, `${DNSMASQ} is required in CI (scripts/test.sh installs it)`);
     directory = mkdtempSync(join(tmpdir(), 'replaywatch-rdns-'));
-    const port = await freeLoopbackPort();
-    const config = [
-      `port=${port}`,
-      'listen-address=127.0.0.1',
-      'bind-interfaces',
-      'no-resolv',
-      'no-hosts',
-      'no-poll',
+    dnsmasq = await startDnsmasq(directory, [
       // answer these zones locally: a missing name is NXDOMAIN, not "no upstream"
       'local=/2.0.192.in-addr.arpa/',
       'local=/8.b.d.0.1.0.0.2.ip6.arpa/',
@@ -77,32 +60,18 @@ describe('reverse DNS against dnsmasq on loopback', { skip }, () => {
       // IPv6, confirmed through AAAA
       'host-record=v6.example.test,2001:db8::10',
       // 192.0.2.30 has no PTR at all
-    ];
-    const configPath = join(directory, 'dnsmasq.conf');
-    writeFileSync(configPath, `${config.join('\n')}\n`);
-    dnsmasq = spawn(DNSMASQ, ['--no-daemon', `--conf-file=${configPath}`, '--pid-file=', '--log-facility=-'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    dnsmasq.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    live = createDnsResolver({ servers: [`127.0.0.1:${port}`], timeoutMs: 1000 });
-    await waitForAnswer(live, dnsmasq, () => stderr);
-
-    // a server that reads every query and answers none
-    silent = createSocket('udp4');
-    silent.on('message', () => {});
-    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
-    dead = createDnsResolver({ servers: [`127.0.0.1:${silent.address().port}`], timeoutMs: 300 });
+    ]);
+    live = createDnsResolver({ servers: [`127.0.0.1:${dnsmasq.port}`], timeoutMs: 1000 });
+    await waitForAnswer(live, dnsmasq.log);
+    silent = await silentDnsServer();
+    dead = createDnsResolver({ servers: [`127.0.0.1:${silent.port}`], timeoutMs: 300 });
   });
 
   after(async () => {
     live?.close?.();
     dead?.close?.();
-    if (silent) await new Promise<void>((resolve) => silent.close(() => resolve()));
-    if (dnsmasq && dnsmasq.exitCode === null) {
-      const exited = new Promise((resolve) => dnsmasq.once('exit', resolve));
-      dnsmasq.kill('SIGTERM');
-      await exited;
-    }
+    await silent?.close();
+    await dnsmasq?.stop();
     if (directory) rmSync(directory, { recursive: true, force: true });
   });
 

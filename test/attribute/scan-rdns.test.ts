@@ -5,23 +5,18 @@
  * (dist/, built by `npm test`). Outside CI a missing dnsmasq skips (saying so); in CI it fails.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { freeLoopbackPort } from '../support/net.js';
+import { type Dnsmasq, dnsmasqSkip, silentDnsServer, startDnsmasq } from '../support/dnsmasq.js';
 
-const DNSMASQ = '/usr/sbin/dnsmasq';
-const available = existsSync(DNSMASQ);
-const skip = !available && process.env.CI !== 'true' ? `${DNSMASQ} is not installed: skipping scan's reverse-DNS test against a real server` : false;
-if (skip) console.log(`# ${skip}`);
+const skip = dnsmasqSkip("scan's reverse-DNS test");
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixture = join(repoRoot, 'test', 'fixtures', 'golden', 'access.log');
-
 
 function scan(...flags: string[]) {
   const run = spawnSync(process.execPath, [join(repoRoot, 'bin', 'replaywatch.js'), 'scan', fixture, '--json', '--state', '/nonexistent/state.duckdb', ...flags], { encoding: 'utf8' });
@@ -34,30 +29,18 @@ function scan(...flags: string[]) {
 
 describe('scan looks up reverse names for the clients it reports, and only those', { skip }, () => {
   let directory: string;
-  let dnsmasq: ChildProcess;
+  let dnsmasq: Dnsmasq;
   let port: number;
-  let queryLog: string;
 
   const ptrQueries = (): string[] =>
-    readFileSync(queryLog, 'utf8')
+    readFileSync(dnsmasq.queryLog, 'utf8')
       .split('\n')
       .filter((line) => /query\[PTR\]/.test(line))
       .map((line) => /query\[PTR\] (\S+)/.exec(line)![1]!);
 
   before(async () => {
-    assert.ok(available, `${DNSMASQ} is required in CI (scripts/test.sh installs it)`);
     directory = mkdtempSync(join(tmpdir(), 'replaywatch-scan-rdns-'));
-    port = await freeLoopbackPort();
-    queryLog = join(directory, 'queries.log');
-    const config = [
-      `port=${port}`,
-      'listen-address=127.0.0.1',
-      'bind-interfaces',
-      'no-resolv',
-      'no-hosts',
-      'no-poll',
-      'log-queries',
-      `log-facility=${queryLog}`,
+    dnsmasq = await startDnsmasq(directory, [
       'local=/in-addr.arpa/',
       'local=/ip6.arpa/',
       'local=/trendnet.org/',
@@ -68,21 +51,12 @@ describe('scan looks up reverse names for the clients it reports, and only those
       'host-record=claims.example.net,192.0.2.1',
       // a person, whose name must never be asked for
       'host-record=cpe-73-12-9-4.example.net,73.12.9.4',
-    ];
-    const configPath = join(directory, 'dnsmasq.conf');
-    writeFileSync(configPath, `${config.join('\n')}\n`);
-    writeFileSync(queryLog, '');
-    dnsmasq = spawn(DNSMASQ, ['--no-daemon', `--conf-file=${configPath}`, '--pid-file='], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (!readFileSync(queryLog, 'utf8').includes('started')) {
-      if (dnsmasq.exitCode !== null) throw new Error(`dnsmasq exited ${dnsmasq.exitCode}`);
-      if (Date.now() > deadline) throw new Error('dnsmasq did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    ]);
+    port = dnsmasq.port;
   });
 
-  after(() => {
-    dnsmasq?.kill('SIGTERM');
+  after(async () => {
+    await dnsmasq?.stop();
     if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
@@ -117,12 +91,10 @@ describe('scan looks up reverse names for the clients it reports, and only those
   });
 
   it('a server that never answers times out and the scan still reports', async () => {
-    const silent = createSocket('udp4');
-    silent.on('message', () => {});
-    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const silent = await silentDnsServer();
     try {
       const started = Date.now();
-      const child = spawn(process.execPath, [join(repoRoot, 'bin', 'replaywatch.js'), 'scan', fixture, '--json', '--state', '/nonexistent/state.duckdb', '--dns-server', `127.0.0.1:${silent.address().port}`, '--dns-timeout', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [join(repoRoot, 'bin', 'replaywatch.js'), 'scan', fixture, '--json', '--state', '/nonexistent/state.duckdb', '--dns-server', `127.0.0.1:${silent.port}`, '--dns-timeout', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -132,7 +104,7 @@ describe('scan looks up reverse names for the clients it reports, and only those
       for (const source of report.sources) assert.deepEqual(source.network.rdns, []);
       assert.ok(Date.now() - started < 60_000, 'bounded by the timeout, not hanging');
     } finally {
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await silent.close();
     }
   });
 });
