@@ -49,6 +49,26 @@ function digit(code: number): number {
   return value >= 0 && value <= 9 ? value : -1000;
 }
 
+/** addFraction's second result (module state, as parsedTime, to allocate nothing). */
+let fractionTime = 0;
+
+/**
+ * Adds the fraction digits at `at` to `time` (ms): the first three are milliseconds, the rest
+ * count only before the result is floored. Sets fractionTime; returns the position after them.
+ */
+function addFraction(line: Buffer, at: number, end: number, time: number): number {
+  let scale = 100;
+  while (at < end) {
+    const value = digit(line[at]);
+    if (value < 0) break;
+    time += value * scale;
+    scale /= 10;
+    at++;
+  }
+  fractionTime = Math.floor(time);
+  return at;
+}
+
 function twoDigits(line: Buffer, at: number): number {
   return digit(line[at]) * 10 + digit(line[at + 1]);
 }
@@ -111,17 +131,9 @@ export class ClfTimeParser {
     let time = this.lastDayMs + hour * 3_600_000 + minute * 60_000 + second * 1000;
     let at = pos + 20;
     if (at < end && line[at] === 46) {
-      // '.' fraction: milliseconds from the first three digits, the rest ignored
-      at++;
-      let scale = 100;
-      while (at < end) {
-        const value = digit(line[at]);
-        if (value < 0) break;
-        time += value * scale;
-        scale /= 10;
-        at++;
-      }
-      time = Math.floor(time);
+      // '.' fraction
+      at = addFraction(line, at + 1, end, time);
+      time = fractionTime;
     }
     if (at + 6 <= end && line[at] === 32 && (line[at + 1] === 43 || line[at + 1] === 45)) {
       // ' +hhmm' or ' -hhmm'
@@ -174,16 +186,8 @@ export function parseClock(line: Buffer, pos: number, end: number, dayMs: number
   let at = pos + 8;
   if (at < end && (line[at] === 46 || line[at] === 44)) {
     // '.' or ',' fraction
-    at++;
-    let scale = 100;
-    while (at < end) {
-      const value = digit(line[at]);
-      if (value < 0) break;
-      time += value * scale;
-      scale /= 10;
-      at++;
-    }
-    time = Math.floor(time);
+    at = addFraction(line, at + 1, end, time);
+    time = fractionTime;
   }
   if (at < end) {
     const sign = line[at];
