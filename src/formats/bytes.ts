@@ -133,6 +133,47 @@ export function setClientAddress(record: ScanRecord, line: Buffer, start: number
   return true;
 }
 
+/** Bytes a scanner starts with for building values (most lines need none). */
+const SCRATCH_BYTES = 1 << 17;
+
+/**
+ * Where a scanner builds field values that are not a slice of the line: decoded escapes, a
+ * path joined to its query. Slices stay valid until `reset` (the next line).
+ */
+export class Scratch {
+  buffer: Buffer = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private used = 0;
+
+  reset(): void {
+    this.used = 0;
+  }
+
+  /**
+   * Room for `length` bytes: their offset in `buffer`. Read `buffer` after the call: a full
+   * one is replaced by a fresh one (earlier slices keep the old one alive).
+   */
+  reserve(length: number): number {
+    if (this.used + length > this.buffer.length) {
+      this.buffer = Buffer.allocUnsafe(Math.max(SCRATCH_BYTES, length * 2));
+      this.used = 0;
+    }
+    const at = this.used;
+    this.used += length;
+    return at;
+  }
+
+  /** Url = path '?' query, joined here (through setUrl: an absolute URL keeps its path). */
+  setJoinedUrl(record: ScanRecord, path: Buffer, pathStart: number, pathEnd: number, query: Buffer, queryStart: number, queryEnd: number): void {
+    const length = pathEnd - pathStart + 1 + queryEnd - queryStart;
+    const at = this.reserve(length);
+    const buffer = this.buffer;
+    path.copy(buffer, at, pathStart, pathEnd);
+    buffer[at + pathEnd - pathStart] = 63; // '?'
+    query.copy(buffer, at + pathEnd - pathStart + 1, queryStart, queryEnd);
+    setUrl(record, buffer, at, at + length);
+  }
+}
+
 /** Sets a text field unless the value is '-' (the logs' "none"). */
 export function setText(record: ScanRecord, field: number, line: Buffer, start: number, end: number): void {
   if (end - start === 1 && line[start] === 45) return; // '-'

@@ -5,7 +5,7 @@
  * unmapped keys are skipped without being decoded, mapped strings are sliced in place (or
  * unescaped into the scanner's scratch buffer when they contain a backslash).
  */
-import { containerPrefixLength, parseCount, parseRequest, Reason, setClientAddress, setText, setUrl } from './bytes.js';
+import { containerPrefixLength, parseCount, parseRequest, Reason, Scratch, setClientAddress, setText, setUrl } from './bytes.js';
 import { isBlank } from './pattern.js';
 import { Field, type LineScanner, ScanOutcome, type ScanOutcomeValue, type ScanRecord } from './record.js';
 import { AnyTimeParser, epochToMs, parseDecimal, parsedTime } from './time.js';
@@ -109,8 +109,6 @@ function compileMapping(mapping: JsonMapping, options: JsonOptions): KeyNode {
   return root;
 }
 
-const SCRATCH_BYTES = 1 << 17;
-
 /** A scanner for JSON lines; lines that are not JSON objects go to `fallback` when given. */
 export class JsonScanner implements LineScanner {
   private readonly root: KeyNode;
@@ -125,8 +123,7 @@ export class JsonScanner implements LineScanner {
   private queryStart = 0;
   private queryEnd = 0;
   private queryBuffer: Buffer | null = null;
-  private scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
-  private scratchUsed = 0;
+  private readonly scratch = new Scratch();
   private failure = '';
   /** the top-level keys of the last line, `"name":` and their slot, by position */
   private readonly sequence: ({ bytes: Buffer; slot: number } | null)[] = [];
@@ -157,7 +154,7 @@ export class JsonScanner implements LineScanner {
     this.found.fill(127);
     this.pathBuffer = null;
     this.queryBuffer = null;
-    this.scratchUsed = 0;
+    this.scratch.reset();
     this.failure = '';
     const next = this.walkObject(line, pos, end, this.root, record);
     if (next < 0) {
@@ -180,24 +177,7 @@ export class JsonScanner implements LineScanner {
       setUrl(record, path, this.pathStart, this.pathEnd);
       return;
     }
-    const length = this.pathEnd - this.pathStart + 1 + this.queryEnd - this.queryStart;
-    const at = this.reserve(length);
-    path.copy(this.scratch, at, this.pathStart, this.pathEnd);
-    let cursor = at + this.pathEnd - this.pathStart;
-    this.scratch[cursor++] = 63; // '?'
-    this.queryBuffer.copy(this.scratch, cursor, this.queryStart, this.queryEnd);
-    setUrl(record, this.scratch, at, at + length);
-  }
-
-  private reserve(length: number): number {
-    if (this.scratchUsed + length > this.scratch.length) {
-      // earlier slices keep the old buffer alive; start a fresh one
-      this.scratch = Buffer.allocUnsafe(Math.max(SCRATCH_BYTES, length * 2));
-      this.scratchUsed = 0;
-    }
-    const at = this.scratchUsed;
-    this.scratchUsed += length;
-    return at;
+    this.scratch.setJoinedUrl(record, path, this.pathStart, this.pathEnd, this.queryBuffer, this.queryStart, this.queryEnd);
   }
 
   /** Walks `{...}` at pos; returns the position after '}' or -1. */
@@ -275,9 +255,9 @@ export class JsonScanner implements LineScanner {
       }
       if (escaped) {
         // '\' : decode escapes into the scratch buffer
-        const at = this.reserve((valueEnd - start) * 3);
-        stop = unescapeJson(line, start, valueEnd, this.scratch, at);
-        buffer = this.scratch;
+        const at = this.scratch.reserve((valueEnd - start) * 3);
+        stop = unescapeJson(line, start, valueEnd, this.scratch.buffer, at);
+        buffer = this.scratch.buffer;
         start = at;
       }
       this.apply(leaf, buffer, start, stop, true, record);

@@ -6,7 +6,7 @@
  * so the scanner is stateful and header lines are Meta. Columns are compiled into an action
  * per column when a header arrives; a data line is one split pass.
  */
-import { bytesEqual, parseCount, Reason, setClientAddress, setText, setUrl } from './bytes.js';
+import { bytesEqual, parseCount, Reason, Scratch, setClientAddress, setText, setUrl } from './bytes.js';
 import { isBlank } from './pattern.js';
 import { Field, type LineScanner, ScanOutcome, type ScanOutcomeValue, type ScanRecord } from './record.js';
 import { daysFromCivil, parseClock, parseDecimal, parsedTime } from './time.js';
@@ -82,7 +82,6 @@ export interface W3cOptions {
 }
 
 const FIELDS_PREFIX = Buffer.from('#Fields:');
-const SCRATCH_BYTES = 1 << 17;
 const MS_PER_DAY = 86_400_000;
 
 /** Shared by the column and XML scanners: per-line accumulation of date, time, stem, query. */
@@ -99,8 +98,7 @@ class W3cLineState {
   clientFromHeader = false;
   private lastDateKey = -1;
   private lastDateMs = 0;
-  scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
-  scratchUsed = 0;
+  readonly scratch = new Scratch();
 
   begin(): void {
     this.dayMs = Number.NaN;
@@ -109,17 +107,7 @@ class W3cLineState {
     this.queryBuffer = null;
     this.hostPreferred = false;
     this.clientFromHeader = false;
-    this.scratchUsed = 0;
-  }
-
-  reserve(length: number): number {
-    if (this.scratchUsed + length > this.scratch.length) {
-      this.scratch = Buffer.allocUnsafe(Math.max(SCRATCH_BYTES, length * 2));
-      this.scratchUsed = 0;
-    }
-    const at = this.scratchUsed;
-    this.scratchUsed += length;
-    return at;
+    this.scratch.reset();
   }
 
   /** `YYYY-MM-DD`, cached: a W3C file holds one day. */
@@ -229,8 +217,8 @@ class W3cLineState {
       record.set(field as 0, line, start, end);
       return;
     }
-    const at = this.reserve(end - start);
-    const scratch = this.scratch;
+    const at = this.scratch.reserve(end - start);
+    const scratch = this.scratch.buffer;
     let out = at;
     for (let i = start; i < end; i++) {
       const code = line[i];
@@ -257,12 +245,7 @@ class W3cLineState {
       if (query === null) {
         setUrl(record, stem, this.stemStart, this.stemEnd);
       } else {
-        const length = this.stemEnd - this.stemStart + 1 + this.queryEnd - this.queryStart;
-        const at = this.reserve(length);
-        stem.copy(this.scratch, at, this.stemStart, this.stemEnd);
-        this.scratch[at + this.stemEnd - this.stemStart] = 63; // '?'
-        query.copy(this.scratch, at + this.stemEnd - this.stemStart + 1, this.queryStart, this.queryEnd);
-        setUrl(record, this.scratch, at, at + length);
+        this.scratch.setJoinedUrl(record, stem, this.stemStart, this.stemEnd, query, this.queryStart, this.queryEnd);
       }
     }
     if (!record.has(Field.Url)) return Reason.NotAccessEntry;
@@ -406,9 +389,9 @@ export class IisXmlScanner implements LineScanner {
       for (let i = valueStart; i < valueEnd; i++) {
         if (line[i] === 38) {
           // '&': decode entities into scratch
-          const target = state.reserve(valueEnd - valueStart);
-          to = decodeEntities(line, valueStart, valueEnd, state.scratch, target);
-          buffer = state.scratch;
+          const target = state.scratch.reserve(valueEnd - valueStart);
+          to = decodeEntities(line, valueStart, valueEnd, state.scratch.buffer, target);
+          buffer = state.scratch.buffer;
           from = target;
           break;
         }
