@@ -6,9 +6,9 @@
  * practice and a client is its /64 anyway (see DESIGN: "IPv6: the /64").
  * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is treated as the IPv4 address it carries.
  */
-import { parseIPv4, parseIPv6, type Words } from '../common/ip-text.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6, type Words } from '../common/ip-text.js';
 
-export { parseIPv4, parseIPv6, type Words };
+export { formatIPv4, formatIPv6, parseIPv4, parseIPv6, type Words };
 
 /** The IPv4 address an IPv4-mapped IPv6 address (::ffff:0:0/96) carries, else -1. */
 export function mappedIPv4(words: ArrayLike<number>): number {
@@ -29,36 +29,6 @@ export function parseAddress(text: string): ParsedAddress | null {
   return { version: 6, words };
 }
 
-export function formatIPv4(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
-}
-
-/** Compressed IPv6 text (RFC 5952: longest zero run of two or more groups becomes '::'). */
-export function formatIPv6(words: ArrayLike<number>): string {
-  const groups: number[] = [];
-  for (let index = 0; index < 4; index++) {
-    const word = words[index]! >>> 0;
-    groups.push(word >>> 16, word & 0xffff);
-  }
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let start = 0; start < 8; ) {
-    if (groups[start] !== 0) {
-      start++;
-      continue;
-    }
-    let stop = start;
-    while (stop < 8 && groups[stop] === 0) stop++;
-    if (stop - start > bestLength) {
-      bestStart = start;
-      bestLength = stop - start;
-    }
-    start = stop;
-  }
-  const hex = groups.map((group) => group.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
-}
 
 /** Mask of the top `bits` bits of a uint32 (bits 0..32). */
 export function prefixMask(bits: number): number {

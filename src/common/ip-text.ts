@@ -1,6 +1,6 @@
 /**
- * Address text to numbers, without allocating: shared by detect (a client's IPv6 /64) and
- * attribute (table and catalogue lookups). IPv4 is one uint32; IPv6 is four uint32 words,
+ * Address text to numbers, without allocating, and back: shared by detect (a client's IPv6
+ * /64), attribute (table and catalogue lookups) and simulate (drawing addresses). IPv4 is one uint32; IPv6 is four uint32 words,
  * most significant first.
  */
 
@@ -128,3 +128,33 @@ function hexValue(code: number): number {
   return -1;
 }
 
+export function formatIPv4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/** Compressed IPv6 text (RFC 5952: longest zero run of two or more groups becomes '::'). */
+export function formatIPv6(words: ArrayLike<number>): string {
+  const groups: number[] = [];
+  for (let index = 0; index < 4; index++) {
+    const word = words[index]! >>> 0;
+    groups.push(word >>> 16, word & 0xffff);
+  }
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let start = 0; start < 8; ) {
+    if (groups[start] !== 0) {
+      start++;
+      continue;
+    }
+    let stop = start;
+    while (stop < 8 && groups[stop] === 0) stop++;
+    if (stop - start > bestLength) {
+      bestStart = start;
+      bestLength = stop - start;
+    }
+    start = stop;
+  }
+  const hex = groups.map((group) => group.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}

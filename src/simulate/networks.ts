@@ -1,3 +1,4 @@
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../common/ip-text.js';
 import type { Random } from './random.js';
 
 /**
@@ -123,47 +124,19 @@ export const pingdom = pool('Pingdom', ['178.255.152.0/24', '185.180.12.64/27', 
 /** The /64 (or the address itself for IPv4): the unit a client is compared by. */
 export function clientKey(ip: string): string {
   if (!ip.includes(':')) return ip;
-  return expandIpv6(ip).slice(0, 4).join(':');
+  return v6PrefixGroups(ip).map((group) => group.toString(16).padStart(4, '0')).join(':');
 }
 
-/** The eight hextets of an IPv6 address, zero-padded, without embedded-IPv4 support. */
-export function expandIpv6(ip: string): string[] {
-  const [head, tail] = ip.split('::') as [string, string | undefined];
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const fill = tail === undefined ? [] : new Array<string>(8 - left.length - right.length).fill('0');
-  return [...left, ...fill, ...right].map((part) => part.padStart(4, '0').toLowerCase());
+/** The first four groups (the /64) of an IPv6 address. */
+function v6PrefixGroups(ip: string): number[] {
+  const words = [0, 0, 0, 0];
+  if (!parseIPv6(ip, words)) throw new Error(`not an IPv6 address: ${ip}`);
+  return [words[0]! >>> 16, words[0]! & 0xffff, words[1]! >>> 16, words[1]! & 0xffff];
 }
 
-function parseV4(text: string): number {
-  const parts = text.split('.').map(Number);
-  return (((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0);
-}
-
-function formatV4(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
-}
-
-/** Compressed textual form of eight 16-bit groups (RFC 5952: longest zero run becomes ::). */
-function formatV6(groups: number[]): string {
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((group) => group.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+/** Eight 16-bit groups as IPv6 text. */
+function formatGroups(groups: number[]): string {
+  return formatIPv6([0, 2, 4, 6].map((at) => ((groups[at]! << 16) | groups[at + 1]!) >>> 0));
 }
 
 /**
@@ -190,15 +163,15 @@ export class AddressAllocator {
 
   /** A fresh IPv4 address in the same /24 as another (the neighbours a cloud actor uses). */
   v4Near(address: string): string {
-    const base = parseV4(address) & 0xffffff00;
+    const base = parseIPv4(address) & 0xffffff00;
     for (let attempt = 0; attempt < 200; attempt++) {
-      const candidate = formatV4(base | this.rng.int(2, 254));
+      const candidate = formatIPv4(base | this.rng.int(2, 254));
       if (!this.used.has(candidate)) {
         this.used.add(candidate);
         return candidate;
       }
     }
-    return this.v4({ name: 'near', v4: [`${formatV4(base)}/16`] });
+    return this.v4({ name: 'near', v4: [`${formatIPv4(base)}/16`] });
   }
 
   /** A fresh /64 inside one of the pool's IPv6 prefixes, returned as its first four groups. */
@@ -220,7 +193,7 @@ export class AddressAllocator {
   v6Address(prefix: number[], stable = false): string {
     const iid = [this.rng.int(0, 0xffff), this.rng.int(0, 0xffff), this.rng.int(0, 0xffff), this.rng.int(1, 0xffff)];
     if (stable) iid[0] = 0;
-    return formatV6([...prefix, ...iid]);
+    return formatGroups([...prefix, ...iid]);
   }
 
   /** Marks an address as taken (for fixed, published addresses). */
@@ -233,19 +206,19 @@ function randomV4In(rng: Random, cidr: string): string {
   const [base, lengthText] = cidr.split('/') as [string, string];
   const length = Number(lengthText);
   const size = 2 ** (32 - length);
-  const start = parseV4(base) & (length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0);
+  const start = parseIPv4(base) & (length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0);
   for (;;) {
     const value = (start + Math.floor(rng.next() * size)) >>> 0;
     const last = value & 255;
     // skip network and broadcast-looking host numbers, which are rarely clients
-    if (size <= 2 || (last !== 0 && last !== 255)) return formatV4(value);
+    if (size <= 2 || (last !== 0 && last !== 255)) return formatIPv4(value);
   }
 }
 
 function randomV6PrefixIn(rng: Random, cidr: string): number[] {
   const [base, lengthText] = cidr.split('/') as [string, string];
   const length = Number(lengthText);
-  const groups = expandIpv6(base).slice(0, 4).map((group) => parseInt(group, 16));
+  const groups = v6PrefixGroups(base);
   for (let bit = length; bit < 64; bit++) {
     if (rng.chance(0.5)) {
       const group = Math.floor(bit / 16);
