@@ -12,7 +12,6 @@
  */
 import { ReplaywatchError } from '../common/errors.js';
 import { forEachLine, type InputFile, MAX_LINE_BYTES, type ProgressReporter } from '../ingest/index.js';
-import { Reason } from './bytes.js';
 import type { FormatOptions } from './presets.js';
 import { type LineScanner, type LogFormat, ScanOutcome, ScanRecord } from './record.js';
 import { DETECT_LINES, detectFormat } from './resolve.js';
@@ -36,6 +35,39 @@ export interface ScanInputsResult {
   /** first and last record time, epoch ms (NaN when no record had a time) */
   from: number;
   to: number;
+}
+
+/**
+ * One file's lines through its scanner: each record handed on, every line counted (skips with
+ * their reason and line number), the first and last record time kept. The single-threaded scan
+ * and a worker's task (cli/scan-task.ts) read lines with it alike.
+ */
+export class FileLines {
+  /** first and last record time, epoch ms (infinities while no record had one) */
+  from = Number.POSITIVE_INFINITY;
+  to = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly scanner: LineScanner,
+    private readonly record: ScanRecord,
+    private readonly counter: SkipCounter,
+    private readonly file: string,
+    private readonly onRecord: (record: ScanRecord) => void,
+  ) {}
+
+  scan(line: Buffer, start: number, end: number, lineNumber: number): void {
+    const record = this.record;
+    const outcome = this.scanner.scan(line, start, end, record);
+    if (outcome === ScanOutcome.Ok) {
+      const time = record.time;
+      if (time < this.from) this.from = time;
+      if (time > this.to) this.to = time;
+      this.onRecord(record);
+      this.counter.countRecord();
+      return;
+    }
+    this.counter.count(outcome, record.reason, line, start, end, lineNumber, this.file);
+  }
 }
 
 /** Probe lines buffered before choosing a file's format: enough for W3C header blocks plus DETECT_LINES data lines. */
@@ -86,22 +118,10 @@ export async function scanInputs(
 
   for (const input of inputs) {
     const file = input.path;
-    let scanner: LineScanner | null = null;
+    let lines: FileLines | null = null;
     let lineNumber = 0;
     const probe: Buffer[] = [];
-
-    const scanLine = (line: Buffer, start: number, end: number, number: number): void => {
-      const outcome = scanner!.scan(line, start, end, record);
-      if (outcome === ScanOutcome.Ok) {
-        const time = record.time;
-        if (time < from) from = time;
-        if (time > to) to = time;
-        onRecord(record, file);
-        counter.countRecord();
-        return;
-      }
-      counter.count(outcome, record.reason, line, start, end, number, file);
-    };
+    const handOn = (scanned: ScanRecord): void => onRecord(scanned, file);
 
     const startScanning = (): void => {
       if (!explicit) {
@@ -114,10 +134,11 @@ export async function scanInputs(
         if (current !== null && next !== current) options.onFormatChange?.(file, next);
         current = next;
       }
-      scanner = current!.createScanner();
+      const scanning = new FileLines(current!.createScanner(), record, counter, file, handOn);
+      lines = scanning;
       // overlong lines were counted when read; their probe entries are empty placeholders
       probe.forEach((line, index) => {
-        if (!overlongInProbe.has(index)) scanLine(line, 0, line.length, index + 1);
+        if (!overlongInProbe.has(index)) scanning.scan(line, 0, line.length, index + 1);
       });
       probe.length = 0;
     };
@@ -127,29 +148,34 @@ export async function scanInputs(
       input,
       (line, start, end) => {
         lineNumber++;
-        if (scanner === null) {
+        if (lines === null) {
           // copy: the reader reuses its buffer
           probe.push(Buffer.from(line.subarray(start, end)));
           if (probe.length >= PROBE_LINES) startScanning();
           return;
         }
-        scanLine(line, start, end, lineNumber);
+        lines.scan(line, start, end, lineNumber);
       },
       options.progress === undefined ? undefined : (bytesRead) => options.progress!(doneBytes + bytesRead, totalBytes),
       {
         maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
         onOverlongLine: (line, start, end) => {
           lineNumber++;
-          if (scanner === null) {
+          if (lines === null) {
             overlongInProbe.add(probe.length);
             probe.push(Buffer.alloc(0));
           }
-          counter.skip(Reason.OverlongLine, line, start, end, lineNumber, file);
-          counter.lines++;
+          counter.skipOverlong(line, start, end, lineNumber, file);
         },
       },
     );
-    if (scanner === null && probe.length > 0) startScanning();
+    if (lines === null && probe.length > 0) startScanning();
+    // (set inside the callbacks, which the compiler does not follow)
+    const scanned = lines as FileLines | null;
+    if (scanned !== null) {
+      if (scanned.from < from) from = scanned.from;
+      if (scanned.to > to) to = scanned.to;
+    }
     doneBytes += Math.max(0, input.size);
     if (current !== null) formats.push({ file, format: current.name });
   }

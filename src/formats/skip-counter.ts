@@ -3,6 +3,7 @@
  * few skipped lines as examples, the way goaccess keeps its first invalid lines. Bad input is
  * counted, never thrown. Counters from workers merge into one.
  */
+import { Reason } from './bytes.js';
 import { ScanOutcome, type ScanOutcomeValue } from './record.js';
 
 export const MAX_EXAMPLES = 5;
@@ -27,9 +28,12 @@ export class SkipCounter {
 
   /** Counts one scanned line; line numbers are 1-based within `file`. */
   count(outcome: ScanOutcomeValue, reason: string, line: Buffer, start: number, end: number, lineNumber: number, file?: string): void {
+    if (outcome === ScanOutcome.Ok) {
+      this.countRecord();
+      return;
+    }
     this.lines++;
-    if (outcome === ScanOutcome.Ok) this.records++;
-    else if (outcome === ScanOutcome.Meta) this.meta++;
+    if (outcome === ScanOutcome.Meta) this.meta++;
     else this.skip(reason, line, start, end, lineNumber, file);
   }
 
@@ -37,6 +41,12 @@ export class SkipCounter {
   countRecord(): void {
     this.lines++;
     this.records++;
+  }
+
+  /** Counts a line the reader cut because it was longer than its limit (never scanned). */
+  skipOverlong(line: Buffer, start: number, end: number, lineNumber: number, file?: string): void {
+    this.skip(Reason.OverlongLine, line, start, end, lineNumber, file);
+    this.lines++;
   }
 
   /** Counts a line that never reached a scanner (overlong, unreadable). */
