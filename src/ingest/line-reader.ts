@@ -211,6 +211,15 @@ async function readChunks(handle: FileHandle, start: number, onChunk: (chunk: Bu
   }
 }
 
+/** Opens a file for reading; a failure is E_INPUT_UNREADABLE naming it. */
+async function openOrUnreadable(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+}
+
 /**
  * Visits every line of an input: a plain file (fd reads), a gzip file (streamed, every member
  * of a multi-member file), or stdin ('-'). Read errors become E_INPUT_UNREADABLE.
@@ -282,12 +291,7 @@ export async function forEachLineInRange(
   visit: LineVisitor,
   options: LineReaderOptions = {},
 ): Promise<void> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw unreadable(path, error);
-  }
+  const handle = await openOrUnreadable(path);
   try {
     let position = startByte;
     const buffer = Buffer.allocUnsafe(1 << 16);
@@ -336,12 +340,7 @@ export interface ByteRange {
  * minBytes long (default 1 MiB: smaller pieces cost more in worker start-up than they save).
  */
 export async function splitRanges(path: string, n: number, minBytes = 1 << 20): Promise<ByteRange[]> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw unreadable(path, error);
-  }
+  const handle = await openOrUnreadable(path);
   try {
     const size = (await handle.stat()).size;
     const count = Math.max(1, Math.min(n, Math.floor(size / Math.max(1, minBytes)) || 1));
