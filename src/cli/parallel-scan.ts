@@ -261,6 +261,10 @@ class TaskQueue {
 
   constructor(private readonly tasks: ScanTask[]) {}
 
+  get empty(): boolean {
+    return this.next >= this.tasks.length;
+  }
+
   take(): ScanTask | undefined {
     return this.next < this.tasks.length ? this.tasks[this.next++] : undefined;
   }
@@ -278,13 +282,13 @@ async function runTasks(queue: TaskQueue, threads: number, onResult: (result: Sc
     await new Promise<void>((resolve, reject) => {
       let running = 0;
       let failed = false;
-      const feed = (worker: Worker): void => {
+      const feed = (worker: Worker, settle = true): void => {
         if (failed) return;
         const task = queue.take();
         if (task === undefined) {
           // an idle worker's heap and attribution table go as soon as there is no more work
           void worker.terminate();
-          if (running === 0) resolve();
+          if (settle && running === 0) resolve();
           return;
         }
         running++;
@@ -306,6 +310,9 @@ async function runTasks(queue: TaskQueue, threads: number, onResult: (result: Sc
             reject(new ReplaywatchError((code as 'E_INPUT_UNREADABLE' | undefined) ?? 'E_INTERNAL', message.error.message, { hint }));
             return;
           }
+          // the next task (or the end: terminate) first, so the worker reads on, or its heap
+          // goes, while this thread merges the result
+          feed(worker, false);
           try {
             onResult(message.result);
           } catch (error) {
@@ -314,7 +321,7 @@ async function runTasks(queue: TaskQueue, threads: number, onResult: (result: Sc
             reject(error);
             return;
           }
-          feed(worker);
+          if (running === 0 && queue.empty) resolve();
         });
         worker.on('error', (error) => {
           failed = true;

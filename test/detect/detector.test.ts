@@ -198,3 +198,29 @@ test('a URL seen by more clients than the bound keeps no per-client detail', () 
   assert.equal(rare, 0);
   assert.ok(index.popularUnits >= 2);
 });
+
+test('the slot table grows through many sizes and still finds every key, edge hash words included', () => {
+  // hash words at the ends of the range, and runs that share a home, with a tiny first table
+  const index = new FirstSeenIndex({ maxClients: 2, maxClientsPerDay: 2, initialCapacity: 1024 });
+  const keys: [number, number][] = [];
+  const next = random(7);
+  for (const high of [0, -1, 0x7fffffff, -0x80000000, 1]) for (const low of [0, -1, 0x7fffffff, -0x80000000, 1]) keys.push([high, low]);
+  for (let key = 0; key < 200; key++) keys.push([0x12345678, key]);
+  for (let key = 0; key < 20_000; key++) keys.push([Math.floor(next() * 2 ** 32) | 0, Math.floor(next() * 2 ** 32) | 0]);
+  const url = Buffer.from('/k');
+  const time = 1_700_000_000;
+  // first client for every key, a second for every key, a third for every even key (popular then)
+  for (const [high, low] of keys) index.observe(high, low, 1, time, 200, 1, false, url, 0, url.length);
+  for (const [high, low] of keys) index.observe(high, low, 2, time + 1, 200, 1, false, url, 0, url.length);
+  keys.forEach(([high, low], at) => {
+    if (at % 2 === 0) index.observe(high, low, 3, time + 2, 200, 1, false, url, 0, url.length);
+  });
+  assert.equal(index.units, keys.length);
+  assert.equal(index.popularUnits, Math.ceil(keys.length / 2));
+  let rare = 0;
+  index.forEachRareUnit((_bucket, _url, entries) => {
+    rare++;
+    assert.deepEqual(entries.map((entry) => entry.client), [1, 2]);
+  });
+  assert.equal(rare, Math.floor(keys.length / 2));
+});
