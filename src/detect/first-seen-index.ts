@@ -41,6 +41,8 @@
  * reader is time order) is dropped, keys and all; `dropped` counts them and `droppedThrough` is
  * the latest time a dropped unit held, so the report can say what was lost.
  */
+import { tracksDays } from './paths.js';
+
 export const GLOBAL_BUCKET = -1;
 export const POPULAR = 255;
 const NONE = -1;
@@ -738,12 +740,19 @@ export class FirstSeenIndex {
         return arena === null ? '' : arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!);
       };
       if ((stateWord & 255) === POPULAR) {
-        if (this.findSlot(high, low, bucket) === NONE) this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, undefined, 0, 0);
-        const slot = this.findSlot(high, low, bucket);
-        const target = this.find(high, low, bucket);
-        this.markPopular(target, slot);
-        // one reader named it at its second client; a day unit of the URL may need the name
-        if (!this.texts.has(target) && (state.texts.has(unit) || arena !== null)) this.setText(target, textOf());
+        let slot = this.findSlot(high, low, bucket);
+        if (slot === NONE) {
+          this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, undefined, 0, 0);
+          slot = this.findSlot(high, low, bucket);
+        }
+        const ref = this.slots[slot * SLOT_STRIDE + S_REF]!;
+        const target = (ref < 0 ? -ref : ref) - 1;
+        if (ref > 0) this.markPopular(target, slot);
+        // one reader named it at its second client and kept the name only when the URL has day
+        // units (a day unit's fallback name); a popular day unit is never visited
+        if (bucket !== GLOBAL_BUCKET || this.texts.has(target)) continue;
+        if (state.texts.has(unit)) this.setText(target, state.texts.get(unit)!);
+        else if (arena !== null && tracksDays(arena, state.arenaStart![unit]!, state.arenaStart![unit + 1]!)) this.setText(target, textOf());
         continue;
       }
       // replay the other part's entries, in their order: each is that client's earliest there

@@ -57,6 +57,20 @@ export function classifyPath(buffer: Buffer, start: number, end: number): PathKi
   return PathKind.Page;
 }
 
+/** A '?' in buffer[start, end). */
+export function hasQuery(buffer: Uint8Array, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) if (buffer[index] === 63 /* '?' */) return true;
+  return false;
+}
+
+/**
+ * Whether requests for this URL (path + query) also count in its day units: pages without a
+ * query string (a site's own pages are a bounded set; one-off query strings are the volume).
+ */
+export function tracksDays(buffer: Buffer, start: number, end: number): boolean {
+  return classifyPath(buffer, start, end) !== PathKind.Asset && !hasQuery(buffer, classifiedPathEnd, end);
+}
+
 /**
  * Paths that exist on other software and are requested by scanners hunting for it.
  * Lowercased substrings of the path; matched only on error responses, so the cost stays off
