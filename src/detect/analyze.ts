@@ -1,4 +1,5 @@
 import type { ActorMatch, AgentClass, CrawlerVerdict } from '../attribute/types.js';
+import { parseIPv4 } from '../common/ip-text.js';
 import { Counter, type Detector } from './detector.js';
 import { GLOBAL_BUCKET, type UnitEntry } from './first-seen-index.js';
 import type { EvidencePair, ProbeFinding, ReplayPattern, SourceFinding } from './types.js';
@@ -120,16 +121,8 @@ const VICTIM_CAP = 512;
 
 export function analyze(detector: Detector, context: AnalysisContext): Findings {
   const clients = detector.clientCount;
-  const networkOfClient = new Array<string>(clients);
-  const keyOf = networkKeyCache(context);
-  const networkOf = (client: number): string => {
-    let key = networkOfClient[client];
-    if (key === undefined) {
-      key = keyOf(detector.addressesOf(client)[0]!);
-      networkOfClient[client] = key;
-    }
-    return key;
-  };
+  const networks = new ClientNetworks(detector, context);
+  const networkOf = (client: number): string => networks.name(client);
   const declared = declaredKinds(detector);
   const evidence = new EvidenceTable(clients);
 
@@ -137,7 +130,7 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
   for (const client of declared.keys()) declaredFlag[client] = 1;
   const isBot = (client: number): boolean => declaredFlag[client] === 1;
   // Pass 1: counts per client over every rare unit
-  walkUnits(detector, networkOf, isBot, {
+  walkUnits(detector, networks, isBot, {
     originated(entry, strong) {
       if (entry.status >= 400) return;
       evidence.touch(entry.client);
@@ -160,13 +153,21 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
     },
   });
 
-  const actorOfClient = new Map<number, ActorMatch | null>();
+  // per client: 0 not asked yet, 1 none, else index + 2 in `actorMatches`
+  const actorOfClient = new Int32Array(clients);
+  const actorMatches: ActorMatch[] = [];
   const actorOf = (client: number): ActorMatch | null => {
-    if (!actorOfClient.has(client)) {
-      const match = context.actors(detector.addressesOf(client)[0]!).find((actor) => actor.kind !== 'crawler' && actor.kind !== 'link-preview') ?? null;
-      actorOfClient.set(client, match);
+    let known = actorOfClient[client]!;
+    if (known === 0) {
+      known = 1;
+      for (const actor of context.actors(detector.firstAddressOf(client))) {
+        if (actor.kind === 'crawler' || actor.kind === 'link-preview') continue;
+        known = actorMatches.push(actor) + 1;
+        break;
+      }
+      actorOfClient[client] = known;
     }
-    return actorOfClient.get(client)!;
+    return known === 1 ? null : actorMatches[known - 2]!;
   };
   /** The catalogue's kind for a client's network when it is a prior for behaviour (not a shared cloud ASN). */
   const priorOf = (client: number): ActorMatch['kind'] | null => {
@@ -175,7 +176,8 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
   };
   // Candidates: not a declared bot, no human traits, and the shape: others' URLs, or first on URLs others follow
   const candidates = new Map<number, 'replayer' | 'prefetcher'>();
-  for (const client of evidence.order) {
+  for (let at = 0; at < evidence.order.length; at++) {
+    const client = evidence.order[at]!;
     const human = looksHuman(detector, client);
     evidence.human[client] = human ? 1 : 0;
     if (declared.get(client) !== undefined) continue;
@@ -239,7 +241,7 @@ export function analyze(detector: Detector, context: AnalysisContext): Findings 
   };
   walkUnits(
     detector,
-    networkOf,
+    networks,
     isBot,
     {
       originated() {},
@@ -287,8 +289,8 @@ interface UnitVisitor {
  *   the visitor tells quick leads from late ones.
  * `pairsOnly`: the visitor wants pairs, not origins, so units with one client are not visited.
  */
-function walkUnits(detector: Detector, networkOf: (client: number) => string, isBot: (client: number) => boolean, visitor: UnitVisitor, pairsOnly = false): void {
-  const networks: string[] = [];
+function walkUnits(detector: Detector, clientNetworks: ClientNetworks, isBot: (client: number) => boolean, visitor: UnitVisitor, pairsOnly = false): void {
+  let networks = new Int32Array(64);
   const kept: UnitEntry[] = [];
   detector.index.forEachRareUnit((bucket, url, unitEntries, unitContext) => {
     const strong = bucket === GLOBAL_BUCKET;
@@ -296,7 +298,7 @@ function walkUnits(detector: Detector, networkOf: (client: number) => string, is
     let entries = unitEntries;
     let context = unitContext;
     let bots = false;
-    for (const entry of unitEntries) if (isBot(entry.client)) bots = true;
+    for (let index = 0; index < unitEntries.length; index++) if (isBot(unitEntries[index]!.client)) bots = true;
     if (bots) {
       kept.length = 0;
       context = 0;
@@ -312,8 +314,8 @@ function walkUnits(detector: Detector, networkOf: (client: number) => string, is
     // the previous day's requests (context) are only possible origins: they were counted on their own day
     if (context === 0) visitor.originated(entries[0]!, strong);
     if (entries.length < 2 || url === null) return;
-    networks.length = entries.length;
-    for (let index = 0; index < entries.length; index++) networks[index] = networkOf(entries[index]!.client);
+    if (entries.length > networks.length) networks = new Int32Array(entries.length * 2);
+    for (let index = 0; index < entries.length; index++) networks[index] = clientNetworks.id(entries[index]!.client);
     let firstOther = -1;
     for (let index = Math.max(1, context); index < entries.length; index++) {
       const replay = entries[index]!;
@@ -725,19 +727,12 @@ function findProbes(detector: Detector): ProbeFinding[] {
 
 /** Every replay and lead pair that involves one of `clients`, for explain. */
 export function pairsInvolving(detector: Detector, context: Pick<AnalysisContext, 'networkKey'>, clients: Set<number>): { replays: EvidencePair[]; leads: EvidencePair[] } {
-  const cache = new Map<number, string>();
-  const keyOf = networkKeyCache(context);
-  const networkOf = (client: number): string => {
-    let key = cache.get(client);
-    if (key === undefined) cache.set(client, (key = keyOf(detector.addressesOf(client)[0]!)));
-    return key;
-  };
   const replays: EvidencePair[] = [];
   const leads: EvidencePair[] = [];
   const declared = declaredKinds(detector);
   walkUnits(
     detector,
-    networkOf,
+    new ClientNetworks(detector, context),
     (client) => declared.has(client),
     {
       originated() {},
@@ -760,15 +755,53 @@ export function pairsInvolving(detector: Detector, context: Pick<AnalysisContext
  * Other answers (catalogue prefixes, which can be smaller, and IPv6) are asked per address.
  */
 function networkKeyCache(context: Pick<AnalysisContext, 'networkKey'>): (address: string) => string {
-  const bySlash24 = new Map<string, string>();
+  // keyed by the /24 as a number (a small integer: no string made per lookup)
+  const bySlash24 = new Map<number, string>();
   return (address) => {
-    const lastDot = address.lastIndexOf('.');
-    if (lastDot < 0 || address.includes(':')) return context.networkKey(address);
-    const slash24 = address.slice(0, lastDot);
+    const value = parseIPv4(address);
+    if (value < 0) return context.networkKey(address);
+    const slash24 = value >>> 8;
     const known = bySlash24.get(slash24);
     if (known !== undefined) return known;
     const key = context.networkKey(address);
     if (key.startsWith('AS')) bySlash24.set(slash24, key);
     return key;
   };
+}
+
+/**
+ * Each client's network key (its first address's), asked once per client: as a small id for
+ * the unit walk, which compares the networks of every pair, and as text for group keys.
+ */
+class ClientNetworks {
+  /** client -> network id + 1 (0: not asked yet) */
+  private readonly idOfClient: Int32Array;
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly keyOf: (address: string) => string;
+
+  constructor(
+    private readonly detector: Detector,
+    context: Pick<AnalysisContext, 'networkKey'>,
+  ) {
+    this.idOfClient = new Int32Array(detector.clientCount);
+    this.keyOf = networkKeyCache(context);
+  }
+
+  id(client: number): number {
+    const known = this.idOfClient[client]!;
+    if (known !== 0) return known - 1;
+    const name = this.keyOf(this.detector.firstAddressOf(client));
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.push(name) - 1;
+      this.ids.set(name, id);
+    }
+    this.idOfClient[client] = id + 1;
+    return id;
+  }
+
+  name(client: number): string {
+    return this.names[this.id(client)]!;
+  }
 }

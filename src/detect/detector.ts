@@ -3,7 +3,7 @@ import type { AgentClass } from '../attribute/types.js';
 import { parseIPv6 } from '../common/ip-text.js';
 import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow, viewOf } from './hash.js';
 import { FirstSeenIndex, type FirstSeenIndexState } from './first-seen-index.js';
-import { classifiedPathEnd, classifyPath, isProbePath, PathKind } from './paths.js';
+import { classifiedPathEnd, classifyPath, hasQuery, isProbePath, PathKind } from './paths.js';
 import type { ClientSummary } from './types.js';
 
 export interface DetectorOptions {
@@ -466,6 +466,12 @@ export class Detector {
     return agent < 0 ? '' : this.agents.texts[agent]!;
   }
 
+  /** A client's first address ('' for none). */
+  firstAddressOf(client: number): string {
+    const first = this.firstAddress[client]!;
+    return first === 0 ? '' : this.addresses.texts[first - 1]!;
+  }
+
   addressesOf(client: number): string[] {
     return this.addressIdsOf(client).map((address) => this.addresses.texts[address]!);
   }
@@ -539,10 +545,6 @@ function agentKindOf(agentClass: AgentClass | null): number {
   return agentClass === null ? AGENT_NONE : agentClass.kind === 'crawler' ? AGENT_CRAWLER : agentClass.kind === 'link-preview' ? AGENT_PREVIEW : AGENT_OTHER_BOT;
 }
 
-function hasQuery(buffer: Buffer, start: number, end: number): boolean {
-  for (let index = start; index < end; index++) if (buffer[index] === 63 /* '?' */) return true;
-  return false;
-}
 
 function isReadMethod(record: ScanRecord): boolean {
   if (!record.has(Field.Method)) return true;
