@@ -2,8 +2,9 @@
  * A scan split across worker threads, merged into exactly what one reader builds.
  *
  * The input is cut into tasks in input order: a plain file into byte ranges (a range owns the
- * lines that start in it: ingest's splitRanges / forEachLineInRange), a .gz file or a file in a
- * stateful format (W3C headers) whole. This thread reads the first task itself, straight into
+ * lines that start in it: ingest's splitRanges / forEachLineInRange), a file in a stateful
+ * format (W3C headers) whole, a .gz file whole or, when there are fewer files than threads,
+ * in two halves that two readers cut between them as they read (forEachLineOfGzipHalf). This thread reads the first task itself, straight into
  * the detector everything is merged into, then takes tasks from the queue N - 1 workers take
  * theirs from; every task after the first goes into a fresh Detector and SkipCounter. This thread merges the
  * results strictly in task order (Detector.merge, SkipCounter.merge with the file's line
@@ -23,7 +24,7 @@ import { createGunzip } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { Detector, type DetectorState } from '../detect/index.js';
 import { type LogFormat, nextFormat, PROBE_LINES, SkipCounter, type ScanInputsResult, type SkipExample } from '../formats/index.js';
-import { type InputFile, splitRanges } from '../ingest/index.js';
+import { type InputFile, newGzipCut, splitRanges } from '../ingest/index.js';
 import { ReplaywatchError } from '../common/errors.js';
 import { scanTask } from './scan-task.js';
 
@@ -32,6 +33,12 @@ import { scanTask } from './scan-task.js';
  * table, agent classifier) costs about 100 ms, the time one thread needs for ~30 MB.
  */
 export const MIN_PARALLEL_BYTES = 32 << 20;
+
+/**
+ * A .gz file is read in two halves from this many compressed bytes (about 60-100 MB of log):
+ * the second half's reader inflates the first half only to skip it.
+ */
+export const MIN_GZIP_HALVES_BYTES = 4 << 20;
 
 /**
  * Byte ranges per thread: one. Every range's detector learns its clients, agents and URLs
@@ -51,9 +58,14 @@ export interface ScanTask {
   path: string;
   size: number;
   gzip: boolean;
-  /** byte range of a plain file; null: the whole file */
+  /**
+   * byte range of a plain file; null: the whole file. For a gzip half, the compressed bytes it
+   * stands for in the progress bar.
+   */
   start: number | null;
   end: number | null;
+  /** one of two halves of a .gz file, with the cut its two readers share */
+  gzipHalf?: { second: boolean; half: number; cut: BigInt64Array };
   /** a preset name or the user's --format string */
   format: string;
   clientIpField?: string;
@@ -142,6 +154,13 @@ export async function scanInParallel(
     const chosen = formats[index]!;
     const spec = format !== null ? options.format! : chosen.name;
     const base = { input: index, path: input.path, size: input.size, gzip: input.gzip, format: spec, clientIpField: options.clientIpField, memoryBudget: 0 };
+    if (input.gzip && chosen.stateful !== true && inputs.length < options.workers && input.size >= (minimum * MIN_GZIP_HALVES_BYTES) / MIN_PARALLEL_BYTES) {
+      const half = Math.floor(input.size / 2);
+      const cut = newGzipCut();
+      tasks.push({ ...base, id: tasks.length, start: 0, end: half, gzipHalf: { second: false, half, cut } });
+      tasks.push({ ...base, id: tasks.length, start: half, end: input.size, gzipHalf: { second: true, half, cut } });
+      continue;
+    }
     if (input.gzip || chosen.stateful === true) {
       tasks.push({ ...base, id: tasks.length, start: null, end: null });
       continue;

@@ -1,12 +1,12 @@
 /**
- * One task of a parallel scan (a byte range of a plain file, or a whole file) read into a
+ * One task of a parallel scan (a byte range of a plain file, half a .gz file, or a whole file) read into a
  * detector: the same code on a worker thread (scan-worker.ts, into a detector of its own that
  * it then sends back) and on the main thread (parallel-scan.ts reads the first task itself,
  * straight into the detector the others are merged into).
  */
 import type { Detector } from '../detect/index.js';
 import { FileLines, resolveFormat, ScanRecord, SkipCounter } from '../formats/index.js';
-import { forEachLine, forEachLineInRange, MAX_LINE_BYTES } from '../ingest/index.js';
+import { forEachLine, forEachLineInRange, forEachLineOfGzipHalf, MAX_LINE_BYTES } from '../ingest/index.js';
 import type { ScanTask } from './parallel-scan.js';
 
 export interface TaskScan {
@@ -35,7 +35,12 @@ export async function scanTask(task: ScanTask, detector: Detector, onBytes: (byt
     maxLineBytes: MAX_LINE_BYTES,
     onOverlongLine: (line: Buffer, start: number, end: number) => counter.skipOverlong(line, start, end, ++lineNumber, task.path),
   };
-  if (task.start === null) await forEachLine({ path: task.path, size: task.size, gzip: task.gzip }, visit, (bytesRead) => report(bytesRead), readerOptions);
+  if (task.gzipHalf !== undefined) {
+    const { second, half, cut } = task.gzipHalf;
+    // the progress bar counts each half's share of the compressed bytes
+    const share = (bytesRead: number): number => Math.max(0, Math.min(bytesRead, task.end!) - task.start!);
+    await forEachLineOfGzipHalf(task.path, second, half, cut, visit, { ...readerOptions, onBytes: (bytesRead) => report(share(bytesRead)) });
+  } else if (task.start === null) await forEachLine({ path: task.path, size: task.size, gzip: task.gzip }, visit, (bytesRead) => report(bytesRead), readerOptions);
   else await forEachLineInRange(task.path, task.start, task.end!, visit, readerOptions);
   return { counter, from: lines.from, to: lines.to };
 }

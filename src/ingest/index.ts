@@ -6,6 +6,8 @@ export { expandInputs, rotationKey, sniffFirstTime, unreadable, describeInput, t
 export {
   forEachLine,
   forEachLineInRange,
+  forEachLineOfGzipHalf,
+  newGzipCut,
   splitRanges,
   CHUNK_BYTES,
   MAX_LINE_BYTES,

@@ -13,9 +13,12 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { InputFile } from './inputs.js';
 import { describeInput, unreadable } from './inputs.js';
+import { Inflater } from './gunzip.js';
 
 /** 4 MiB reads: large enough that syscalls vanish from the profile, small enough for many workers. */
 export const CHUNK_BYTES = 4 << 20;
+/** Compressed bytes per read of a gzip file. */
+const GZIP_READ_BYTES = 256 << 10;
 /** Lines longer than this are cut and reported; no access log line is legitimately this long. */
 export const MAX_LINE_BYTES = 64 << 10;
 
@@ -52,8 +55,8 @@ class LineSplitter {
     private readonly maxLineBytes: number,
     private readonly onOverlongLine: LineVisitor | undefined,
     startOffset = 0,
-    /** lines starting at or after this absolute offset are not visited */
-    private readonly limit = Number.POSITIVE_INFINITY,
+    /** lines starting at or after this absolute offset are not visited (setLimit may lower it) */
+    private limit = Number.POSITIVE_INFINITY,
   ) {
     this.carry = Buffer.allocUnsafe(Math.min(maxLineBytes, 64 << 10));
     this.offset = startOffset;
@@ -91,6 +94,11 @@ class LineSplitter {
     const grown = Buffer.allocUnsafe(Math.min(this.maxLineBytes, Math.max(size, this.carry.length * 2)));
     this.carry.copy(grown, 0, 0, this.carryLength);
     this.carry = grown;
+  }
+
+  /** Sets the limit once it is known (a gzip half's end, decided by the other reader). */
+  setLimit(limit: number): void {
+    this.limit = limit;
   }
 
   /** Feeds `length` bytes of chunk. Returns false once the range limit is reached. */
@@ -189,11 +197,11 @@ async function readStdin(stream: Readable, splitter: LineSplitter): Promise<void
  * false to stop; a chunk's bytes stay valid until onChunk returns (the buffer is read into
  * again two chunks later).
  */
-async function readChunks(handle: FileHandle, start: number, onChunk: (chunk: Buffer, length: number, read: number) => boolean): Promise<void> {
-  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+async function readChunks(handle: FileHandle, start: number, onChunk: (chunk: Buffer, length: number, read: number) => boolean, chunkBytes = CHUNK_BYTES): Promise<void> {
+  const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   let turn = 0;
   let position = start;
-  let pending: Promise<{ bytesRead: number }> | null = handle.read(buffers[0]!, 0, CHUNK_BYTES, position);
+  let pending: Promise<{ bytesRead: number }> | null = handle.read(buffers[0]!, 0, chunkBytes, position);
   try {
     for (;;) {
       const { bytesRead } = await pending!;
@@ -202,7 +210,7 @@ async function readChunks(handle: FileHandle, start: number, onChunk: (chunk: Bu
       const chunk = buffers[turn]!;
       position += bytesRead;
       turn ^= 1;
-      pending = handle.read(buffers[turn]!, 0, CHUNK_BYTES, position);
+      pending = handle.read(buffers[turn]!, 0, chunkBytes, position);
       if (!onChunk(chunk, bytesRead, position - start)) return;
     }
   } finally {
@@ -239,12 +247,13 @@ export async function forEachLine(
       return;
     }
     if (file.gzip) {
-      const source = createReadStream(file.path, { highWaterMark: 1 << 20 });
-      const gunzip = createGunzip({ chunkSize: 1 << 20 });
-      source.on('error', (error) => gunzip.destroy(error));
-      source.pipe(gunzip);
       const total = file.size;
-      await readStream(gunzip, splitter, progress === undefined ? undefined : () => progress(source.bytesRead, total));
+      await inflateFile(file.path, (chunk, length, read) => {
+        splitter.push(chunk, length);
+        progress?.(read, total);
+        return true;
+      });
+      splitter.finish();
       return;
     }
     const handle = await open(file.path, 'r');
@@ -368,5 +377,152 @@ export async function splitRanges(path: string, n: number, minBytes = 1 << 20): 
     return starts.map((start, index) => ({ start, end: index + 1 < starts.length ? starts[index + 1] : size }));
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Where a gzip file is cut between two readers, shared by both (a BigInt64Array of one word
+ * over a SharedArrayBuffer, 0 to begin with): while it is >= 0 it is how far into the
+ * decompressed stream the first half's reader has read (lines starting before it may be
+ * its); once the second half's reader has cut, it is -(cut + 1), the decompressed offset of
+ * the line start where the second half begins.
+ */
+export function newGzipCut(): BigInt64Array {
+  return new BigInt64Array(new SharedArrayBuffer(8));
+}
+
+/**
+ * Visits the lines of one half of a gzip file, for two readers on two threads. A gzip member
+ * cannot be entered in the middle, so both inflate from the start: the first half's reader
+ * visits lines from the beginning and, before each decompressed chunk, claims it (compare and
+ * exchange on `cut`); the second half's reader inflates without visiting (Node's zlib runs at
+ * several times the speed of reading lines) until it has read `half` compressed bytes, then
+ * cuts at the next line start at or past the first reader's claim and visits from there. The
+ * first reader stops at the cut once it sees it. Every line is visited by exactly one reader
+ * whatever the timing: a cut is never before a claim, and a claim is never made past a cut.
+ * `onBytes` hears the compressed bytes read.
+ */
+export async function forEachLineOfGzipHalf(
+  path: string,
+  second: boolean,
+  half: number,
+  cut: BigInt64Array,
+  visit: LineVisitor,
+  options: LineReaderOptions = {},
+): Promise<void> {
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  let splitter: LineSplitter | null = second ? null : new LineSplitter(visit, maxLineBytes, options.onOverlongLine, 0);
+  let limited = second;
+  // decompressed offset of the chunk at hand, and whether the byte before it is '\n'
+  let offset = 0;
+  let afterNewline = true;
+  let stopped = false;
+  try {
+    await inflateFile(path, (chunk, length, read) => {
+      if (splitter === null) {
+        if (read >= half) {
+          const start = cutAt(chunk, length, offset, afterNewline, cut);
+          if (start >= 0) {
+            splitter = new LineSplitter(visit, maxLineBytes, options.onOverlongLine, offset + start);
+            splitter.push(chunk.subarray(start, length), length - start);
+          }
+        }
+      } else {
+        if (!limited) {
+          // claim this chunk, unless the second reader has cut
+          for (;;) {
+            const word = Atomics.load(cut, 0);
+            if (word < 0n) {
+              splitter.setLimit(Number(-word - 1n));
+              limited = true;
+              break;
+            }
+            if (Atomics.compareExchange(cut, 0, word, BigInt(offset + length)) === word) break;
+          }
+        }
+        if (!splitter.push(chunk, length)) {
+          stopped = true;
+          return false;
+        }
+      }
+      offset += length;
+      afterNewline = chunk[length - 1] === 10;
+      options.onBytes?.(read);
+      return true;
+    });
+    if (!stopped) (splitter as LineSplitter | null)?.finish();
+  } catch (error) {
+    if ((error as { code?: string }).code === 'E_INPUT_UNREADABLE') throw error;
+    throw unreadable(path, error);
+  }
+}
+
+/**
+ * The decompressed bytes of a gzip file, in pieces (valid during the call), with the
+ * compressed bytes read so far; `onData` returns false to stop. Inflated on this thread into a
+ * reused buffer (gunzip.ts), or by Node's zlib stream where that is not available.
+ */
+async function inflateFile(path: string, onData: (chunk: Buffer, length: number, read: number) => boolean): Promise<void> {
+  const inflater = Inflater.open();
+  if (inflater === null) {
+    const source = createReadStream(path, { highWaterMark: 1 << 20 });
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    source.on('error', (error) => gunzip.destroy(error));
+    source.pipe(gunzip);
+    try {
+      for await (const value of gunzip) {
+        const chunk = value as Buffer;
+        if (chunk.length > 0 && !onData(chunk, chunk.length, source.bytesRead)) return;
+      }
+    } finally {
+      source.destroy();
+      gunzip.destroy();
+    }
+    return;
+  }
+  const handle = await openOrUnreadable(path);
+  try {
+    let read = 0;
+    let going = true;
+    const visit = (chunk: Buffer, length: number): boolean => (going = onData(chunk, length, read));
+    // compressed reads of 256 KiB (about 5 MB of log): the progress bar and a gzip half's cut
+    // follow the compressed position at that grain
+    await readChunks(
+      handle,
+      0,
+      (chunk, length, total) => {
+        read = total;
+        return inflater.write(chunk, length, visit);
+      },
+      GZIP_READ_BYTES,
+    );
+    if (going) inflater.end(visit);
+  } finally {
+    inflater.close();
+    await handle.close();
+  }
+}
+
+/**
+ * The second reader's cut in `chunk` (decompressed offset `offset`): the first line start at
+ * or past the first reader's claim, published with compare and exchange (retried when the
+ * first reader claims more meanwhile). Returns its index in the chunk, or -1: none here yet.
+ */
+function cutAt(chunk: Buffer, length: number, offset: number, afterNewline: boolean, cut: BigInt64Array): number {
+  for (;;) {
+    const claim = Atomics.load(cut, 0);
+    // the first reader never cuts: a negative word here is not possible, but stays safe
+    if (claim < 0n) return -1;
+    const from = Math.max(0, Number(claim) - offset);
+    if (from > length) return -1;
+    let start: number;
+    if (from === 0 && afterNewline) start = 0;
+    else {
+      const newline = chunk.indexOf(10, from === 0 ? 0 : from - 1);
+      if (newline < 0 || newline >= length) return -1;
+      start = newline + 1;
+    }
+    if (start >= length) return -1;
+    if (Atomics.compareExchange(cut, 0, claim, -BigInt(offset + start) - 1n) === claim) return start;
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { CHUNK_BYTES, forEachLine, forEachLineInRange, splitRanges } from '../../src/ingest/index.js';
+import { CHUNK_BYTES, forEachLine, forEachLineInRange, forEachLineOfGzipHalf, newGzipCut, splitRanges } from '../../src/ingest/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replaywatch-lines-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,4 +136,70 @@ test('a corrupt gzip stream is E_INPUT_UNREADABLE, after the lines before the da
   const good = gzipSync('a\nb\n'.repeat(1000));
   const broken = write('broken.log.gz', Buffer.concat([good.subarray(0, good.length - 12), Buffer.from('garbage!garbage!')]));
   await assert.rejects(collect(broken), (error: Error & { code?: string }) => error.code === 'E_INPUT_UNREADABLE');
+});
+
+/** The lines the two halves of a gzip file visit, read in the given order (or at once). */
+async function halves(path: string, half: number, order: 'first-then-second' | 'second-then-first' | 'together'): Promise<[string[], string[]]> {
+  const cut = newGzipCut();
+  const first: string[] = [];
+  const second: string[] = [];
+  const read = (isSecond: boolean, into: string[]): Promise<void> =>
+    forEachLineOfGzipHalf(path, isSecond, half, cut, (buffer, start, end) => into.push(buffer.toString('latin1', start, end)));
+  if (order === 'first-then-second') {
+    await read(false, first);
+    await read(true, second);
+  } else if (order === 'second-then-first') {
+    await read(true, second);
+    await read(false, first);
+  } else {
+    await Promise.all([read(false, first), read(true, second)]);
+  }
+  return [first, second];
+}
+
+test('gzip halves: two readers visit every line exactly once, in order, wherever and whenever they cut', async () => {
+  // lines that compress poorly (the file spans many reads), several members, CRLF, no final newline
+  let seed = 7;
+  const lines = Array.from({ length: 60_000 }, (_, index) => {
+    let line = `${index}:`;
+    for (let digit = index % 150; digit > 0; digit--) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      line += (seed >>> 16).toString(36);
+    }
+    return line;
+  });
+  const text = lines.slice(0, 25_000).join('\r\n') + '\r\n';
+  const rest = lines.slice(25_000).join('\n');
+  const file = write('halves.log.gz', Buffer.concat([gzipSync(text), gzipSync(rest)]));
+  const size = (await import('node:fs')).statSync(file).size;
+  for (const half of [0, 1, Math.floor(size / 3), Math.floor(size / 2), size - 1, size]) {
+    for (const order of ['first-then-second', 'second-then-first', 'together'] as const) {
+      const [first, second] = await halves(file, half, order);
+      assert.deepEqual([...first, ...second], lines, `half ${half}, ${order}`);
+    }
+  }
+  // a file of many compressed reads: read one after the other, the second reader cuts about where it passed `half`
+  const big = write('halves-big.log.gz', gzipSync(Array.from({ length: 8 }, () => text + rest + '\n').join('')));
+  const bigSize = (await import('node:fs')).statSync(big).size;
+  assert.ok(bigSize > 2 << 20, 'several reads of compressed bytes');
+  const [first, second] = await halves(big, Math.floor(bigSize / 2), 'second-then-first');
+  assert.equal(first.length + second.length, lines.length * 8);
+  assert.ok(Math.abs(first.length - second.length) < lines.length * 8 * 0.2, `halves of about the same size: ${first.length} and ${second.length}`);
+  // a tiny file: one member, one piece of output
+  const small = write('small.log.gz', gzipSync('a\nb\nc'));
+  for (const order of ['first-then-second', 'second-then-first', 'together'] as const) {
+    const [first, second] = await halves(small, 10, order);
+    assert.deepEqual([...first, ...second], ['a', 'b', 'c'], order);
+  }
+});
+
+test('gzip halves: a corrupt stream is E_INPUT_UNREADABLE for either reader', async () => {
+  const good = gzipSync('a\nb\n'.repeat(1000));
+  const broken = write('broken-half.log.gz', Buffer.concat([good.subarray(0, good.length - 12), Buffer.from('garbage!garbage!')]));
+  for (const second of [false, true]) {
+    await assert.rejects(
+      forEachLineOfGzipHalf(broken, second, 0, newGzipCut(), () => {}),
+      (error: Error & { code?: string }) => error.code === 'E_INPUT_UNREADABLE' && error.message.includes('broken-half.log.gz'),
+    );
+  }
 });

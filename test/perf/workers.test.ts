@@ -54,6 +54,34 @@ test('the JSON report is the same with 1 and 3 workers on several files, plain a
   }
 });
 
+test('one .gz file read in two halves by two threads gives the report one reader gives (line numbers of skipped lines too)', () => {
+  ensureBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'replaywatch-workers-'));
+  try {
+    const plain = join(dir, 'access.log');
+    generateLog(plain, 60_000, ['--seed', '5', '--days', '4']);
+    const lines = readFileSync(plain, 'latin1').split('\n');
+    lines.splice(50_000, 0, 'garbage in the second half');
+    lines.splice(100, 0, 'garbage in the first half');
+    // two members, as `cat a.gz b.gz` makes
+    const text = lines.join('\n');
+    const middle = text.indexOf('\n', text.length >> 1) + 1;
+    const gz = join(dir, 'access.log.gz');
+    writeFileSync(gz, Buffer.concat([gzipSync(Buffer.from(text.slice(0, middle), 'latin1')), gzipSync(Buffer.from(text.slice(middle), 'latin1'))]));
+    const one = scanJson([gz], ['--workers', '1'], PARALLEL);
+    assert.ok(one.report !== null, one.stderr);
+    assert.equal(one.report.input.skipped, 2);
+    for (const workers of ['2', '4']) {
+      // the .gz is under 1 MB: a lower threshold still
+      const many = scanJson([gz], ['--workers', workers], { REPLAYWATCH_PARALLEL_MIN_BYTES: String(64 << 10), REPLAYWATCH_TIMINGS: '1' });
+      assert.match(many.stderr, /task 1: worker/, 'the second half was read by a worker and merged');
+      assert.deepEqual(many.report, one.report, `--workers ${workers}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a parallel scan reports progress that only grows and ends at the total', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'replaywatch-workers-'));
   const saved = process.env.REPLAYWATCH_PARALLEL_MIN_BYTES;
