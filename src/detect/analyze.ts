@@ -292,6 +292,17 @@ interface UnitVisitor {
 function walkUnits(detector: Detector, clientNetworks: ClientNetworks, isBot: (client: number) => boolean, visitor: UnitVisitor, pairsOnly = false): void {
   let networks = new Int32Array(64);
   const kept: UnitEntry[] = [];
+  // a unit of the whole log with one client only originated its URL (what the general walk
+  // below makes of it), handed over from its record
+  const only: UnitEntry = { client: 0, time: 0, status: 0, bytes: 0 };
+  const single = (client: number, time: number, status: number, bytes: number): void => {
+    if (isBot(client)) return;
+    only.client = client;
+    only.time = time;
+    only.status = status;
+    only.bytes = bytes;
+    visitor.originated(only, true);
+  };
   detector.index.forEachRareUnit((bucket, url, unitEntries, unitContext) => {
     const strong = bucket === GLOBAL_BUCKET;
     // declared crawlers and previewers are reported as what they are; a crawler's URL is nobody's fingerprint
@@ -342,7 +353,7 @@ function walkUnits(detector: Detector, clientNetworks: ClientNetworks, isBot: (c
         visitor.lead(url, first, later, strong);
       }
     }
-  }, pairsOnly);
+  }, pairsOnly ? true : single);
 }
 
 function makePair(url: string, origin: UnitEntry, replay: UnitEntry, strong: boolean): EvidencePair {

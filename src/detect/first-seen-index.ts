@@ -146,6 +146,12 @@ function sortEntries(entries: UnitEntry[], from: number, to: number): void {
  */
 export type RareUnitVisitor = (bucket: number, url: string | null, entries: UnitEntry[], context: number) => void;
 
+/**
+ * Visits a unit of the whole log with one client (most units: a one-off URL), from its record
+ * alone: no entry list, sort or name, which the general visitor costs.
+ */
+export type SingleUnitVisitor = (client: number, time: number, status: number, bytes: number) => void;
+
 export interface UnitEntry {
   client: number;
   time: number;
@@ -591,16 +597,23 @@ export class FirstSeenIndex {
    * order, which is the same for one reader and for parts merged in input order (merge appends
    * a part's new units in the order that part created them), and walks the unit pages front to
    * back instead of jumping through the slot table. `skipSingles` leaves out units of the whole
-   * log with one client (most units; they hold no pair). The entries array and its objects are
+   * log with one client (most units; they hold no pair), or, given a function, hands them to it
+ * instead (SingleUnitVisitor). The entries array and its objects are
    * reused for the next unit: a visitor copies what it keeps (analyze's makePair does).
    */
-  forEachRareUnit(visit: RareUnitVisitor, skipSingles = false): void {
+  forEachRareUnit(visit: RareUnitVisitor, skipSingles: boolean | SingleUnitVisitor = false): void {
     const entries: UnitEntry[] = [];
+    const single = typeof skipSingles === 'function' ? skipSingles : null;
     for (let unit = 0; unit < this.unitCount; unit++) {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
-      const count = page[base + U_STATE]! & 255;
-      if (count === POPULAR || (skipSingles && count === 1 && page[base + U_BUCKET] === GLOBAL_BUCKET)) continue;
+      const state = page[base + U_STATE]!;
+      const count = state & 255;
+      if (count === POPULAR) continue;
+      if (count === 1 && page[base + U_BUCKET] === GLOBAL_BUCKET && skipSingles !== false) {
+        single?.(page[base + U_CLIENT]!, page[base + U_TIME]! >>> 0, state >>> 8, page[base + U_BYTES]! >>> 0);
+        continue;
+      }
       this.visitUnit(page[base + U_HIGH]!, unit, entries, visit);
     }
   }
