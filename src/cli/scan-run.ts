@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import type { Attributor, ReverseName } from '../attribute/types.js';
-import { ATTRIBUTION_NOTICE, cdnOf, createDnsResolver, loadAttributor, reverseLookupAll } from '../attribute/index.js';
+import { ATTRIBUTION_NOTICE, cdnOf, createDnsResolver, loadAttributor, reverseLookupAll, type CatalogueAttributor } from '../attribute/index.js';
 import { analyze, Counter, Detector, type Findings } from '../detect/index.js';
 import { resolveFormat, scanInputs } from '../formats/index.js';
 import { expandInputs } from '../ingest/index.js';
@@ -127,7 +127,7 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
     verifyCrawler: (address, agent) => attributor.verifyCrawler(address, agent),
   });
 
-  const warnings = [...collectWarnings(detector, scanned.counter), ...scanWarnings(detector)];
+  const warnings = [...collectWarnings(detector, scanned.counter, loaded), ...scanWarnings(detector)];
   for (const source of findings.sources) {
     if (source.kind !== 'crawler' || source.verified !== false) continue;
     const ips = source.clients.flatMap((client) => detector.addressesOf(client));
@@ -173,7 +173,7 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
   return { model, detector, findings, attributor };
 }
 
-function collectWarnings(detector: Detector, counter: { lines: number; records: number; skipped: number }): string[] {
+function collectWarnings(detector: Detector, counter: { lines: number; records: number; skipped: number }, attributor: CatalogueAttributor): string[] {
   const warnings: string[] = [];
   if (counter.records === 0) warnings.push('no request could be read from the input');
   if (counter.lines > 0 && counter.skipped / counter.lines > 0.05)
@@ -185,7 +185,8 @@ function collectWarnings(detector: Detector, counter: { lines: number; records: 
   for (let client = 0; client < detector.clientCount; client++) {
     const requests = detector.count(client, Counter.Requests);
     total += requests;
-    const cdn = cdnOf(detector.addressesOf(client)[0]!);
+    // the scan's own attributor: the default one would load the tables a second time (~20 MB)
+    const cdn = cdnOf(detector.firstAddressOf(client), attributor);
     if (cdn !== null) byCdn.set(cdn, (byCdn.get(cdn) ?? 0) + requests);
   }
   for (const [cdn, requests] of byCdn) {
