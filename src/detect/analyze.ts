@@ -418,6 +418,8 @@ function declaredKinds(detector: Detector): Map<number, Declared> {
  * whose links nobody clicked. The place is a network the catalogue documents by prefix for
  * this role, or else the group's network and user agent together.
  */
+const ROLES = ['replayer', 'prefetcher'] as const;
+
 function addCompanions(
   detector: Detector,
   groups: Map<string, { role: 'replayer' | 'prefetcher'; clients: number[]; actor: ActorMatch | null }>,
@@ -451,7 +453,8 @@ function addCompanions(
     const couldPrefetch = (originated > 0 || !human) && !(evidence.strongReplays[client]! > originated);
     if (!couldReplay && !couldPrefetch) continue;
     const actor = actorOf(client);
-    for (const role of ['replayer', 'prefetcher'] as const) {
+    for (let at = 0; at < ROLES.length; at++) {
+      const role = ROLES[at]!;
       const documented = actor !== null && actor.kind === role && actor.shared !== true;
       if (role === 'replayer') {
         // a replay cloud's quiet address originated nothing and replayed nothing we could see
