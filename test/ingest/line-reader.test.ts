@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Inflater } from '../../src/ingest/gunzip.js';
 import { CHUNK_BYTES, forEachLine, forEachLineInRange, forEachLineOfGzipHalf, newGzipCut, splitRanges } from '../../src/ingest/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replaywatch-lines-'));
@@ -202,4 +203,38 @@ test('gzip halves: a corrupt stream is E_INPUT_UNREADABLE for either reader', as
       (error: Error & { code?: string }) => error.code === 'E_INPUT_UNREADABLE' && error.message.includes('broken-half.log.gz'),
     );
   }
+});
+
+test('gzip: a member that ends exactly where a compressed read ends is followed by the next (whole file and halves)', async () => {
+  // stored (level 0) members have a size we can choose: the first is exactly one 256 KiB read
+  let first = Buffer.alloc(0);
+  for (let length = 262_000; length < 262_200 && first.length !== 262_144; length++) {
+    const text = Buffer.alloc(length, 'x');
+    for (let at = 99; at < length; at += 100) text[at] = 10;
+    first = gzipSync(text, { level: 0 });
+  }
+  assert.equal(first.length, 262_144, 'a member of exactly one read');
+  const expected = (gunzipSync(first).toString('latin1') + 'tail one\ntail two\n').split('\n').slice(0, -1);
+  const path = write('boundary.log.gz', Buffer.concat([first, gzipSync('tail one\ntail two\n')]));
+  assert.deepEqual(await collect(path), expected);
+  for (const half of [100_000, 262_144, 262_150]) {
+    const [head, tail] = await halves(path, half, 'together');
+    assert.deepEqual([...head, ...tail], expected, `half ${half}`);
+  }
+});
+
+test('gzip: where Node has no synchronous zlib handle, the stream reads the same lines (whole file and halves)', async () => {
+  const lines = makeLines(20_000, 3);
+  const path = write('fallback.log.gz', Buffer.concat([gzipSync(lines.slice(0, 7000).join('\n') + '\n'), gzipSync(lines.slice(7000).join('\n'))]));
+  const withHandle = await collect(path);
+  const open = Inflater.open;
+  Inflater.open = () => null;
+  try {
+    assert.deepEqual(await collect(path), withHandle);
+    const [head, tail] = await halves(path, 1000, 'together');
+    assert.deepEqual([...head, ...tail], withHandle);
+  } finally {
+    Inflater.open = open;
+  }
+  assert.deepEqual(withHandle, lines);
 });
