@@ -126,7 +126,10 @@ export class JsonScanner implements LineScanner {
   private readonly scratch = new Scratch();
   private failure = '';
   /** the top-level keys of the last line, `"name":` and their slot, by position */
-  private readonly sequence: ({ bytes: Buffer; slot: number } | null)[] = [];
+  private readonly sequence: ({ bytes: Buffer; view: DataView; slot: number } | null)[] = [];
+  /** a DataView of the line's buffer, for reading four bytes at a time (the same while the buffer is) */
+  private viewBuffer: Buffer | null = null;
+  private view: DataView = new DataView(new ArrayBuffer(8));
   lastVariant = 0;
 
   constructor(mapping: JsonMapping, options: JsonOptions = {}, private readonly fallback: LineScanner | null = null) {
@@ -151,6 +154,10 @@ export class JsonScanner implements LineScanner {
       return ScanOutcome.Skip;
     }
     this.lastVariant = 0;
+    if (line !== this.viewBuffer) {
+      this.viewBuffer = line;
+      this.view = new DataView(line.buffer, line.byteOffset, line.byteLength);
+    }
     this.found.fill(127);
     this.pathBuffer = null;
     this.queryBuffer = null;
@@ -193,7 +200,7 @@ export class JsonScanner implements LineScanner {
       // a log writes the same keys in the same order on every line: the key the last line had
       // here, `"name":` byte for byte, settles this one without finding its end or looking it up
       const known = top && position < this.sequence.length ? this.sequence[position]! : null;
-      if (known !== null && startsWith(line, pos, end, known.bytes)) {
+      if (known !== null && startsWith(line, this.view, pos, end, known.bytes, known.view)) {
         slot = known.slot;
         pos = skipSpace(line, pos + known.bytes.length, end);
       } else {
@@ -203,7 +210,8 @@ export class JsonScanner implements LineScanner {
         slot = node.find(line, keyStart, keyEnd);
         if (top && position < MAX_SEQUENCE && line[keyEnd + 1] === 58) {
           this.sequence.length = Math.max(this.sequence.length, position + 1);
-          this.sequence[position] = { bytes: Buffer.from(line.subarray(pos, keyEnd + 2)), slot };
+          const bytes = Buffer.from(line.subarray(pos, keyEnd + 2));
+          this.sequence[position] = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), slot };
         }
         pos = skipSpace(line, keyEnd + 1, end);
         if (line[pos] !== 58) return -1; // ':'
@@ -245,15 +253,7 @@ export class JsonScanner implements LineScanner {
       let buffer = line;
       let start = pos + 1;
       let stop = valueEnd;
-      let escaped = false;
-      for (let i = start; i < valueEnd; i++) {
-        if (line[i] === 92) {
-          // '\'
-          escaped = true;
-          break;
-        }
-      }
-      if (escaped) {
+      if (hasBackslash(line, this.view, start, valueEnd)) {
         // '\' : decode escapes into the scratch buffer
         const at = this.scratch.reserve((valueEnd - start) * 3);
         stop = unescapeJson(line, start, valueEnd, this.scratch.buffer, at);
@@ -339,10 +339,29 @@ export class JsonScanner implements LineScanner {
 /** Top-level key positions remembered (a log line has a dozen or two keys). */
 const MAX_SEQUENCE = 64;
 
-function startsWith(line: Buffer, pos: number, end: number, literal: Buffer): boolean {
-  if (pos + literal.length > end) return false;
-  for (let k = 0; k < literal.length; k++) if (line[pos + k] !== literal[k]) return false;
+/** line[pos...] begins with `literal` (literalView: its DataView): four bytes a step. */
+function startsWith(line: Buffer, view: DataView, pos: number, end: number, literal: Buffer, literalView: DataView): boolean {
+  const length = literal.length;
+  if (pos + length > end) return false;
+  let k = 0;
+  for (; k + 4 <= length; k += 4) if (view.getInt32(pos + k, true) !== literalView.getInt32(k, true)) return false;
+  for (; k < length; k++) if (line[pos + k] !== literal[k]) return false;
   return true;
+}
+
+/**
+ * line[start, end) holds a '\' (an escape): four bytes a step, a word xor 0x5c5c5c5c having a
+ * zero byte exactly when one of its bytes is '\' (the mapped values are a line's longest
+ * strings: a byte at a time, this test was a third of the JSON scanner's time).
+ */
+function hasBackslash(line: Buffer, view: DataView, start: number, end: number): boolean {
+  let at = start;
+  for (; at + 4 <= end; at += 4) {
+    const word = view.getInt32(at, true) ^ 0x5c5c5c5c;
+    if (((word - 0x01010101) & ~word & 0x80808080) !== 0) return true;
+  }
+  for (; at < end; at++) if (line[at] === 92) return true;
+  return false;
 }
 
 function skipSpace(line: Buffer, pos: number, end: number): number {

@@ -31,6 +31,23 @@ test('string escapes are decoded (quotes, unicode, surrogate pairs, slashes)', (
   assert.equal(record.userAgent, 'A 😀 B\tC');
 });
 
+test('an escape is found wherever it sits in a value (words of four bytes and the tail), next to bytes that are not ASCII', () => {
+  for (let offset = 0; offset < 12; offset++) {
+    for (const escape of ['\\"', '\\\\', '\\/', '\\u00e9']) {
+      const agent = 'é'.repeat(offset % 3) + 'a'.repeat(offset) + escape + 'Ü]' + 'z'.repeat(11 - offset);
+      const line = `{"client_ip":"192.0.2.1","url":"/","user_agent":"${agent}","status":200}`;
+      const expected = JSON.parse(line).user_agent as string;
+      const record = parse('json', line);
+      assert.equal(record.outcome, ScanOutcome.Ok, record.reason);
+      assert.equal(record.userAgent, expected, `offset ${offset}, escape ${escape}`);
+    }
+    // no escape, bytes near '\\' (0x5b, 0x5d, 0xdc, 0x1c, 0xdd): the value reads as its bytes
+    const plain = Buffer.concat([Buffer.from('x'.repeat(offset) + '[]'), Buffer.from([0xdc, 0x1c, 0xdd, 0x5b]), Buffer.from('y'.repeat(offset))]);
+    const line = Buffer.concat([Buffer.from('{"client_ip":"192.0.2.1","url":"/","user_agent":"'), plain, Buffer.from('","status":200}')]);
+    assert.equal(parse('json', line).userAgent, plain.toString('utf8'), `offset ${offset}, no escape`);
+  }
+});
+
 test('values that are null, arrays, nested objects under unmapped keys, numbers in strings', () => {
   const record = parse(
     'json',
