@@ -205,7 +205,7 @@ export class JsonScanner implements LineScanner {
         pos = skipSpace(line, pos + known.bytes.length, end);
       } else {
         const keyStart = pos + 1;
-        const keyEnd = stringEnd(line, keyStart, end);
+        const keyEnd = stringEnd(line, this.view, keyStart, end);
         if (keyEnd < 0) return -1;
         slot = node.find(line, keyStart, keyEnd);
         if (top && position < MAX_SEQUENCE && line[keyEnd + 1] === 58) {
@@ -225,7 +225,7 @@ export class JsonScanner implements LineScanner {
       } else if (leaf !== null) {
         pos = this.readValue(line, pos, end, leaf, record);
       } else {
-        pos = skipValue(line, pos, end);
+        pos = skipValue(line, this.view, pos, end);
       }
       if (pos < 0) return -1;
       pos = skipSpace(line, pos, end);
@@ -240,7 +240,7 @@ export class JsonScanner implements LineScanner {
     const first = line[pos];
     if (first === 91) {
       // '[' : the first element (Caddy header values are arrays)
-      const after = skipValue(line, pos, end);
+      const after = skipValue(line, this.view, pos, end);
       if (after < 0) return -1;
       const element = skipSpace(line, pos + 1, end);
       if (line[element] === 34 || (line[element] >= 48 && line[element] <= 57)) this.readValue(line, element, end, leaf, record);
@@ -248,7 +248,7 @@ export class JsonScanner implements LineScanner {
     }
     if (first === 34) {
       // '"'
-      const valueEnd = stringEnd(line, pos + 1, end);
+      const valueEnd = stringEnd(line, this.view, pos + 1, end);
       if (valueEnd < 0) return -1;
       let buffer = line;
       let start = pos + 1;
@@ -263,7 +263,7 @@ export class JsonScanner implements LineScanner {
       this.apply(leaf, buffer, start, stop, true, record);
       return valueEnd + 1;
     }
-    const valueEnd = skipValue(line, pos, end);
+    const valueEnd = skipValue(line, this.view, pos, end);
     if (valueEnd < 0) return -1;
     if (first === 110 || first === 116 || first === 102 || first === 123) return valueEnd; // 'n'ull 't'rue 'f'alse '{'
     this.apply(leaf, line, pos, valueEnd, false, record);
@@ -373,24 +373,33 @@ function skipSpace(line: Buffer, pos: number, end: number): number {
   return pos;
 }
 
-/** Index of the closing '"' of a string whose content starts at pos, or -1. */
-function stringEnd(line: Buffer, pos: number, end: number): number {
+/**
+ * Index of the closing '"' of a string whose content starts at pos, or -1. Four bytes a step
+ * (a word xor 0x22222222 has a zero byte exactly when a byte is '"'): most strings of a log
+ * line are short, and Buffer.indexOf's call cost more than scanning them.
+ */
+function stringEnd(line: Buffer, view: DataView, pos: number, end: number): number {
   for (;;) {
-    const quote = line.indexOf(34, pos); // '"'
-    if (quote < 0 || quote >= end) return -1;
+    let at = pos;
+    for (; at + 4 <= end; at += 4) {
+      const word = view.getInt32(at, true) ^ 0x22222222;
+      if (((word - 0x01010101) & ~word & 0x80808080) !== 0) break;
+    }
+    while (at < end && line[at] !== 34) at++; // '"'
+    if (at >= end) return -1;
     let backslashes = 0;
-    while (line[quote - 1 - backslashes] === 92) backslashes++; // '\'
-    if ((backslashes & 1) === 0) return quote;
-    pos = quote + 1;
+    while (line[at - 1 - backslashes] === 92) backslashes++; // '\'
+    if ((backslashes & 1) === 0) return at;
+    pos = at + 1;
   }
 }
 
 /** Position after the JSON value at pos, or -1. */
-function skipValue(line: Buffer, pos: number, end: number): number {
+function skipValue(line: Buffer, view: DataView, pos: number, end: number): number {
   const first = line[pos];
   if (first === 34) {
     // '"'
-    const close = stringEnd(line, pos + 1, end);
+    const close = stringEnd(line, view, pos + 1, end);
     return close < 0 ? -1 : close + 1;
   }
   if (first === 123 || first === 91) {
@@ -399,7 +408,7 @@ function skipValue(line: Buffer, pos: number, end: number): number {
     for (let at = pos; at < end; at++) {
       const code = line[at];
       if (code === 34) {
-        at = stringEnd(line, at + 1, end);
+        at = stringEnd(line, view, at + 1, end);
         if (at < 0) return -1;
       } else if (code === 123 || code === 91) {
         depth++;
