@@ -25,6 +25,8 @@ const DASH = 45;
 
 export class CombinedScanner implements LineScanner {
   private readonly clf = new ClfTimeParser();
+  private viewBuffer: Buffer | null = null;
+  private view: DataView = new DataView(new ArrayBuffer(8));
 
   constructor(private readonly generic: LayoutScanner) {}
 
@@ -39,6 +41,15 @@ export class CombinedScanner implements LineScanner {
       return ScanOutcome.Ok;
     }
     return this.generic.scan(line, start, end, record);
+  }
+
+  /** A DataView of the line's buffer (the same while the buffer is: lines of one read share it). */
+  private viewOf(line: Buffer): DataView {
+    if (line !== this.viewBuffer) {
+      this.viewBuffer = line;
+      this.view = new DataView(line.buffer, line.byteOffset, line.byteLength);
+    }
+    return this.view;
   }
 
   /** Fills the record from a plain combined line; false: leave the line to the generic scanner. */
@@ -82,11 +93,26 @@ export class CombinedScanner implements LineScanner {
     if (at === methodStart || line[at] !== SPACE) return false;
     const targetStart = at + 1;
     let lastSpace = -1;
-    for (at = targetStart; at < end; at++) {
-      code = line[at]!;
-      if (code === QUOTE) break;
-      if (code === SPACE) lastSpace = at;
-      else if (code < 32 || code === 127 || code === BACKSLASH) return false;
+    const view = this.viewOf(line);
+    at = targetStart;
+    scan: while (at < end) {
+      // whole words of four plain bytes at a time: none is '"', '\\', DEL, a space or a control
+      // byte (per byte b of the word w, "w has a byte < n" and "w xor b has a zero byte" are exact)
+      while (at + 4 <= end) {
+        const word = view.getInt32(at, true);
+        const quote = word ^ 0x22222222;
+        const backslash = word ^ 0x5c5c5c5c;
+        const del = word ^ 0x7f7f7f7f;
+        if ((((quote - 0x01010101) & ~quote) | ((word - 0x21212121) & ~word) | ((backslash - 0x01010101) & ~backslash) | ((del - 0x01010101) & ~del)) & 0x80808080) break;
+        at += 4;
+      }
+      // the word that has one, byte by byte
+      for (const stop = Math.min(at + 4, end); at < stop; at++) {
+        code = line[at]!;
+        if (code === QUOTE) break scan;
+        if (code === SPACE) lastSpace = at;
+        else if (code < 32 || code === 127 || code === BACKSLASH) return false;
+      }
     }
     const requestEnd = at;
     if (requestEnd + 1 >= end || line[requestEnd + 1] !== SPACE) return false;
