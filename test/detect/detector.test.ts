@@ -224,3 +224,16 @@ test('the slot table grows through many sizes and still finds every key, edge ha
   });
   assert.equal(rare, Math.floor(keys.length / 2));
 });
+
+test('a path ends at its first ?, # or ; wherever it sits in the words read four bytes at a time', () => {
+  for (let length = 1; length < 14; length++) {
+    for (const stop of ['?', '#', ';']) {
+      const path = `/${'a'.repeat(length - 1)}`;
+      for (const [text, kind] of [[`${path}.png${stop}x=1.js`, PathKind.Asset], [`${path}${stop}y.png`, PathKind.Page], [`${path}.js`, PathKind.Script]] as const) {
+        // the slice sits at an odd offset of a larger buffer, as lines do in a read
+        const buffer = Buffer.from(`GET ${text} HTTP/1.1`);
+        assert.equal(classifyPath(buffer, 4, 4 + Buffer.byteLength(text)), kind, `${text}`);
+      }
+    }
+  }
+});
