@@ -12,18 +12,9 @@
 export let hashHigh = 0;
 export let hashLow = 0;
 
-/** The DataView of the last buffer hashed: a reader hashes many slices of one chunk. */
-let viewBuffer: Buffer | null = null;
-let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
+import { viewOf } from '../common/data-view.js';
 
-/** A DataView over a buffer's bytes (the same one while the same buffer is asked for). */
-export function viewOf(buffer: Buffer): DataView {
-  if (buffer !== viewBuffer) {
-    viewBuffer = buffer;
-    view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  }
-  return view;
-}
+export { viewOf };
 
 /** Hash buffer[start, end) into hashHigh/hashLow (module state avoids an allocation per call). */
 export function hashBytes(buffer: Buffer, start: number, end: number): void {

@@ -13,6 +13,7 @@
  * 0.45 µs a line on the bench log; this one lets memchr (Buffer.indexOf) find the quotes of
  * the two long fields and does the rest in one loop, about three times faster.
  */
+import { viewOf } from '../common/data-view.js';
 import { containerPrefixLength, setUrl } from './bytes.js';
 import type { LayoutScanner } from './pattern.js';
 import { Field, type LineScanner, ScanOutcome, type ScanOutcomeValue, type ScanRecord } from './record.js';
@@ -25,8 +26,6 @@ const DASH = 45;
 
 export class CombinedScanner implements LineScanner {
   private readonly clf = new ClfTimeParser();
-  private viewBuffer: Buffer | null = null;
-  private view: DataView = new DataView(new ArrayBuffer(8));
 
   constructor(private readonly generic: LayoutScanner) {}
 
@@ -41,15 +40,6 @@ export class CombinedScanner implements LineScanner {
       return ScanOutcome.Ok;
     }
     return this.generic.scan(line, start, end, record);
-  }
-
-  /** A DataView of the line's buffer (the same while the buffer is: lines of one read share it). */
-  private viewOf(line: Buffer): DataView {
-    if (line !== this.viewBuffer) {
-      this.viewBuffer = line;
-      this.view = new DataView(line.buffer, line.byteOffset, line.byteLength);
-    }
-    return this.view;
   }
 
   /** Fills the record from a plain combined line; false: leave the line to the generic scanner. */
@@ -93,7 +83,7 @@ export class CombinedScanner implements LineScanner {
     if (at === methodStart || line[at] !== SPACE) return false;
     const targetStart = at + 1;
     let lastSpace = -1;
-    const view = this.viewOf(line);
+    const view = viewOf(line);
     at = targetStart;
     scan: while (at < end) {
       // whole words of four plain bytes at a time: none is '"', '\\', DEL, a space or a control

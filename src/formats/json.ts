@@ -5,6 +5,7 @@
  * unmapped keys are skipped without being decoded, mapped strings are sliced in place (or
  * unescaped into the scanner's scratch buffer when they contain a backslash).
  */
+import { viewOf } from '../common/data-view.js';
 import { containerPrefixLength, parseCount, parseRequest, Reason, Scratch, setClientAddress, setText, setUrl } from './bytes.js';
 import { isBlank } from './pattern.js';
 import { Field, type LineScanner, ScanOutcome, type ScanOutcomeValue, type ScanRecord } from './record.js';
@@ -127,8 +128,7 @@ export class JsonScanner implements LineScanner {
   private failure = '';
   /** the top-level keys of the last line, `"name":` and their slot, by position */
   private readonly sequence: ({ bytes: Buffer; view: DataView; slot: number } | null)[] = [];
-  /** a DataView of the line's buffer, for reading four bytes at a time (the same while the buffer is) */
-  private viewBuffer: Buffer | null = null;
+  /** a DataView of the line's buffer, for reading four bytes at a time */
   private view: DataView = new DataView(new ArrayBuffer(8));
   lastVariant = 0;
 
@@ -154,10 +154,7 @@ export class JsonScanner implements LineScanner {
       return ScanOutcome.Skip;
     }
     this.lastVariant = 0;
-    if (line !== this.viewBuffer) {
-      this.viewBuffer = line;
-      this.view = new DataView(line.buffer, line.byteOffset, line.byteLength);
-    }
+    this.view = viewOf(line);
     this.found.fill(127);
     this.pathBuffer = null;
     this.queryBuffer = null;
