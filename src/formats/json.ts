@@ -247,10 +247,11 @@ export class JsonScanner implements LineScanner {
       // '"'
       const valueEnd = stringEnd(line, this.view, pos + 1, end);
       if (valueEnd < 0) return -1;
+      const escaped = stringHadBackslash;
       let buffer = line;
       let start = pos + 1;
       let stop = valueEnd;
-      if (hasBackslash(line, this.view, start, valueEnd)) {
+      if (escaped) {
         // '\' : decode escapes into the scratch buffer
         const at = this.scratch.reserve((valueEnd - start) * 3);
         stop = unescapeJson(line, start, valueEnd, this.scratch.buffer, at);
@@ -346,21 +347,6 @@ function startsWith(line: Buffer, view: DataView, pos: number, end: number, lite
   return true;
 }
 
-/**
- * line[start, end) holds a '\' (an escape): four bytes a step, a word xor 0x5c5c5c5c having a
- * zero byte exactly when one of its bytes is '\' (the mapped values are a line's longest
- * strings: a byte at a time, this test was a third of the JSON scanner's time).
- */
-function hasBackslash(line: Buffer, view: DataView, start: number, end: number): boolean {
-  let at = start;
-  for (; at + 4 <= end; at += 4) {
-    const word = view.getInt32(at, true) ^ 0x5c5c5c5c;
-    if (((word - 0x01010101) & ~word & 0x80808080) !== 0) return true;
-  }
-  for (; at < end; at++) if (line[at] === 92) return true;
-  return false;
-}
-
 function skipSpace(line: Buffer, pos: number, end: number): number {
   while (pos < end) {
     const code = line[pos];
@@ -370,23 +356,41 @@ function skipSpace(line: Buffer, pos: number, end: number): number {
   return pos;
 }
 
+/** Whether the string the last stringEnd call walked holds a '\' (an escape to decode). */
+let stringHadBackslash = false;
+
 /**
- * Index of the closing '"' of a string whose content starts at pos, or -1. Four bytes a step
- * (a word xor 0x22222222 has a zero byte exactly when a byte is '"'): most strings of a log
- * line are short, and Buffer.indexOf's call cost more than scanning them.
+ * Index of the closing '"' of a string whose content starts at pos, or -1; sets
+ * stringHadBackslash. Four bytes a step while a word holds neither '"' nor '\' (a word xor
+ * b×4 has a zero byte exactly when one of its bytes is b), then byte by byte: most strings of
+ * a log line are short, and Buffer.indexOf's call cost more than scanning them; one walk finds
+ * both the end and whether there is an escape (a mapped value was walked twice before).
  */
 function stringEnd(line: Buffer, view: DataView, pos: number, end: number): number {
+  let backslash = false;
   for (;;) {
     let at = pos;
     for (; at + 4 <= end; at += 4) {
-      const word = view.getInt32(at, true) ^ 0x22222222;
-      if (((word - 0x01010101) & ~word & 0x80808080) !== 0) break;
+      const word = view.getInt32(at, true);
+      const quote = word ^ 0x22222222;
+      const escape = word ^ 0x5c5c5c5c;
+      if ((((quote - 0x01010101) & ~quote) | ((escape - 0x01010101) & ~escape)) & 0x80808080) break;
     }
-    while (at < end && line[at] !== 34) at++; // '"'
-    if (at >= end) return -1;
+    for (; at < end; at++) {
+      const code = line[at];
+      if (code === 34) break; // '"'
+      if (code === 92) backslash = true; // '\'
+    }
+    if (at >= end) {
+      stringHadBackslash = backslash;
+      return -1;
+    }
     let backslashes = 0;
     while (line[at - 1 - backslashes] === 92) backslashes++; // '\'
-    if ((backslashes & 1) === 0) return at;
+    if ((backslashes & 1) === 0) {
+      stringHadBackslash = backslash;
+      return at;
+    }
     pos = at + 1;
   }
 }
