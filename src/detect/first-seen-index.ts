@@ -597,9 +597,9 @@ export class FirstSeenIndex {
    * order, which is the same for one reader and for parts merged in input order (merge appends
    * a part's new units in the order that part created them), and walks the unit pages front to
    * back instead of jumping through the slot table. `skipSingles` leaves out units of the whole
-   * log with one client (most units; they hold no pair), or, given a function, hands them to it
- * instead (SingleUnitVisitor). The entries array and its objects are
-   * reused for the next unit: a visitor copies what it keeps (analyze's makePair does).
+   * log with one client (most units; they hold no pair), or, given a function, hands them to
+   * it instead (SingleUnitVisitor). The entries array and its objects are reused for the next
+   * unit: a visitor copies what it keeps (analyze's makePair does).
    */
   forEachRareUnit(visit: RareUnitVisitor, skipSingles: boolean | SingleUnitVisitor = false): void {
     const entries: UnitEntry[] = [];
