@@ -41,6 +41,20 @@ export const MIN_PARALLEL_BYTES = 32 << 20;
 export const MIN_GZIP_HALVES_BYTES = 4 << 20;
 
 /**
+ * How much longer this thread's first byte range is than the workers' (plain files): a worker
+ * starts ~0.15 s later and its result takes ~0.15 s to arrive, so with equal ranges this
+ * thread waited ~0.3 s for it (about 80 MB of log at two threads' speed; half of that moves).
+ */
+export const FIRST_RANGE_EXTRA_BYTES = 40 << 20;
+
+/**
+ * Where a .gz file is cut between its two readers, as a share of its compressed bytes: the
+ * second also inflates the first half to skip it (zlib runs ~8× faster than lines are read,
+ * so that is ~1/16 of its work) and starts later, so the first takes a little more.
+ */
+export const GZIP_FIRST_HALF = 0.54;
+
+/**
  * Byte ranges per thread: one. Every range's detector learns its clients, agents and URLs
  * afresh and every range after the first is merged unit by unit, so more ranges cost more CPU
  * in all; on the 10 M-line bench log, three ranges per worker (merging the first while workers
@@ -155,7 +169,7 @@ export async function scanInParallel(
     const spec = format !== null ? options.format! : chosen.name;
     const base = { input: index, path: input.path, size: input.size, gzip: input.gzip, format: spec, clientIpField: options.clientIpField, memoryBudget: 0 };
     if (input.gzip && chosen.stateful !== true && inputs.length < options.workers && input.size >= (minimum * MIN_GZIP_HALVES_BYTES) / MIN_PARALLEL_BYTES) {
-      const half = Math.floor(input.size / 2);
+      const half = Math.floor(input.size * GZIP_FIRST_HALF);
       const cut = newGzipCut();
       tasks.push({ ...base, id: tasks.length, start: 0, end: half, gzipHalf: { second: false, half, cut } });
       tasks.push({ ...base, id: tasks.length, start: half, end: input.size, gzipHalf: { second: true, half, cut } });
@@ -165,7 +179,9 @@ export async function scanInParallel(
       tasks.push({ ...base, id: tasks.length, start: null, end: null });
       continue;
     }
-    for (const range of await splitRanges(input.path, options.workers * TASKS_PER_WORKER)) tasks.push({ ...base, id: tasks.length, start: range.start, end: range.end });
+    // this thread reads the first range of the first file
+    const ranges = await splitRanges(input.path, options.workers * TASKS_PER_WORKER, undefined, index === 0 ? FIRST_RANGE_EXTRA_BYTES : 0);
+    for (const range of ranges) tasks.push({ ...base, id: tasks.length, start: range.start, end: range.end });
   }
   if (tasks.length < 2) return null;
   const threads = Math.min(options.workers, tasks.length);
@@ -194,7 +210,7 @@ export async function scanInParallel(
       const task = tasks[nextToMerge]!;
       const mergeStart = performance.now();
       detector.merge(result.state);
-      if (process.env.REPLAYWATCH_TIMINGS === '1') process.stderr.write(`  task ${task.id}: worker ${result.elapsed.toFixed(0)} ms, merge ${(performance.now() - mergeStart).toFixed(0)} ms\n`);
+      if (process.env.REPLAYWATCH_TIMINGS === '1') process.stderr.write(`  task ${task.id}: worker ${result.elapsed.toFixed(0)} ms, merge ${(performance.now() - mergeStart).toFixed(0)} ms, merged at ${performance.now().toFixed(0)} ms\n`);
       const offset = linesPerInput.get(task.input) ?? 0;
       counter.merge(result.counter as unknown as SkipCounter, offset);
       linesPerInput.set(task.input, offset + result.counter.lines);
@@ -217,7 +233,9 @@ export async function scanInParallel(
   };
   const own = (async () => {
     const first = queue.take()!;
+    const started = performance.now();
     const part = await scanTask(first, detector, progressOf(first.id));
+    if (process.env.REPLAYWATCH_TIMINGS === '1') process.stderr.write(`  task ${first.id}: this thread ${(performance.now() - started).toFixed(0)} ms, done at ${performance.now().toFixed(0)} ms\n`);
     counter.merge(part.counter, 0);
     linesPerInput.set(first.input, part.counter.lines);
     from = part.from;

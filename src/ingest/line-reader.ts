@@ -347,16 +347,19 @@ export interface ByteRange {
 /**
  * Up to n byte ranges that tile a plain file, each starting at a line start and at least
  * minBytes long (default 1 MiB: smaller pieces cost more in worker start-up than they save).
+ * `firstExtra` bytes more go to the first range (at most a quarter of a range more), the rest
+ * is shared equally: the thread that reads the first range starts before the others.
  */
-export async function splitRanges(path: string, n: number, minBytes = 1 << 20): Promise<ByteRange[]> {
+export async function splitRanges(path: string, n: number, minBytes = 1 << 20, firstExtra = 0): Promise<ByteRange[]> {
   const handle = await openOrUnreadable(path);
   try {
     const size = (await handle.stat()).size;
     const count = Math.max(1, Math.min(n, Math.floor(size / Math.max(1, minBytes)) || 1));
+    const first = count > 1 ? Math.floor(size / count + Math.min(firstExtra, size / count / 4)) : size;
     const starts = [0];
     const probe = Buffer.allocUnsafe(1 << 16);
     for (let i = 1; i < count; i++) {
-      let at = Math.floor((size * i) / count);
+      let at = Math.floor(first + ((size - first) * (i - 1)) / (count - 1));
       if (at <= starts[starts.length - 1]) continue;
       // move to the start of the next line
       for (;;) {

@@ -122,6 +122,30 @@ test('byte ranges visit every line exactly once, for any split', async () => {
   }
 });
 
+test('splitRanges gives the first range extra bytes (at most a quarter of a range) and still tiles the file', async () => {
+  const lines = makeLines(3000, 4);
+  const text = lines.join('\n') + '\n';
+  const path = write('first-extra.log', text);
+  const size = Buffer.byteLength(text);
+  for (const count of [2, 3, 5]) {
+    for (const extra of [0, 1000, 10 * size]) {
+      const ranges = await splitRanges(path, count, 1, extra);
+      assert.equal(ranges.length, count);
+      assert.equal(ranges[0]!.start, 0);
+      assert.equal(ranges[count - 1]!.end, size);
+      for (let i = 1; i < count; i++) assert.equal(ranges[i]!.start, ranges[i - 1]!.end);
+      const first = ranges[0]!.end;
+      // a range ends at a line start, within a line of its target
+      const base = size / count;
+      const target = base + Math.min(extra, base / 4);
+      assert.ok(first >= target && first < target + 12_000, `count ${count}, extra ${extra}: first range ${first}, target ${target}`);
+      const seen: string[] = [];
+      for (const range of ranges) await forEachLineInRange(path, range.start, range.end, (buffer, start, end) => seen.push(buffer.toString('latin1', start, end)));
+      assert.deepEqual(seen, lines);
+    }
+  }
+});
+
 test('splitRanges keeps ranges at least minBytes long', async () => {
   const path = write('small.log', 'a\nb\nc\n');
   assert.deepEqual(await splitRanges(path, 8), [{ start: 0, end: 6 }]);
