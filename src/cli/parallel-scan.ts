@@ -23,7 +23,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { Detector, type DetectorState } from '../detect/index.js';
-import { type LogFormat, nextFormat, PROBE_LINES, SkipCounter, type ScanInputsResult, type SkipExample } from '../formats/index.js';
+import { type LogFormat, nextFormat, PROBE_LINES, SkipCounter, type ScanInputsResult, type SkipCounts } from '../formats/index.js';
 import { type InputFile, newGzipCut, splitRanges } from '../ingest/index.js';
 import { ReplaywatchError } from '../common/errors.js';
 import { scanTask } from './scan-task.js';
@@ -89,7 +89,7 @@ export interface ScanTask {
 export interface ScanTaskResult {
   id: number;
   state: DetectorState;
-  counter: { lines: number; records: number; meta: number; skipped: number; reasons: Map<string, number>; examples: SkipExample[] };
+  counter: SkipCounts;
   from: number;
   to: number;
   /** milliseconds the worker spent on the task (REPLAYWATCH_TIMINGS prints it) */
@@ -212,7 +212,7 @@ export async function scanInParallel(
       detector.merge(result.state);
       if (process.env.REPLAYWATCH_TIMINGS === '1') process.stderr.write(`  task ${task.id}: worker ${result.elapsed.toFixed(0)} ms, merge ${(performance.now() - mergeStart).toFixed(0)} ms, merged at ${performance.now().toFixed(0)} ms\n`);
       const offset = linesPerInput.get(task.input) ?? 0;
-      counter.merge(result.counter as unknown as SkipCounter, offset);
+      counter.merge(result.counter, offset);
       linesPerInput.set(task.input, offset + result.counter.lines);
       if (result.from < from) from = result.from;
       if (result.to > to) to = result.to;

@@ -37,7 +37,8 @@ async function run(task: ScanTask): Promise<ScanTaskResult> {
   return {
     id: task.id,
     state: detector.exportState(),
-    counter: { lines: counter.lines, records: counter.records, meta: counter.meta, skipped: counter.skipped, reasons: counter.reasons, examples: counter.examples },
+    // posted by structured clone: its counts arrive, not the class
+    counter,
     from,
     to,
     elapsed: performance.now() - started,

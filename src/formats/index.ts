@@ -16,6 +16,6 @@ export {
 } from './record.js';
 export { PRESETS, DETECTION_ORDER, type FormatOptions, type PresetFormat, type Sample } from './presets.js';
 export { resolveFormat, detectFormat, DETECT_LINES, type Detection } from './resolve.js';
-export { SkipCounter, MAX_EXAMPLES, MAX_EXAMPLE_TEXT, type SkipExample } from './skip-counter.js';
+export { SkipCounter, MAX_EXAMPLES, MAX_EXAMPLE_TEXT, type SkipCounts, type SkipExample } from './skip-counter.js';
 export { Reason } from './bytes.js';
 export { FileLines, nextFormat, PROBE_LINES, scanInputs, type ScanInputsOptions, type ScanInputsResult } from './scan-inputs.js';

@@ -18,6 +18,9 @@ export interface SkipExample {
   file?: string;
 }
 
+/** A counter's counts as data: what a worker sends back (structured clone keeps only these). */
+export type SkipCounts = Pick<SkipCounter, 'lines' | 'records' | 'meta' | 'skipped' | 'reasons' | 'examples'>;
+
 export class SkipCounter {
   lines = 0;
   records = 0;
@@ -65,7 +68,7 @@ export class SkipCounter {
    * that read a byte range numbers lines from its range start, so merging ranges in file order
    * with `lineOffset = this.lines` (before the merge) gives file line numbers.
    */
-  merge(other: SkipCounter, lineOffset = 0): void {
+  merge(other: SkipCounts, lineOffset = 0): void {
     this.lines += other.lines;
     this.records += other.records;
     this.meta += other.meta;
