@@ -18,13 +18,10 @@
  * Not used (the caller scans on its own thread): stdin, a per-record hook (explain), one
  * worker, inputs under MIN_PARALLEL_BYTES, or inputs that make a single task.
  */
-import { open } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { Detector, type DetectorState } from '../detect/index.js';
 import { type LogFormat, nextFormat, PROBE_LINES, SkipCounter, type ScanInputsResult, type SkipCounts } from '../formats/index.js';
-import { type InputFile, newGzipCut, splitRanges } from '../ingest/index.js';
+import { type InputFile, newGzipCut, readHeadBytes, splitRanges } from '../ingest/index.js';
 import { ReplaywatchError } from '../common/errors.js';
 import { scanTask } from './scan-task.js';
 
@@ -404,38 +401,7 @@ async function decideFormats(inputs: InputFile[], explicit: LogFormat | null, op
 
 /** The first PROBE_LINES lines of a file (decompressed for .gz), '\r' stripped. */
 async function headLines(input: InputFile): Promise<Buffer[]> {
-  let head: Buffer;
-  if (input.gzip) {
-    head = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let length = 0;
-      const source = createReadStream(input.path);
-      const gunzip = createGunzip();
-      const finish = (): void => {
-        source.destroy();
-        gunzip.destroy();
-        resolve(Buffer.concat(chunks));
-      };
-      gunzip.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        length += chunk.length;
-        if (length >= PROBE_BYTES) finish();
-      });
-      gunzip.on('end', finish);
-      gunzip.on('error', (error) => (length > 0 ? finish() : reject(error)));
-      source.on('error', reject);
-      source.pipe(gunzip);
-    });
-  } else {
-    const handle = await open(input.path, 'r');
-    try {
-      const buffer = Buffer.allocUnsafe(Math.min(PROBE_BYTES, Math.max(1, input.size)));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      head = buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  }
+  const head = await readHeadBytes(input, PROBE_BYTES);
   const lines: Buffer[] = [];
   let start = 0;
   while (lines.length < PROBE_LINES) {

@@ -7,6 +7,7 @@ export {
   forEachLine,
   forEachLineInRange,
   forEachLineOfGzipHalf,
+  readHeadBytes,
   newGzipCut,
   splitRanges,
   CHUNK_BYTES,

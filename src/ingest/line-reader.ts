@@ -461,6 +461,36 @@ export async function forEachLineOfGzipHalf(
 }
 
 /**
+ * The first `limit` bytes of an input or a little more (decompressed for gzip: a damaged or
+ * truncated stream gives what came before the damage, an error only when nothing came).
+ */
+export async function readHeadBytes(input: InputFile, limit: number): Promise<Buffer> {
+  if (!input.gzip) {
+    const handle = await openOrUnreadable(input.path);
+    try {
+      const buffer = Buffer.allocUnsafe(Math.min(limit, Math.max(1, input.size)));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+  const pieces: Buffer[] = [];
+  let length = 0;
+  try {
+    await inflateFile(input.path, (chunk, size) => {
+      // the inflater's buffer is reused: copy
+      pieces.push(Buffer.from(chunk.subarray(0, size)));
+      length += size;
+      return length < limit;
+    });
+  } catch (error) {
+    if (length === 0) throw error;
+  }
+  return Buffer.concat(pieces);
+}
+
+/**
  * The decompressed bytes of a gzip file, in pieces (valid during the call), with the
  * compressed bytes read so far; `onData` returns false to stop. Inflated on this thread into a
  * reused buffer (gunzip.ts), or by Node's zlib stream where that is not available.

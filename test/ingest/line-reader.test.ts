@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Inflater } from '../../src/ingest/gunzip.js';
-import { CHUNK_BYTES, forEachLine, forEachLineInRange, forEachLineOfGzipHalf, newGzipCut, splitRanges } from '../../src/ingest/index.js';
+import { CHUNK_BYTES, forEachLine, forEachLineInRange, forEachLineOfGzipHalf, newGzipCut, readHeadBytes, splitRanges } from '../../src/ingest/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replaywatch-lines-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -261,4 +261,20 @@ test('gzip: where Node has no synchronous zlib handle, the stream reads the same
     Inflater.open = open;
   }
   assert.deepEqual(withHandle, lines);
+});
+
+test('readHeadBytes: the first bytes of a plain or gzip file; a truncated gzip gives what came before the damage', async () => {
+  const text = makeLines(20_000, 11).join('\n') + '\n';
+  const plain = write('head.log', text);
+  const gz = write('head.log.gz', gzipSync(text));
+  const size = (path: string): number => readFileSync(path).length;
+  assert.deepEqual(await readHeadBytes({ path: plain, size: size(plain), gzip: false }, 1000), Buffer.from(text).subarray(0, 1000));
+  const head = await readHeadBytes({ path: gz, size: size(gz), gzip: true }, 1000);
+  assert.ok(head.length >= 1000 && text.startsWith(head.toString('latin1')), 'a prefix of the text, at least the limit');
+  const whole = Buffer.from(gzipSync(text));
+  const truncated = write('head-cut.log.gz', whole.subarray(0, whole.length >> 1));
+  const partial = await readHeadBytes({ path: truncated, size: size(truncated), gzip: true }, 1 << 30);
+  assert.ok(partial.length > 0 && partial.length < text.length && text.startsWith(partial.toString('latin1')));
+  const garbage = write('head-garbage.log.gz', Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff]));
+  await assert.rejects(readHeadBytes({ path: garbage, size: 14, gzip: true }, 1000));
 });
