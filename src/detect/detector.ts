@@ -3,7 +3,7 @@ import type { AgentClass } from '../attribute/types.js';
 import { parseIPv6 } from '../common/ip-text.js';
 import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow, viewOf } from './hash.js';
 import { FirstSeenIndex, type FirstSeenIndexState } from './first-seen-index.js';
-import { classifiedPathEnd, classifyPath, hasQuery, isProbePath, PathKind } from './paths.js';
+import { classifiedPathEnd, classifyPath, isProbePath, PathKind, tracksDaysOf } from './paths.js';
 import type { ClientSummary } from './types.js';
 
 export interface DetectorOptions {
@@ -262,8 +262,7 @@ export class Detector {
       return;
     }
     hashBytes(urlBuffer, urlStart, urlEnd);
-    // no '?' before the path's end (classifyPath stopped at the first '?', '#' or ';')
-    const trackDay = pathKind !== PathKind.Asset && !hasQuery(urlBuffer, pathEnd, urlEnd);
+    const trackDay = tracksDaysOf(pathKind, urlBuffer, pathEnd, urlEnd);
     this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, urlBuffer, urlStart, urlEnd);
   }
 

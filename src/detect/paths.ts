@@ -70,18 +70,20 @@ export function classifyPath(buffer: Buffer, start: number, end: number): PathKi
   return PathKind.Page;
 }
 
-/** A '?' in buffer[start, end). */
-export function hasQuery(buffer: Uint8Array, start: number, end: number): boolean {
-  for (let index = start; index < end; index++) if (buffer[index] === 63 /* '?' */) return true;
-  return false;
-}
-
 /**
  * Whether requests for this URL (path + query) also count in its day units: pages without a
  * query string (a site's own pages are a bounded set; one-off query strings are the volume).
  */
 export function tracksDays(buffer: Buffer, start: number, end: number): boolean {
-  return classifyPath(buffer, start, end) !== PathKind.Asset && !hasQuery(buffer, classifiedPathEnd, end);
+  return tracksDaysOf(classifyPath(buffer, start, end), buffer, classifiedPathEnd, end);
+}
+
+/** tracksDays for a URL already classified (`kind`, its path ending at `pathEnd`): the detector's hot path. */
+export function tracksDaysOf(kind: PathKindValue, buffer: Buffer, pathEnd: number, end: number): boolean {
+  if (kind === PathKind.Asset) return false;
+  // no '?' from the path's end on (the path stopped at the first '?', '#' or ';')
+  for (let index = pathEnd; index < end; index++) if (buffer[index] === 63 /* '?' */) return false;
+  return true;
 }
 
 /**
