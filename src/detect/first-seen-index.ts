@@ -95,6 +95,11 @@ const HOME_MIX = 0x27d4eb2d;
 /** 2^-31 */
 const HOME_SCALE = 1 / 2147483648;
 
+/** A key's tag: the hash's high word mixed with the bucket, so a URL's global and day units never match. */
+function tagOf(high: number, bucket: number): number {
+  return high ^ Math.imul(bucket, TAG_MIX);
+}
+
 /**
  * A key's home slot, from what its slot holds (tag, low): no unit is read to place a key, so
  * growing the table reads the old one front to back and nothing else. The 31-bit hash is scaled
@@ -116,6 +121,13 @@ function homeSlot(tag: number, low: number, capacity: number): number {
  */
 const BYTES_PER_UNIT = 32 + 24 + 8;
 const BYTES_PER_KEPT_TEXT = 44;
+
+/** A part's name for one of its units: its text, else its bytes in the part's arena ('' if neither). */
+function textInPart(state: FirstSeenIndexState, arena: Buffer | null, unit: number): string {
+  const text = state.texts.get(unit);
+  if (text !== undefined) return text;
+  return arena === null ? '' : arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!);
+}
 
 function byTimeThenClient(a: UnitEntry, b: UnitEntry): number {
   return a.time - b.time || a.client - b.client;
@@ -286,7 +298,7 @@ export class FirstSeenIndex {
     urlStart: number,
     urlEnd: number,
   ): number {
-    const tag = high ^ Math.imul(bucket, TAG_MIX);
+    const tag = tagOf(high, bucket);
     // the URLs most requests are for are popular, and found in the small hot table first
     const hot = this.hot;
     const hotAt = ((tag ^ low) & HOT_MASK) * HOT_STRIDE;
@@ -494,7 +506,7 @@ export class FirstSeenIndex {
       const bucket = page[base + U_BUCKET]!;
       const high = page[base + U_HIGH]!;
       const low = page[base + U_LOW]!;
-      const tag = high ^ Math.imul(bucket, TAG_MIX);
+      const tag = tagOf(high, bucket);
       let slot = homeSlot(tag, low, capacity);
       while (slots[slot * SLOT_STRIDE + S_REF] !== 0) if (++slot === capacity) slot = 0;
       const at = slot * SLOT_STRIDE;
@@ -506,7 +518,7 @@ export class FirstSeenIndex {
 
   /** The slot of a key, or -1. */
   private findSlot(high: number, low: number, bucket: number): number {
-    const tag = high ^ Math.imul(bucket, TAG_MIX);
+    const tag = tagOf(high, bucket);
     const capacity = this.capacity;
     const slots = this.slots;
     let slot = homeSlot(tag, low, capacity);
@@ -747,11 +759,6 @@ export class FirstSeenIndex {
       const bucket = page[base + U_BUCKET]!;
       const bound = bucket === GLOBAL_BUCKET ? this.maxClients : this.maxClientsPerDay;
       const stateWord = page[base + U_STATE]!;
-      const textOf = (): string => {
-        const text = state.texts.get(unit);
-        if (text !== undefined) return text;
-        return arena === null ? '' : arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!);
-      };
       if ((stateWord & 255) === POPULAR) {
         let slot = this.findSlot(high, low, bucket);
         if (slot === NONE) {
@@ -764,17 +771,16 @@ export class FirstSeenIndex {
         // one reader named it at its second client and kept the name only when the URL has day
         // units (a day unit's fallback name); a popular day unit is never visited
         if (bucket !== GLOBAL_BUCKET || this.texts.has(target)) continue;
-        if (state.texts.has(unit)) this.setText(target, state.texts.get(unit)!);
-        else if (arena !== null && tracksDays(arena, state.arenaStart![unit]!, state.arenaStart![unit + 1]!)) this.setText(target, textOf());
+        if (state.texts.has(unit) || (arena !== null && tracksDays(arena, state.arenaStart![unit]!, state.arenaStart![unit + 1]!))) this.setText(target, textInPart(state, arena, unit));
         continue;
       }
       // replay the other part's entries, in their order: each is that client's earliest there
       let needsText = this.observeUnit(high, low, bucket, clientMap[page[base + U_CLIENT]!]!, page[base + U_TIME]! >>> 0, stateWord >>> 8, page[base + U_BYTES]! >>> 0, bound, undefined, 0, 0);
-      if (needsText !== NONE) this.setText(needsText, textOf());
+      if (needsText !== NONE) this.setText(needsText, textInPart(state, arena, unit));
       for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = entries[entry * ENTRY_STRIDE + E_NEXT]!) {
         const at = entry * ENTRY_STRIDE;
         needsText = this.observeUnit(high, low, bucket, clientMap[entries[at + E_CLIENT]!]!, entries[at + E_TIME]! >>> 0, state.entryStatus[entry]!, entries[at + E_BYTES]! >>> 0, bound, undefined, 0, 0);
-        if (needsText !== NONE) this.setText(needsText, textOf());
+        if (needsText !== NONE) this.setText(needsText, textInPart(state, arena, unit));
       }
     }
     this.dropped += state.dropped;
@@ -798,9 +804,7 @@ export class FirstSeenIndex {
       const unitState = page[base + U_STATE]!;
       // a popular unit keeps its name too: one of its day units may need it (visitUnit)
       if ((unitState & 255) !== POPULAR) page[base + U_CLIENT] = clientMap[page[base + U_CLIENT]!]!;
-      const text = state.texts.get(unit);
-      if (text !== undefined) this.setText(unit, text);
-      else if (arena !== null && (unitState & 255) >= 2) this.setText(unit, arena.toString('utf8', state.arenaStart![unit]!, state.arenaStart![unit + 1]!));
+      if (state.texts.has(unit) || (arena !== null && (unitState & 255) >= 2)) this.setText(unit, textInPart(state, arena, unit));
     }
     // entries on the part's free list belong to no unit: their client ids are left as they are
     for (let at = 0; at < entries.length; at += ENTRY_STRIDE) entries[at + E_CLIENT] = clientMap[entries[at + E_CLIENT]!] ?? entries[at + E_CLIENT]!;
