@@ -137,7 +137,7 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
   const shownClients = findings.sources.filter((source) => source.confidence >= options.minConfidence).flatMap((source) => source.clients.slice(0, 20));
   if (!options.offline && shownClients.length > 0) {
     const resolver = createDnsResolver({ servers: options.dnsServer ? [options.dnsServer] : undefined, timeoutMs: options.dnsTimeout });
-    const ips = [...new Set(shownClients.map((client) => detector.addressesOf(client)[0]!))];
+    const ips = [...new Set(shownClients.map((client) => detector.firstAddressOf(client)))];
     reverse = await reverseLookupAll(ips, resolver, { concurrency: 8, timeoutMs: options.dnsTimeout });
   }
   const counter = scanned.counter;

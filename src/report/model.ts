@@ -97,7 +97,7 @@ export function buildReport(detector: Detector, findings: Findings, input: Input
   for (const source of findings.sources) for (const client of source.clients) named.add(client);
   for (const probe of findings.probes) named.add(probe.client);
   const ipOf = (client: number): string => {
-    const ip = detector.addressesOf(client)[0]!;
+    const ip = detector.firstAddressOf(client);
     return context.anonymize && !named.has(client) ? context.anonymize(ip) : ip;
   };
   const requestView = (side: EvidencePair['origin']): RequestView => ({
@@ -157,7 +157,7 @@ export function buildReport(detector: Detector, findings: Findings, input: Input
     return view;
   });
   const probes = findings.probes.map((probe): ProbeView => {
-    const ip = detector.addressesOf(probe.client)[0]!;
+    const ip = detector.firstAddressOf(probe.client);
     return { ip, network: networkOf(ip), paths: probe.paths, first: isoTime(probe.first), last: isoTime(probe.last), examples: probe.examples };
   });
   return {

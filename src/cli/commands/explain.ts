@@ -154,14 +154,14 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
   });
 };
 
-function pairView(pair: EvidencePair, detector: { addressesOf(client: number): string[] }) {
-  const side = (request: EvidencePair['origin']) => ({ ip: detector.addressesOf(request.client)[0]!, time: isoTime(request.time), status: request.status, bytes: request.bytes });
+function pairView(pair: EvidencePair, detector: { firstAddressOf(client: number): string }) {
+  const side = (request: EvidencePair['origin']) => ({ ip: detector.firstAddressOf(request.client), time: isoTime(request.time), status: request.status, bytes: request.bytes });
   return { url: pair.url, origin: side(pair.origin), replay: side(pair.replay), lagSeconds: pair.lagSeconds, rareOverall: pair.strong, authMismatch: pair.authMismatch };
 }
 
-function pairLines(pair: EvidencePair, detector: { addressesOf(client: number): string[] }, c: ReturnType<typeof pc.createColors>): string[] {
+function pairLines(pair: EvidencePair, detector: { firstAddressOf(client: number): string }, c: ReturnType<typeof pc.createColors>): string[] {
   const side = (label: string, request: EvidencePair['origin']) =>
-    `       ${label.padEnd(7)} ${detector.addressesOf(request.client)[0]!.padEnd(16)} ${isoTime(request.time).replace('T', ' ').replace('Z', '')}  ${request.status}  ${formatNumber(request.bytes)} B`;
+    `       ${label.padEnd(7)} ${detector.firstAddressOf(request.client).padEnd(16)} ${isoTime(request.time).replace('T', ' ').replace('Z', '')}  ${request.status}  ${formatNumber(request.bytes)} B`;
   return [
     `    ${pair.url}${pair.strong ? '' : c.dim(' (rare that day)')}${pair.authMismatch ? c.red(' auth mismatch') : ''}`,
     side('first', pair.origin),
