@@ -1,7 +1,8 @@
 import { Field, type ScanRecord } from '../formats/record.js';
 import type { AgentClass } from '../attribute/types.js';
 import { parseIPv6 } from '../common/ip-text.js';
-import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow, viewOf } from './hash.js';
+import { viewOf } from '../common/data-view.js';
+import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow } from './hash.js';
 import { FirstSeenIndex, type FirstSeenIndexState } from './first-seen-index.js';
 import { classifiedPathEnd, classifyPath, isProbePath, PathKind, tracksDaysOf } from './paths.js';
 import type { ClientSummary } from './types.js';

@@ -14,8 +14,6 @@ export let hashLow = 0;
 
 import { viewOf } from '../common/data-view.js';
 
-export { viewOf };
-
 /** Hash buffer[start, end) into hashHigh/hashLow (module state avoids an allocation per call). */
 export function hashBytes(buffer: Buffer, start: number, end: number): void {
   const data = viewOf(buffer);

@@ -2,7 +2,7 @@
  * What a requested path is, decided from bytes: a page, a static asset (image, style, font,
  * media), or a script. Humans' browsers load assets; replayers fetch pages.
  */
-import { viewOf } from './hash.js';
+import { viewOf } from '../common/data-view.js';
 
 export const PathKind = { Page: 0, Asset: 1, Script: 2 } as const;
 export type PathKindValue = (typeof PathKind)[keyof typeof PathKind];
