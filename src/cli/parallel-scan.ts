@@ -316,17 +316,19 @@ async function runTasks(queue: TaskQueue, threads: number, onResult: (result: Sc
     await new Promise<void>((resolve, reject) => {
       let running = 0;
       let failed = false;
-      const feed = (worker: Worker, settle = true): void => {
+      const feed = (worker: Worker): void => {
         if (failed) return;
         const task = queue.take();
         if (task === undefined) {
           // an idle worker's heap and attribution table go as soon as there is no more work
           void worker.terminate();
-          if (settle && running === 0) resolve();
           return;
         }
         running++;
         worker.postMessage(task);
+      };
+      const settleWhenDone = (): void => {
+        if (!failed && running === 0 && queue.empty) resolve();
       };
       for (let index = 0; index < threads; index++) {
         const worker = createWorker();
@@ -346,7 +348,7 @@ async function runTasks(queue: TaskQueue, threads: number, onResult: (result: Sc
           }
           // the next task (or the end: terminate) first, so the worker reads on, or its heap
           // goes, while this thread merges the result
-          feed(worker, false);
+          feed(worker);
           try {
             onResult(message.result);
           } catch (error) {
@@ -355,7 +357,7 @@ async function runTasks(queue: TaskQueue, threads: number, onResult: (result: Sc
             reject(error);
             return;
           }
-          if (running === 0 && queue.empty) resolve();
+          settleWhenDone();
         });
         worker.on('error', (error) => {
           failed = true;
@@ -364,6 +366,7 @@ async function runTasks(queue: TaskQueue, threads: number, onResult: (result: Sc
         });
         feed(worker);
       }
+      settleWhenDone();
     });
   } finally {
     await Promise.all(pool.map((worker) => worker.terminate()));

@@ -40,7 +40,7 @@ export async function scanTask(task: ScanTask, detector: Detector, onBytes: (byt
     // the progress bar counts each half's share of the compressed bytes
     const share = (bytesRead: number): number => Math.max(0, Math.min(bytesRead, task.end!) - task.start!);
     await forEachLineOfGzipHalf(task.path, second, half, cut, visit, { ...readerOptions, onBytes: (bytesRead) => report(share(bytesRead)) });
-  } else if (task.start === null) await forEachLine({ path: task.path, size: task.size, gzip: task.gzip }, visit, (bytesRead) => report(bytesRead), readerOptions);
+  } else if (task.start === null) await forEachLine({ path: task.path, size: task.size, gzip: task.gzip }, visit, report, readerOptions);
   else await forEachLineInRange(task.path, task.start, task.end!, visit, readerOptions);
   return { counter, from: lines.from, to: lines.to };
 }
