@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { pairsInvolving } from '../../detect/index.js';
+import { pairsInvolving, signalsOf } from '../../detect/index.js';
 import type { EvidencePair } from '../../detect/types.js';
 import { Field, type ParsedRecord } from '../../formats/record.js';
 import { formatDuration, formatNumber, isoTime } from '../../report/index.js';
@@ -87,8 +87,12 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
           verdict: index >= 0 ? { kind: findings.sources[index]!.kind, pattern: findings.sources[index]!.pattern, confidence: findings.sources[index]!.confidence, reasons: findings.sources[index]!.reasons } : null,
           counts: { ...summary, client: undefined, key: undefined, addresses: undefined },
           evidence: ev
-            ? { strongReplays: ev.strongReplays, weakReplays: ev.weakReplays, strongOriginated: ev.strongOriginated, weakOriginated: ev.weakOriginated, leads: ev.leads, victims: ev.victims.size, human: ev.human }
+            ? {
+                strongReplays: ev.strongReplays, weakReplays: ev.weakReplays, strongOriginated: ev.strongOriginated, weakOriginated: ev.weakOriginated, leads: ev.leads, victims: ev.victims.size, human: ev.human,
+                explained: ev.explained, ambiguous: ev.ambiguous, inStep: ev.inStep, snapshotReplays: ev.snapshotReplays, entryPoints: ev.entryPoints, bits: ev.bits, share: ev.share,
+              }
             : null,
+          signals: signalsOf(ev, summary, findings.policy),
           replays: pairs.replays.filter((pair) => pair.replay.client === client).map((pair) => pairView(pair, detector)),
           replayedBy: pairs.replays.filter((pair) => pair.origin.client === client).map((pair) => pairView(pair, detector)),
           leads: pairs.leads.filter((pair) => pair.origin.client === client).map((pair) => pairView(pair, detector)),
@@ -125,6 +129,11 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
           `  rare URLs: replayed ${ev.strongReplays + ev.weakReplays} (${ev.strongReplays} rare overall, ${ev.weakReplays} rare that day) from ${ev.victims.size} origins; originated ${ev.strongOriginated} (+${ev.weakOriginated} that day); first on ${ev.leads} that others followed within 15 min${ev.human ? '; behaves like a person (assets, referrers or form posts)' : ''}`,
         );
       }
+      const signals = signalsOf(ev, summary, findings.policy);
+      out.push('  signals for:');
+      for (const line of signals.for) out.push(c.red(`    + ${line}`));
+      out.push('  signals against:');
+      for (const line of signals.against) out.push(c.green(`    - ${line}`));
       const own = pairs.replays.filter((pair) => pair.replay.client === client);
       if (own.length > 0) {
         out.push(`  its replays (origin → this client), ${own.length}:`);
@@ -154,16 +163,26 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
   });
 };
 
+/** A pair's chance of being a coincidence, from its evidence bits. */
+function formatChance(bits: number): string {
+  const percent = Math.pow(10, -bits) * 100;
+  return percent >= 1 ? `${percent.toFixed(0)}%` : `${percent.toPrecision(1)}%`;
+}
+
 function pairView(pair: EvidencePair, detector: { firstAddressOf(client: number): string }) {
   const side = (request: EvidencePair['origin']) => ({ ip: detector.firstAddressOf(request.client), time: isoTime(request.time), status: request.status, bytes: request.bytes });
-  return { url: pair.url, origin: side(pair.origin), replay: side(pair.replay), lagSeconds: pair.lagSeconds, rareOverall: pair.strong, authMismatch: pair.authMismatch };
+  return {
+    url: pair.url, origin: side(pair.origin), replay: side(pair.replay), lagSeconds: pair.lagSeconds, rareOverall: pair.strong, authMismatch: pair.authMismatch,
+    evidenceBits: pair.bits, inStep: pair.inStep === true,
+  };
 }
 
 function pairLines(pair: EvidencePair, detector: { firstAddressOf(client: number): string }, c: ReturnType<typeof pc.createColors>): string[] {
   const side = (label: string, request: EvidencePair['origin']) =>
     `       ${label.padEnd(7)} ${detector.firstAddressOf(request.client).padEnd(16)} ${isoTime(request.time).replace('T', ' ').replace('Z', '')}  ${request.status}  ${formatNumber(request.bytes)} B`;
   return [
-    `    ${pair.url}${pair.strong ? '' : c.dim(' (rare that day)')}${pair.authMismatch ? c.red(' auth mismatch') : ''}`,
+    `    ${pair.url}${pair.strong ? '' : c.dim(' (rare that day)')}${pair.authMismatch ? c.red(' auth mismatch') : ''}${pair.inStep === true ? c.red(' in step') : ''}` +
+      (pair.bits === undefined ? '' : c.dim(pair.bits === 0 ? ' · entry point, no evidence' : ` · chance ${formatChance(pair.bits)}`)),
     side('first', pair.origin),
     side('then', pair.replay) + c.dim(`  +${formatDuration(pair.lagSeconds)}`),
   ];
