@@ -165,18 +165,18 @@ export const blocklistWriters = {
     (cidr) => formatCidr(cidr),
   ),
   crowdsec: {
-    description: 'CrowdSec decisions (JSON) for cscli decisions import, with duration and reason',
-    usage: 'cscli decisions import -i FILE (JSON has no comments: the provenance is in each decision\'s reason and in block --to json)',
+    description: 'CrowdSec decisions (JSON) for cscli decisions import: duration, the source as reason (scenario), ranges',
+    usage: 'cscli decisions import -i FILE.json --scope range (the file name must end in .json; cscli 1.4 replaces a file\'s scope by its --scope flag)',
     render(list) {
-      // JSON has no comments: a reviewer reads the provenance from the reason of each decision
+      // JSON has no comments: the provenance is in each decision's reason (CrowdSec shows it as
+      // the scenario) and in full in `block --to json`. Every entry is a range (a /32 or /128 for
+      // one address), so the file imports alike whatever cscli does with the scope column.
       const decisions = list.entries.map((entry) => ({
         duration: list.duration,
-        origin: 'cscli-import',
-        scenario: decisionReason(list, entry),
         reason: decisionReason(list, entry),
-        scope: entry.cidr.bits === (entry.cidr.family === 4 ? 32 : 128) ? 'ip' : 'range',
+        scope: 'range',
         type: 'ban',
-        value: formatCompact(entry.cidr),
+        value: formatCidr(entry.cidr),
       }));
       return JSON.stringify(decisions, null, 2) + '\n';
     },
