@@ -132,7 +132,8 @@ function csvField(value: string | number | null): string {
 function decisionReason(list: Blocklist, entry: BlockEntry): string {
   const names = entry.sources.map((index) => list.sources[index]!).map((source) => `${source.kind} ${source.name}`);
   if (entry.added) names.push('added by hand');
-  return `replaywatch: ${names.join(', ')}`;
+  // shown in cscli's tables and logs: no control characters
+  return commentSafe(`replaywatch: ${names.join(', ')}`);
 }
 
 export const blocklistWriters = {
