@@ -203,14 +203,14 @@ export const blocklistWriters = {
     render(list) {
       const rows = list.entries.map((entry) => {
         const sources = entry.sources.map((index) => list.sources[index]!);
-        const confidence = Math.max(...sources.map((source) => source.confidence ?? 0), 0);
+        const scored = sources.map((source) => source.confidence).filter((confidence): confidence is number => confidence !== null);
         return [
           formatCidr(entry.cidr),
           entry.cidr.family === 4 ? 'ipv4' : 'ipv6',
           [...new Set(sources.map((source) => source.kind)), ...(entry.added ? ['added'] : [])].join(' '),
           sources.map((source) => source.name).join('; '),
           [...new Set(sources.map((source) => source.asn).filter((asn) => asn !== null))].join(' '),
-          sources.length > 0 ? confidence.toFixed(2) : '',
+          scored.length > 0 ? Math.max(...scored).toFixed(2) : '',
           sources.map((source) => source.why).join('; '),
         ]
           .map(csvField)
