@@ -155,6 +155,29 @@ describe('replaywatch block', () => {
     assert.match(scanned.stdout, /^# scan: scan of test\/fixtures\/golden\/access\.log: /m);
   });
 
+  it('reads a report whose fields have the wrong types without failing, and prints them safely', async () => {
+    const dir = tempDir('block-odd-report');
+    try {
+      const odd = {
+        version: 1,
+        input: { files: 'not a list', format: { x: 1 } },
+        sources: [
+          { kind: 'replayer', confidence: 0.9, ips: ['198.51.100.9', 42, '2001:db8::1', 'garbage'], network: { cidr: 7, asn: 'AS1', org: ['x'] }, actor: { name: 5 }, agent: {}, pattern: ['\n'] },
+        ],
+        probes: [{ ip: '198.51.100.10', network: { cidr: '198.51.100.0/24', asn: null, org: 'P\nQ' }, paths: 'many', examples: 'not a list' }],
+      };
+      const report = join(dir.path, 'odd.json');
+      writeFileSync(report, JSON.stringify(odd));
+      const result = await runCli(['block', '--from', report, '--to', 'nginx', '--kind', 'replayer,probe']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(result.stdout.split('\n').filter((line) => line.startsWith('deny')), ['deny 198.51.100.9/32;', 'deny 198.51.100.10/32;', 'deny 2001:db8::/64;']);
+      assert.match(result.stderr, /skipped 1 entry of the report that is not an address/);
+      for (const line of result.stdout.trimEnd().split('\n')) assert.match(line, /^(# [\x20-\x7e]*|deny [0-9a-f:.]+\/\d+;)$/, line);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('rejects bad usage and a file that is not a report, with a hint', async () => {
     const dir = tempDir('block-usage');
     try {

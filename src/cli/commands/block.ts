@@ -76,8 +76,21 @@ export function readReport(path: string): ReportModel {
   const input = (typeof report.input === 'object' && report.input !== null ? report.input : {}) as Partial<ReportModel['input']>;
   return {
     ...(report as ReportModel),
-    probes: report.probes ?? [],
-    sources: report.sources!.map((source) => ({ ...source, ips: source.ips.filter((ip): ip is string => typeof ip === 'string'), network: { ...source.network, cidr: String(source.network.cidr ?? ''), asn: typeof source.network.asn === 'number' ? source.network.asn : null, org: typeof source.network.org === 'string' ? source.network.org : null } })),
+    // every field a writer prints is made the type it claims to be: a report file is input like any other
+    probes: (report.probes ?? []).map((probe) => ({ ...probe, network: networkOf(probe.network), paths: Number(probe.paths) || 0, examples: Array.isArray(probe.examples) ? probe.examples.map(String) : [] })),
+    sources: report.sources!.map((source) => ({
+      ...source,
+      pattern: typeof source.pattern === 'string' ? source.pattern : undefined,
+      ips: source.ips.filter((ip): ip is string => typeof ip === 'string'),
+      network: networkOf(source.network),
+      actor: typeof source.actor === 'object' && source.actor !== null && typeof source.actor.name === 'string' && typeof source.actor.id === 'string' ? source.actor : undefined,
+      agent: typeof source.agent === 'string' ? source.agent : undefined,
+      requests: Number(source.requests) || 0,
+      replays: Number(source.replays) || 0,
+      urls: Number(source.urls) || 0,
+      victims: Number(source.victims) || 0,
+      authMismatch: Number(source.authMismatch) || 0,
+    })),
     input: {
       files: Array.isArray(input.files) ? input.files.map(String) : [],
       lines: Number(input.lines ?? 0),
@@ -88,6 +101,15 @@ export function readReport(path: string): ReportModel {
       from: typeof input.from === 'string' ? input.from : null,
       to: typeof input.to === 'string' ? input.to : null,
     },
+  };
+}
+
+function networkOf(network: ReportModel['sources'][number]['network']): ReportModel['sources'][number]['network'] {
+  return {
+    ...network,
+    cidr: typeof network.cidr === 'string' ? network.cidr : '',
+    asn: typeof network.asn === 'number' ? network.asn : null,
+    org: typeof network.org === 'string' ? network.org : null,
   };
 }
 
