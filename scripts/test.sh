@@ -14,6 +14,8 @@ declare -A needs=(
   [nftables]=/usr/sbin/nft      # block --to nftables: nft -f inside a network namespace
   [ipset]=/usr/sbin/ipset       # block --to ipset: ipset restore inside a network namespace
   [crowdsec]=/usr/bin/cscli     # block --to crowdsec: a local API started by the test, cscli decisions import
+  [iproute2]=/usr/sbin/ip       # the firewall test brings up loopback in its network namespace
+  [curl]=/usr/bin/curl          # the firewall test's HTTP client, bound to a blocked address
 )
 missing=()
 for package in "${!needs[@]}"; do

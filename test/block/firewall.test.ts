@@ -13,6 +13,7 @@ const skip =
   requireBinary('/usr/sbin/nft', 'nftables', 'the nftables blocklist test') ||
   requireBinary('/usr/sbin/ipset', 'ipset', 'the ipset blocklist test') ||
   requireBinary('/usr/bin/unshare', 'util-linux', 'the firewall tests (network namespace)') ||
+  requireBinary('/usr/sbin/ip', 'iproute2', 'the firewall tests (loopback in the namespace)') ||
   requireBinary('/usr/bin/curl', 'curl', 'the firewall tests (HTTP client bound to a blocked address)');
 
 const script = `

@@ -218,3 +218,39 @@ describe('guard with a live list file, through the package export replaywatch/gu
     assert.equal(guard.decide({ method: 'GET', url: '/login/x', peer: '2001:db8:1:2:ffff::9', userAgent: '' }).reason, 'list');
   });
 });
+
+describe('guard decisions', () => {
+  it('takes the client from X-Forwarded-For only behind a trusted proxy', () => {
+    const guard = createGuard({ findings: report(), trustProxy: ['127.0.0.1/32'], previewAgents: false });
+    const from = (peer: string, forwardedFor?: string) => guard.decide({ method: 'GET', url: '/login/x', peer, userAgent: '', forwardedFor });
+    assert.equal(from('127.0.0.1', `198.51.100.1, ${scanner}`).reason, 'findings');
+    assert.equal(from('127.0.0.1', `${scanner}, 198.51.100.1`).reason, null, 'the left of the header is the client\'s own word');
+    assert.equal(from('127.0.0.9', scanner).reason, null, 'an untrusted peer cannot name someone else');
+    assert.equal(from('::ffff:127.0.0.2').reason, 'findings');
+  });
+
+  it('keeps the previous findings when a reload finds a broken file, and says so', async () => {
+    const dir = tempDir('guard-broken');
+    const path = join(dir.path, 'report.json');
+    writeFileSync(path, JSON.stringify(report()));
+    const errors: string[] = [];
+    const guard = createGuard({ findings: path, reloadIntervalMs: 50, onError: (error) => errors.push(error.message) });
+    try {
+      const generation = guard.generation;
+      writeFileSync(path, '{"sources": [ truncated');
+      for (let i = 0; i < 200 && errors.length === 0; i++) await sleep(25);
+      assert.match(errors[0] ?? '', /cannot load the findings .*report\.json/);
+      assert.equal(guard.generation, generation);
+      assert.equal(guard.decide({ method: 'GET', url: '/', peer: scanner, userAgent: '' }).reason, 'findings');
+    } finally {
+      guard.close();
+      dir.remove();
+    }
+  });
+
+  it('escapes the page words the site configures', () => {
+    const guard = createGuard({ page: { title: '<script>x</script>', button: '"><img src=x>' }, previewAgents: false });
+    assert.doesNotMatch(guard.page, /<script>|<img/);
+    assert.match(guard.page, /&#60;script&#62;x&#60;\/script&#62;/);
+  });
+});
