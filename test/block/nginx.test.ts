@@ -5,10 +5,24 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { freeLoopbackPort } from '../support/net.js';
 import { block, fetchFrom, hostileOrg, requireBinary, startDaemon, tempDir, waitUntil, writeReport, type Daemon } from './support.js';
 
 const nginxBinary = '/usr/sbin/nginx';
+
+/** GET / from ::1 to [::1]:port. */
+function getOverIpv6(port: number): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '::1', family: 6, port, path: '/', agent: false, timeout: 10_000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0 }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
 const skip = requireBinary(nginxBinary, 'nginx', 'the nginx blocklist test');
 
 describe('block --to nginx with a real nginx', { skip }, () => {
@@ -16,6 +30,7 @@ describe('block --to nginx with a real nginx', { skip }, () => {
   let nginx: Daemon;
   let port: number;
   let geoPort: number;
+  let v6Port: number;
 
   before(async () => {
     chmodSync(dir.path, 0o755); // workers run unprivileged when nginx is started by root
@@ -24,8 +39,11 @@ describe('block --to nginx with a real nginx', { skip }, () => {
     const report = writeReport(dir.path);
     await block(['--from', report, '--to', 'nginx', '--force', '-o', join(dir.path, 'deny.conf')]);
     await block(['--from', report, '--to', 'nginx-geo', '--force', '-o', join(dir.path, 'geo.conf')]);
+    // a second list that also names ::1 (added by hand, forced: it is loopback) for an IPv6 client
+    await block(['--from', report, '--to', 'nginx', '--force', '--add', '::1', '-o', join(dir.path, 'deny-v6.conf')]);
     port = await freeLoopbackPort();
     geoPort = await freeLoopbackPort();
+    v6Port = await freeLoopbackPort();
     writeFileSync(
       join(dir.path, 'nginx.conf'),
       `daemon off;
@@ -45,6 +63,12 @@ http {
     listen 127.0.0.1:${port};
     include ${dir.path}/deny.conf;
     # a static file: return would answer in the rewrite phase, before deny (access phase) runs
+    location / { root ${dir.path}/www; }
+  }
+  server {
+    listen 127.0.0.1:${v6Port};
+    listen [::1]:${v6Port};
+    include ${dir.path}/deny-v6.conf;
     location / { root ${dir.path}/www; }
   }
   server {
@@ -89,6 +113,12 @@ http {
     assert.equal((await fetchFrom(port, '/', { from: '127.0.0.2' })).status, 403);
     assert.equal((await fetchFrom(port, '/', { from: '127.0.0.3' })).status, 403);
     for (const from of ['127.0.0.1', '127.0.0.4', '127.0.0.5', '127.0.0.6']) assert.equal((await fetchFrom(port, '/', { from })).status, 200, from);
+  });
+
+  it('blocks an IPv6 client and lets the IPv4 one through on the same server', async () => {
+    assert.equal((await getOverIpv6(v6Port)).status, 403);
+    assert.equal((await fetchFrom(v6Port, '/', { from: '127.0.0.1' })).status, 200);
+    assert.equal((await fetchFrom(v6Port, '/', { from: '127.0.0.2' })).status, 403);
   });
 
   it('answers the chosen status through the geo map', async () => {
