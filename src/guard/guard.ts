@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, stat, statSync } from 'node:fs';
 import { loadAgentClassifier, type AgentClass } from '../attribute/index.js';
 import { CidrSet, clientCidr, parseCidrText, type Cidr } from '../common/cidr.js';
 import { normaliseAddress, parseTrustedProxies, resolveClientAddress } from '../serve/index.js';
@@ -97,7 +97,7 @@ export function addressesOfList(text: string): Cidr[] {
 export class Guard {
   private findingsSet = new CidrSet([]);
   private listSet = new CidrSet([]);
-  private readonly watched: string[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
   private readonly isProtected: (path: string) => boolean;
   private readonly trusted;
   private readonly classify: ((userAgent: string) => AgentClass | null) | null;
@@ -118,15 +118,17 @@ export class Guard {
     this.page = interstitialPage(options.page);
     const interval = options.reloadIntervalMs ?? 2000;
     const { findings, list } = options;
+    // watch (which notes the file's state) before the first load: a change in between is then
+    // loaded again at the next poll, never missed
     if (typeof findings === 'string') {
-      this.loadFindings(findings);
       this.watch(findings, interval, () => this.loadFindings(findings));
+      this.loadFindings(findings);
     } else if (findings !== undefined) {
       this.findingsSet = new CidrSet(addressesOfReport(findings, this.kinds, this.minConfidence));
     }
     if (list !== undefined) {
-      this.loadList(list);
       this.watch(list, interval, () => this.loadList(list));
+      this.loadList(list);
     }
   }
 
@@ -152,10 +154,10 @@ export class Guard {
     return null;
   }
 
-  /** Stop watching the files (lets the process exit; the watchers are unref'd anyway). */
+  /** Stop watching the files (the timers are unref'd: they never keep a process alive). */
   close(): void {
-    for (const path of this.watched) unwatchFile(path);
-    this.watched.length = 0;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.length = 0;
   }
 
   private loadFindings(path: string): void {
@@ -177,15 +179,35 @@ export class Guard {
   }
 
   /**
-   * Polling (fs.watchFile) rather than fs.watch: a list rewritten by rename (as `block -o`
-   * writes) is a new file that fs.watch on the old one never reports.
+   * Polling, compared with the file as it was when last loaded: fs.watch loses a file that is
+   * replaced by rename (as `block -o` writes it), and fs.watchFile compares each poll only with
+   * its own previous one, so a change made before its first poll would never be seen.
    */
   private watch(path: string, interval: number, reload: () => void): void {
-    const watcher = watchFile(path, { interval, persistent: false }, (current: Stats, previous: Stats) => {
-      if (current.mtimeMs !== previous.mtimeMs || current.ino !== previous.ino || current.size !== previous.size) reload();
-    });
-    watcher.unref?.();
-    this.watched.push(path);
+    let loaded = signatureOf(path);
+    let checking = false;
+    const timer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      stat(path, (error, stats) => {
+        checking = false;
+        const now = error ? 'missing' : `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+        if (now === loaded) return;
+        loaded = now;
+        if (!error) reload();
+      });
+    }, interval);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
+
+function signatureOf(path: string): string {
+  try {
+    const stats = statSync(path);
+    return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+  } catch {
+    return 'missing';
   }
 }
 
