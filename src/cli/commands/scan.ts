@@ -5,8 +5,9 @@ import { useColour, type CliIo } from '../io.js';
 import type { RegisterCommand } from '../main.js';
 import { parseScanOptions, runScan, scanOptionSpecs, type ScanHooks } from '../scan-run.js';
 
-export function addScanOptions(command: Command): Command {
+export function addScanOptions(command: Command, without: readonly string[] = []): Command {
   for (const spec of scanOptionSpecs) {
+    if (without.some((flag) => spec.flags.startsWith(flag))) continue;
     if ('defaultValue' in spec && spec.defaultValue !== false) command.option(spec.flags, spec.description, spec.defaultValue);
     else command.option(spec.flags, spec.description);
   }
