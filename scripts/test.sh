@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 declare -A needs=(
   [dnsmasq]=/usr/sbin/dnsmasq   # reverse-DNS tests: a real DNS server on loopback
   [nginx]=/usr/sbin/nginx       # canary behind a reverse proxy; generated blocklists
+  [chromium]=/usr/bin/chromium  # the HTML report and the live dashboard, opened in a real headless browser
 )
 missing=()
 for package in "${!needs[@]}"; do

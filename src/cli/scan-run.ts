@@ -17,6 +17,7 @@ export const scanOptionSpecs = [
   { flags: '--client-ip-field <header>', description: 'take the client address from this request header field of the log (e.g. X-Forwarded-For) when the log has one' },
   { flags: '--offline', description: 'make no network lookups (reverse DNS is the only one)', defaultValue: false },
   { flags: '--json', description: 'write the report as JSON on stdout', defaultValue: false },
+  { flags: '--html <file>', description: 'also write the report as one self-contained HTML file (plots, evidence, sortable tables; opens offline)' },
   { flags: '--min-confidence <x>', description: 'drop sources weaker than this (0..1)', defaultValue: '0.5' },
   { flags: '--workers <n>', description: 'worker threads (default: the number of cores)' },
   { flags: '--anonymize', description: "pseudonymize people's addresses in the report (keyed hash, network prefix kept); replayers stay named", defaultValue: false },
@@ -32,6 +33,8 @@ export interface ScanOptions {
   clientIpField?: string;
   offline: boolean;
   json: boolean;
+  /** write an HTML report here too; the model then carries plots */
+  html?: string;
   minConfidence: number;
   workers: number;
   anonymize: boolean;
@@ -54,6 +57,7 @@ export function parseScanOptions(raw: Record<string, unknown>): ScanOptions {
     clientIpField: raw.clientIpField as string | undefined,
     offline: raw.offline === true,
     json: raw.json === true,
+    html: raw.html as string | undefined,
     minConfidence,
     workers,
     anonymize: raw.anonymize === true,
@@ -165,6 +169,7 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
       notice: ATTRIBUTION_NOTICE,
       minConfidence: options.minConfidence,
       anonymize: options.anonymize ? createAnonymizer() : undefined,
+      plots: options.html === undefined ? undefined : { networkKey: (address) => attributor.networkKey(address) },
     },
   );
   if (canaries.length > 0) model.canaries = buildCanaryReport(canaries, canaryHits, attributor, Date.now()).canaries;

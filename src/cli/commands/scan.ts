@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { foundReplayers, renderJson, renderTerminal } from '../../report/index.js';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { foundReplayers, renderHtml, renderJson, renderTerminal } from '../../report/index.js';
+import { ReplaywatchError } from '../../common/errors.js';
 import { useColour, type CliIo } from '../io.js';
 import type { RegisterCommand } from '../main.js';
 import { parseScanOptions, runScan, scanOptionSpecs, type ScanHooks } from '../scan-run.js';
@@ -55,7 +58,16 @@ export const registerScan: RegisterCommand = (program, io, setExitCode) => {
       progress.stop();
     }
     const { model } = result;
+    if (options.html !== undefined) writeHtml(resolve(io.cwd, options.html), renderHtml(model));
     io.stdout.write(options.json ? renderJson(model) : renderTerminal(model, { colour: useColour(io.stdout, io.env) }));
     setExitCode(foundReplayers(model) ? 1 : 0);
   });
 };
+
+function writeHtml(path: string, html: string): void {
+  try {
+    writeFileSync(path, html);
+  } catch (error) {
+    throw new ReplaywatchError('E_USAGE', `cannot write the HTML report to ${path}`, { cause: error, hint: 'give --html a path in a directory you can write' });
+  }
+}
