@@ -6,7 +6,8 @@ import { foundReplayers, renderHtml, renderJson, renderTerminal } from '../../re
 import { ReplaywatchError } from '../../common/errors.js';
 import { useColour, type CliIo } from '../io.js';
 import type { RegisterCommand } from '../main.js';
-import { parseScanOptions, runScan, scanOptionSpecs, type ScanHooks } from '../scan-run.js';
+import { scan, type ScanOptions } from '../../scan/index.js';
+import { engineOptions, parseScanOptions, scanOptionSpecs } from '../scan-options.js';
 
 export function addScanOptions(command: Command): Command {
   for (const spec of scanOptionSpecs) {
@@ -17,7 +18,7 @@ export function addScanOptions(command: Command): Command {
 }
 
 /** A progress bar on stderr for long reads, only on a terminal. */
-export function progressHook(io: CliIo, enabled: boolean): { hook: ScanHooks['progress']; stop: () => void } {
+export function progressHook(io: CliIo, enabled: boolean): { hook: ScanOptions['progress']; stop: () => void } {
   if (!enabled || io.stderr.isTTY !== true) return { hook: undefined, stop: () => {} };
   let bar: cliProgress.SingleBar | null = null;
   const started = Date.now();
@@ -53,7 +54,7 @@ export const registerScan: RegisterCommand = (program, io, setExitCode) => {
     const progress = progressHook(io, options.progress);
     let result;
     try {
-      result = await runScan(inputs, options, { progress: progress.hook });
+      result = await scan(await engineOptions(inputs, options, io, { progress: progress.hook }));
     } finally {
       progress.stop();
     }
