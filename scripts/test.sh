@@ -10,6 +10,8 @@ declare -A needs=(
   [dnsmasq]=/usr/sbin/dnsmasq   # reverse-DNS tests: a real DNS server on loopback
   [nginx]=/usr/sbin/nginx       # canary behind a reverse proxy; generated blocklists
   [chromium]=/usr/bin/chromium  # the HTML report and the live dashboard, opened in a real headless browser
+  [man-db]=/usr/bin/man         # `man replaywatch` from the installed package
+  [zsh]=/usr/bin/zsh            # the zsh completion script, loaded by a real zsh
 )
 missing=()
 for package in "${!needs[@]}"; do

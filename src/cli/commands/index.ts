@@ -3,6 +3,7 @@ import { registerExplain } from './explain.js';
 import { registerScan } from './scan.js';
 import { registerCanary } from './canary.js';
 import { registerSimulate } from './simulate.js';
+import { registerCompletion } from './completion.js';
 
 /** Every command, in the order `--help` lists them. Each module registers one command. */
-export const commands: RegisterCommand[] = [registerScan, registerExplain, registerCanary, registerSimulate];
+export const commands: RegisterCommand[] = [registerScan, registerExplain, registerCanary, registerSimulate, registerCompletion];
