@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ExampleView, ProbeView, ReportModel, SourceView } from './model.js';
 import type { SourcePlots } from './plots.js';
+import { escapeHtml } from './escape.js';
 import { formatDuration, formatNumber } from './terminal.js';
 
 /**
@@ -69,6 +70,7 @@ export function renderHtmlBody(model: ReportModel): string {
   );
   for (const warning of model.warnings) out.push(`<p class="warning">${escapeHtml(warning)}</p>`);
   out.push('</section>');
+  if (model.live) out.push(liveSection(model));
 
   if (model.sources.length > 0) {
     out.push('<section id="sources"><h2>Sources</h2>');
@@ -120,6 +122,24 @@ export function renderHtmlBody(model: ReportModel): string {
   out.push(
     `<footer><p>${model.attribution.reverseDns === 'offline' ? 'Reverse DNS not looked up (--offline). ' : ''}${escapeHtml(model.attribution.notice)}</p></footer>`,
   );
+  return out.join('\n');
+}
+
+/** The dashboard's figures: throughput, and the latest replays with the source each belongs to. */
+function liveSection(model: ReportModel): string {
+  const live = model.live!;
+  const out: string[] = [
+    `<section id="live"><h2>Live</h2><p class="meta"><b id="throughput">${formatNumber(Math.round(live.linesPerSecond))}</b> lines/s · ${formatNumber(live.lines)} lines read · updated ${escapeHtml(live.updated.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''))} UTC</p>`,
+  ];
+  if (live.recent.length > 0) {
+    out.push('<div class="scroll"><table id="recent"><thead><tr><th>when (UTC)</th><th>source</th><th>address</th><th>URL</th><th class="number">lag</th></tr></thead><tbody>');
+    for (const pair of live.recent)
+      out.push(
+        `<tr><td>${escapeHtml(pair.replay.time.replace('T', ' ').replace('Z', ''))}</td><td><a href="#source-${pair.source + 1}">${pair.source + 1}</a></td><td><code>${escapeHtml(pair.replay.ip)}</code></td><td><code>${escapeHtml(pair.url)}</code></td><td class="number">+${formatDuration(pair.lagSeconds)}</td></tr>`,
+      );
+    out.push('</tbody></table></div>');
+  }
+  out.push('</section>');
   return out.join('\n');
 }
 
@@ -287,30 +307,6 @@ function describeFiles(files: string[]): string {
   if (files.length === 0) return 'no input';
   if (files.length <= 3) return files.join(', ');
   return `${files[0]} and ${files.length - 1} more files`;
-}
-
-/**
- * Text from a log, safe inside HTML text and attribute values: the five markup characters as
- * entities, and control and bidirectional-override characters (which could make one string read as
- * another) shown as `\u{…}`.
- */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (char) => {
-    switch (char) {
-      case '&':
-        return '&amp;';
-      case '<':
-        return '&lt;';
-      case '>':
-        return '&gt;';
-      case '"':
-        return '&quot;';
-      case "'":
-        return '&#39;';
-      default:
-        return `\\u{${char.codePointAt(0)!.toString(16)}}`;
-    }
-  });
 }
 
 function hashOf(text: string): string {

@@ -18,6 +18,20 @@ export interface ReportModel {
   minConfidence: number;
   /** sources below minConfidence, counted so the terminal can say they exist */
   hiddenSources: number;
+  /** extension: a live view's figures (`follow --dashboard`) */
+  live?: LiveView;
+}
+
+/** What a live page adds to the report: how fast lines arrive, and the latest replays seen. */
+export interface LiveView {
+  /** when the model was built (ISO time) */
+  updated: string;
+  /** lines read in all */
+  lines: number;
+  /** lines a second over the last interval */
+  linesPerSecond: number;
+  /** the latest evidence pairs of the shown sources, newest first */
+  recent: (ExampleView & { source: number })[];
 }
 
 export interface InputView {

@@ -4,6 +4,7 @@ import { registerScan } from './scan.js';
 import { registerCanary } from './canary.js';
 import { registerSimulate } from './simulate.js';
 import { registerCompletion } from './completion.js';
+import { registerFollow } from './follow.js';
 
 /** Every command, in the order `--help` lists them. Each module registers one command. */
-export const commands: RegisterCommand[] = [registerScan, registerExplain, registerCanary, registerSimulate, registerCompletion];
+export const commands: RegisterCommand[] = [registerScan, registerExplain, registerFollow, registerCanary, registerSimulate, registerCompletion];
