@@ -4,8 +4,8 @@
  * events worth telling someone about, each once:
  *
  * - a source is told when it is first shown (confidence at or over the bar) and again when its
- *   verdict (kind and pattern) changes; a source that drops below the bar and comes back is not
- *   told again with the same verdict;
+ *   verdict (kind and pattern) changes to one not told before; a source that drops below the bar
+ *   and comes back, or swings back to an earlier verdict, is not told again;
  * - a probing client is told once.
  *
  * Memory is bounded as a scan's is: per client a row of counters, and the first-seen index under
@@ -62,7 +62,7 @@ export interface FollowSnapshot {
   positions: FollowPosition[];
   counter: SkipCounts;
   detector: DetectorState;
-  /** what was told: finding key -> verdict */
+  /** what was told: finding key -> the verdicts told, comma-separated, the latest last */
   told: [string, string][];
 }
 
@@ -102,7 +102,9 @@ export class FollowSession {
     this.attributor = options.attributor ?? loadAttributor();
     const attributor = this.attributor;
     this.minConfidence = options.minConfidence ?? 0.5;
-    this.detector = new Detector({ classifyAgent: (userAgent) => attributor.classifyAgent(userAgent), keepTexts: true, memoryBudget: options.memoryBudget ?? DEFAULT_FOLLOW_BUDGET });
+    // no keepTexts: the index keeps a URL's text once a second client asks for it, which is all a
+    // restart needs (an empty index adopts a saved state whole, texts included)
+    this.detector = new Detector({ classifyAgent: (userAgent) => attributor.classifyAgent(userAgent), memoryBudget: options.memoryBudget ?? DEFAULT_FOLLOW_BUDGET });
     const resume = options.resume;
     this.formatSpec = options.format ?? resume?.format ?? null;
     this.format = this.formatSpec === null ? null : resolveFormat(this.formatSpec, { clientIpField: options.clientIpField });
@@ -182,10 +184,12 @@ export class FollowSession {
     for (const source of model.sources) {
       const key = sourceKey(source);
       const verdict = verdictOf(source);
-      const previous = this.told.get(key);
-      if (previous === verdict) continue;
-      this.told.set(key, verdict);
-      events.push(previous === undefined ? { type: 'source', change: 'new', time, key, verdict, source } : { type: 'source', change: 'changed', time, key, verdict, previous, source });
+      const told = this.told.get(key);
+      // every verdict a source had is told once: one that swings between two (a pattern on the
+      // edge between realtime and deferred) is not told again and again
+      if (told !== undefined && told.split(',').includes(verdict)) continue;
+      this.told.set(key, told === undefined ? verdict : `${told},${verdict}`);
+      events.push(told === undefined ? { type: 'source', change: 'new', time, key, verdict, source } : { type: 'source', change: 'changed', time, key, verdict, previous: told.split(',').pop()!, source });
     }
     for (const probe of model.probes) {
       const key = `probe|${probe.ip}`;
