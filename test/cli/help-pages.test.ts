@@ -25,7 +25,7 @@ function help(args: string[]): string {
 test('the man page has every command and every option that --help prints', () => {
   const page = renderManPage(program(), { version: '9.9.9' });
   const text = page.replace(/\\-/g, '-').replace(/\\e/g, '\\');
-  for (const command of [[], ['scan'], ['explain'], ['canary', 'new'], ['canary', 'serve'], ['simulate'], ['completion']]) {
+  for (const command of [[], ['scan'], ['explain'], ['follow'], ['canary', 'new'], ['canary', 'serve'], ['simulate'], ['completion']]) {
     const flags = [...help(command).matchAll(/^\s+(-\w, )?(--[\w-]+)/gm)].map((match) => match[2]!);
     assert.ok(flags.length > 0, `no options in replaywatch ${command.join(' ')} --help`);
     for (const flag of flags) assert.ok(text.includes(flag), `${flag} of replaywatch ${command.join(' ')} is not in the man page`);
