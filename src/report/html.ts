@@ -133,10 +133,13 @@ function liveSection(model: ReportModel): string {
   ];
   if (live.recent.length > 0) {
     out.push('<div class="scroll"><table id="recent"><thead><tr><th>when (UTC)</th><th>source</th><th>address</th><th>URL</th><th class="number">lag</th></tr></thead><tbody>');
-    for (const pair of live.recent)
+    for (const pair of live.recent) {
+      // the source's own request: a replay's second side, a prefetcher's first
+      const own = pair.lead ? pair.origin : pair.replay;
       out.push(
-        `<tr><td>${escapeHtml(pair.replay.time.replace('T', ' ').replace('Z', ''))}</td><td><a href="#source-${pair.source + 1}">${pair.source + 1}</a></td><td><code>${escapeHtml(pair.replay.ip)}</code></td><td><code>${escapeHtml(pair.url)}</code></td><td class="number">+${formatDuration(pair.lagSeconds)}</td></tr>`,
+        `<tr><td>${escapeHtml(own.time.replace('T', ' ').replace('Z', ''))}</td><td><a href="#source-${pair.source + 1}">${pair.source + 1}</a></td><td><code>${escapeHtml(own.ip)}</code></td><td><code>${escapeHtml(pair.url)}</code></td><td class="number">${pair.lead ? '−' : '+'}${formatDuration(pair.lagSeconds)}</td></tr>`,
       );
+    }
     out.push('</tbody></table></div>');
   }
   out.push('</section>');

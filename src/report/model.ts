@@ -30,8 +30,8 @@ export interface LiveView {
   lines: number;
   /** lines a second over the last interval */
   linesPerSecond: number;
-  /** the latest evidence pairs of the shown sources, newest first */
-  recent: (ExampleView & { source: number })[];
+  /** the latest evidence pairs of the shown sources, newest first; `lead`: a prefetcher's pair, the source is its first side */
+  recent: (ExampleView & { source: number; lead: boolean })[];
 }
 
 export interface InputView {

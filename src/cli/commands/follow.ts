@@ -218,8 +218,8 @@ export const registerFollow: RegisterCommand = (program, io, setExitCode) => {
 /** The model with the dashboard's figures: throughput and the latest evidence, newest first. */
 function withLive(model: ReportModel, lines: number, linesPerSecond: number, now: number): ReportModel {
   const recent = model.sources
-    .flatMap((source, index) => source.examples.map((example) => ({ ...example, source: index })))
-    .sort((a, b) => b.replay.time.localeCompare(a.replay.time))
+    .flatMap((source, index) => source.examples.map((example) => ({ ...example, source: index, lead: source.kind === 'prefetcher' })))
+    .sort((a, b) => (b.lead ? b.origin : b.replay).time.localeCompare((a.lead ? a.origin : a.replay).time))
     .slice(0, 15);
   return { ...model, live: { updated: new Date(now).toISOString(), lines, linesPerSecond, recent } };
 }
