@@ -1,6 +1,7 @@
 /**
  * `replaywatch follow` as a process: a webhook receiver on loopback gets each finding once
- * (signed, and retried when it answers 503), a restart with --state tells nothing again, and
+ * (signed, and retried when it answers 503), --exec runs once per finding, a restart with
+ * --state tells nothing again, and
  * the dashboard in headless Chromium shows a new source within 2 s of its lines being written,
  * without a reload.
  */
@@ -99,7 +100,8 @@ describe('follow, as a process', () => {
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
     const state = join(dir, 'webhook-state.duckdb');
-    const args = [logs, '--json', '--webhook', url, '--webhook-secret', secret, '--state', state, '--interval', '200'];
+    const executed = join(dir, 'exec.jsonl');
+    const args = [logs, '--json', '--webhook', url, '--webhook-secret', secret, '--state', state, '--interval', '200', '--exec', `cat >> '${executed}'`];
     try {
       const first = startFollow(args);
       const told = () => first.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { key: string; verdict?: string });
@@ -123,6 +125,9 @@ describe('follow, as a process', () => {
       assert.equal(afterRestart.length, 1, `the restart told again: ${afterRestart.join('\n')}`);
       assert.deepEqual(accepted.slice(delivered), ['probe|198.51.100.77=probe']);
       assert.equal(badSignatures, 0);
+      // --exec ran once per event, the event's JSON on its stdin
+      const ran = readFileSync(executed, 'utf8').split('\n').filter(Boolean);
+      assert.deepEqual(ran, [...first.stdout().split('\n').filter(Boolean), ...afterRestart]);
     } finally {
       server.close();
     }
@@ -160,6 +165,23 @@ describe('follow, as a process', () => {
     } finally {
       await browser.close();
       await follow.stop();
+    }
+  });
+});
+
+describe('follow, bad usage', () => {
+  it('refuses a missing input and a .gz file (it will not grow) with exit 2', () => {
+    const missing = spawnSync(process.execPath, [bin, 'follow', join(tmpdir(), 'replaywatch-no-such-log')], { encoding: 'utf8' });
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /does not exist/);
+    const dir = mkdtempSync(join(tmpdir(), 'replaywatch-follow-gz-'));
+    try {
+      writeFileSync(join(dir, 'access.log.2.gz'), '');
+      const gz = spawnSync(process.execPath, [bin, 'follow', join(dir, 'access.log.2.gz')], { encoding: 'utf8' });
+      assert.equal(gz.status, 2);
+      assert.match(gz.stderr, /replaywatch scan/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

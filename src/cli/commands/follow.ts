@@ -114,7 +114,10 @@ export const registerFollow: RegisterCommand = (program, io, setExitCode) => {
       const interval = Number(flags.interval);
       if (!(interval >= 50)) throw new ReplaywatchError('E_USAGE', `--interval must be at least 50 ms, not ${flags.interval}`);
       const listen = flags.dashboard === undefined ? null : parseListenAddress(flags.dashboard);
-      for (const input of inputs) if (!existsSync(input)) throw new ReplaywatchError('E_INPUT_UNREADABLE', `${input} does not exist`, { hint: 'follow names files or directories that exist (a file may be rotated away later)' });
+      for (const input of inputs) {
+        if (!existsSync(resolve(io.cwd, input))) throw new ReplaywatchError('E_INPUT_UNREADABLE', `${input} does not exist`, { hint: 'follow names files or directories that exist (a file may be rotated away later)' });
+        if (/\.gz$/i.test(input)) throw new ReplaywatchError('E_USAGE', `${input} is a rotated, compressed log: it will not grow`, { hint: `scan it: replaywatch scan ${input}` });
+      }
       const statePath = flags.state === undefined ? null : followStatePath(flags.state);
       const session = new FollowSession({
         targets: inputs.map((input) => resolve(io.cwd, input)),
