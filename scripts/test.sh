@@ -16,6 +16,9 @@ declare -A needs=(
   [crowdsec]=/usr/bin/cscli     # block --to crowdsec: a local API started by the test, cscli decisions import
   [iproute2]=/usr/sbin/ip       # the firewall test brings up loopback in its network namespace
   [curl]=/usr/bin/curl          # the firewall test's HTTP client, bound to a blocked address
+  [chromium]=/usr/bin/chromium  # the HTML report and the live dashboard, opened in a real headless browser
+  [man-db]=/usr/bin/man         # `man replaywatch` from the installed package
+  [zsh]=/usr/bin/zsh            # the zsh completion script, loaded by a real zsh
 )
 missing=()
 for package in "${!needs[@]}"; do

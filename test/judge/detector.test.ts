@@ -20,9 +20,9 @@ const bin = join(root, 'bin', 'replaywatch.js');
 let work = '';
 
 before(() => {
-  // the bin runs the compiled dist; type errors elsewhere do not stop tsc from emitting
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
-  assert.ok(existsSync(join(root, 'dist', 'cli', 'main.js')), 'build produced no dist/cli/main.js');
+  // the bin runs the compiled dist, which `npm test` builds before any test runs (rebuilding it
+  // here raced with the package test reading dist/ for `npm pack`)
+  assert.ok(existsSync(join(root, 'dist', 'cli', 'main.js')), 'no dist/cli/main.js: run `npm run build` (npm test does)');
   work = mkdtempSync(join(tmpdir(), 'replaywatch-judge-'));
 });
 

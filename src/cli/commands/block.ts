@@ -18,7 +18,8 @@ import {
 } from '../../report/index.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from '../main.js';
-import { parseScanOptions, runScan } from '../scan-run.js';
+import { scan } from '../../scan/index.js';
+import { engineOptions, parseScanOptions } from '../scan-options.js';
 import { addScanOptions, progressHook } from './scan.js';
 
 const require = createRequire(import.meta.url);
@@ -190,7 +191,7 @@ export const registerBlock: RegisterCommand = (program, io, setExitCode) => {
       const progress = progressHook(io, options.progress);
       try {
         // the scan's own code path: same inputs, options and model as `scan`
-        report = (await runScan(inputs.length > 0 ? inputs : ['-'], options, { progress: progress.hook })).model;
+        report = (await scan(await engineOptions(inputs.length > 0 ? inputs : ['-'], options, io, { progress: progress.hook }))).model;
       } finally {
         progress.stop();
       }

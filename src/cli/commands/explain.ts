@@ -6,7 +6,8 @@ import { formatDuration, formatNumber, isoTime } from '../../report/index.js';
 import { ReplaywatchError } from '../../common/errors.js';
 import { useColour } from '../io.js';
 import type { RegisterCommand } from '../main.js';
-import { parseScanOptions, runScan } from '../scan-run.js';
+import { scan } from '../../scan/index.js';
+import { engineOptions, parseScanOptions } from '../scan-options.js';
 import { addScanOptions, progressHook } from './scan.js';
 import pc from 'picocolors';
 
@@ -46,7 +47,7 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
     const progress = progressHook(io, options.progress);
     let result;
     try {
-      result = await runScan(inputs, { ...options, offline: options.offline }, {
+      result = await scan(await engineOptions(inputs, options, io, {
         progress: progress.hook,
         onRecord: (record) => {
           const ip = record.text(Field.Ip);
@@ -57,7 +58,7 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
           if (list === undefined) requests.set(ip, (list = []));
           list.push(record.toObject());
         },
-      });
+      }));
     } finally {
       progress.stop();
     }

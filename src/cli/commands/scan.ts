@@ -1,9 +1,13 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { foundReplayers, renderJson, renderTerminal } from '../../report/index.js';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { foundReplayers, renderHtml, renderJson, renderTerminal } from '../../report/index.js';
+import { ReplaywatchError } from '../../common/errors.js';
 import { useColour, type CliIo } from '../io.js';
 import type { RegisterCommand } from '../main.js';
-import { parseScanOptions, runScan, scanOptionSpecs, type ScanHooks } from '../scan-run.js';
+import { scan, type ScanOptions } from '../../scan/index.js';
+import { engineOptions, parseScanOptions, scanOptionSpecs } from '../scan-options.js';
 
 export function addScanOptions(command: Command, without: readonly string[] = []): Command {
   for (const spec of scanOptionSpecs) {
@@ -15,7 +19,7 @@ export function addScanOptions(command: Command, without: readonly string[] = []
 }
 
 /** A progress bar on stderr for long reads, only on a terminal. */
-export function progressHook(io: CliIo, enabled: boolean): { hook: ScanHooks['progress']; stop: () => void } {
+export function progressHook(io: CliIo, enabled: boolean): { hook: ScanOptions['progress']; stop: () => void } {
   if (!enabled || io.stderr.isTTY !== true) return { hook: undefined, stop: () => {} };
   let bar: cliProgress.SingleBar | null = null;
   const started = Date.now();
@@ -51,12 +55,21 @@ export const registerScan: RegisterCommand = (program, io, setExitCode) => {
     const progress = progressHook(io, options.progress);
     let result;
     try {
-      result = await runScan(inputs, options, { progress: progress.hook });
+      result = await scan(await engineOptions(inputs, options, io, { progress: progress.hook }));
     } finally {
       progress.stop();
     }
     const { model } = result;
+    if (options.html !== undefined) writeHtml(resolve(io.cwd, options.html), renderHtml(model));
     io.stdout.write(options.json ? renderJson(model) : renderTerminal(model, { colour: useColour(io.stdout, io.env) }));
     setExitCode(foundReplayers(model) ? 1 : 0);
   });
 };
+
+function writeHtml(path: string, html: string): void {
+  try {
+    writeFileSync(path, html);
+  } catch (error) {
+    throw new ReplaywatchError('E_USAGE', `cannot write the HTML report to ${path}`, { cause: error, hint: 'give --html a path in a directory you can write' });
+  }
+}

@@ -1,68 +1,53 @@
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import type { Attributor, ReverseName } from '../attribute/types.js';
-import { ATTRIBUTION_NOTICE, cdnOf, createDnsResolver, loadAttributor, reverseLookupAll, type CatalogueAttributor } from '../attribute/index.js';
+import { ATTRIBUTION_NOTICE, cdnOf, loadAttributor, reverseLookupAll, type CatalogueAttributor, type ReverseResolver } from '../attribute/index.js';
 import { analyze, Counter, Detector, type Findings } from '../detect/index.js';
-import { resolveFormat, scanInputs } from '../formats/index.js';
+import { resolveFormat, scanInputs, type ScanRecord } from '../formats/index.js';
 import { expandInputs } from '../ingest/index.js';
 import { buildReport, createAnonymizer, isoTime, type ReportModel } from '../report/index.js';
-import { ReplaywatchError } from '../common/errors.js';
-import { Field, type ScanRecord } from '../formats/record.js';
-import { buildCanaryReport, createCanaryMatcher, loadCanaries, type CanaryHitInput } from '../canary/index.js';
-import { defaultStatePath } from '../store/index.js';
-import { parseSize, scanInParallel, scanWarnings } from './parallel-scan.js';
+import { buildCanaryReport, type CanaryInput } from '../canary/index.js';
+import { createCanaryHitCollector } from './canary-hits.js';
+import { scanInParallel, scanWarnings } from './parallel.js';
 
-/** Every scan option, once, with its default: the CLI flags are derived from this table. */
-export const scanOptionSpecs = [
-  { flags: '--format <spec>', description: 'log format: a preset name, an Apache LogFormat string or an nginx log_format string (default: detected from the first lines)' },
-  { flags: '--client-ip-field <header>', description: 'take the client address from this request header field of the log (e.g. X-Forwarded-For) when the log has one' },
-  { flags: '--offline', description: 'make no network lookups (reverse DNS is the only one)', defaultValue: false },
-  { flags: '--json', description: 'write the report as JSON on stdout', defaultValue: false },
-  { flags: '--min-confidence <x>', description: 'drop sources weaker than this (0..1)', defaultValue: '0.5' },
-  { flags: '--workers <n>', description: 'worker threads (default: the number of cores)' },
-  { flags: '--anonymize', description: "pseudonymize people's addresses in the report (keyed hash, network prefix kept); replayers stay named", defaultValue: false },
-  { flags: '--dns-server <host:port>', description: 'resolver for reverse DNS (default: the system resolver)' },
-  { flags: '--dns-timeout <ms>', description: 'reverse-DNS timeout per query', defaultValue: '2000' },
-  { flags: '--no-progress', description: 'no progress bar on stderr' },
-  { flags: '--memory-budget <size>', description: 'memory for rare-URL detail (e.g. 256MB, 2GB); past it the oldest detail is dropped and the report says so (default 256MB)' },
-  { flags: '--state <file>', description: 'the store whose canaries the scan looks for (default: the user data directory)' },
-] as const;
-
+/**
+ * Everything a scan needs, passed in: the engine reads no environment, prints nothing and
+ * makes no network request of its own (reverse DNS goes through `resolver`, when given).
+ */
 export interface ScanOptions {
+  /** log files, directories, .gz files, or '-' for stdin; default ['-'] */
+  inputs?: readonly string[];
+  /** a preset name, an Apache LogFormat or an nginx log_format string; default: detected from the first lines */
   format?: string;
+  /** take the client address from this logged request header (X-Forwarded-For) */
   clientIpField?: string;
-  offline: boolean;
-  json: boolean;
-  minConfidence: number;
-  workers: number;
-  anonymize: boolean;
-  dnsServer?: string;
-  dnsTimeout: number;
-  progress: boolean;
-  state?: string;
+  /** sources below this confidence are counted, not shown; default 0.5 */
+  minConfidence?: number;
+  /** worker threads; default: the number of cores */
+  workers?: number;
+  /** bytes for rare-URL detail; default the detector's (256 MB) */
   memoryBudget?: number;
-}
-
-export function parseScanOptions(raw: Record<string, unknown>): ScanOptions {
-  const minConfidence = Number(raw.minConfidence ?? 0.5);
-  if (!(minConfidence >= 0 && minConfidence <= 1)) throw new ReplaywatchError('E_USAGE', `--min-confidence must be between 0 and 1, not ${String(raw.minConfidence)}`);
-  const workers = raw.workers === undefined ? Math.max(1, cpus().length) : Number(raw.workers);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new ReplaywatchError('E_USAGE', `--workers must be a whole number from 1 to 256, not ${String(raw.workers)}`);
-  const dnsTimeout = Number(raw.dnsTimeout ?? 2000);
-  if (!(dnsTimeout > 0)) throw new ReplaywatchError('E_USAGE', `--dns-timeout must be a positive number of milliseconds`);
-  return {
-    format: raw.format as string | undefined,
-    clientIpField: raw.clientIpField as string | undefined,
-    offline: raw.offline === true,
-    json: raw.json === true,
-    minConfidence,
-    workers,
-    anonymize: raw.anonymize === true,
-    dnsServer: raw.dnsServer as string | undefined,
-    dnsTimeout,
-    progress: raw.progress !== false,
-    state: raw.state as string | undefined,
-    memoryBudget: raw.memoryBudget === undefined ? undefined : parseSize(String(raw.memoryBudget), '--memory-budget'),
-  };
+  /** pseudonymize people's addresses: true for a fresh keyed hash, or your own function */
+  anonymize?: boolean | ((ip: string) => string);
+  /** count every pair of the shown sources into per-source plots (the HTML report draws them) */
+  plots?: boolean;
+  /** attribution tables; default: the ones shipped (loadAttributor) */
+  attributor?: CatalogueAttributor;
+  /** reverse DNS for the shown sources; none: no lookups, and the report says "offline" */
+  resolver?: ReverseResolver | null;
+  /** per reverse-DNS query, default 2000 ms */
+  dnsTimeout?: number;
+  /** canaries to look for (from the store: canary/loadCanaries); their verdicts become the report's `canaries` */
+  canaries?: readonly CanaryInput[];
+  /** epoch ms now, for the canaries' verdicts; default Date.now */
+  clock?: () => number;
+  /** hears where the time goes (phases, tasks, attribution share); none: nothing is measured */
+  diagnostics?: (text: string) => void;
+  /** below this many bytes of input a scan stays on one thread (default 32 MB; tests lower it) */
+  parallelMinBytes?: number;
+  /** bytes read so far of the total, for a progress bar */
+  progress?: (bytesRead: number, totalBytes: number) => void;
+  /** every record, after the detector saw it (explain collects a client's requests); keeps the scan on one thread */
+  onRecord?: (record: ScanRecord, file: string) => void;
 }
 
 export interface ScanResult {
@@ -72,53 +57,52 @@ export interface ScanResult {
   attributor: Attributor;
 }
 
-export interface ScanHooks {
-  /** called for every record, after the detector saw it (explain collects a client's requests) */
-  onRecord?: (record: ScanRecord, file: string) => void;
-  progress?: (bytesRead: number, totalBytes: number) => void;
-}
-
-/** ingest -> formats -> detect -> attribute -> report, for scan and explain alike. */
-export async function runScan(paths: string[], options: ScanOptions, hooks: ScanHooks = {}): Promise<ScanResult> {
+/** ingest -> formats -> detect -> attribute -> report: what `scan`, `explain` and a library caller run. */
+export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
+  const diagnostics = options.diagnostics;
   const timings = new PhaseTimings();
-  const timed = process.env.REPLAYWATCH_TIMINGS === '1';
-  const loaded = timings.measure('attribution: load tables', () => loadAttributor());
-  // timing every attribution call costs two clock reads a call: only when timings are asked for
-  const attributor = timed ? timings.wrapAttributor(loaded) : loaded;
-  const inputs = await expandInputs(paths.length === 0 ? ['-'] : paths);
+  const loaded = options.attributor ?? timings.measure('attribution: load tables', () => loadAttributor());
+  // timing every attribution call costs two clock reads a call: only when someone listens
+  const attributor = diagnostics ? timings.wrapAttributor(loaded) : loaded;
+  const paths = options.inputs === undefined || options.inputs.length === 0 ? ['-'] : [...options.inputs];
+  const inputs = await expandInputs(paths);
   const format = options.format ? resolveFormat(options.format, { clientIpField: options.clientIpField }) : null;
+  const minConfidence = options.minConfidence ?? 0.5;
   // the detector interns user agents and classifies each distinct one once
   const detector = new Detector({ classifyAgent: (userAgent) => attributor.classifyAgent(userAgent) });
   // canaries minted with `canary new`: their hits in the site's own logs become a report section
-  const canaries = await loadCanaries(options.state ?? defaultStatePath());
-  const canaryHits: CanaryHitInput[] = [];
-  let onRecord = hooks.onRecord;
-  if (canaries.length > 0) {
-    const matcher = createCanaryMatcher(canaries.map((canary) => canary.token));
-    const outer = onRecord;
-    onRecord = (record, file) => {
-      if (record.has(Field.Url)) {
-        const index = matcher.match(record.buffers[Field.Url]!, record.starts[Field.Url]!, record.ends[Field.Url]!);
-        if (index !== -1)
-          canaryHits.push({ token: canaries[index]!.token, time: record.time, ip: record.text(Field.Ip), userAgent: record.text(Field.UserAgent) || null, method: record.text(Field.Method) });
-      }
-      outer?.(record, file);
-    };
-  }
-  // worker threads when the input allows (parallel-scan.ts); null: scan on this thread
-  const scanned =
-    (await scanInParallel(inputs, format, detector, options, { ...hooks, onRecord })) ??
-    (await scanInputs(
-      inputs,
-      format,
-      onRecord
-        ? (record, file) => {
+  const canaries = options.canaries ?? [];
+  const canaryTokens = canaries.map((canary) => canary.token);
+  // worker threads when the input allows (parallel.ts); null: scan on this thread
+  const parallel = await scanInParallel(
+    inputs,
+    format,
+    detector,
+    {
+      workers: options.workers ?? availableParallelism(),
+      format: options.format,
+      clientIpField: options.clientIpField,
+      memoryBudget: options.memoryBudget,
+      canaryTokens,
+      parallelMinBytes: options.parallelMinBytes,
+      diagnostics,
+    },
+    { onRecord: options.onRecord, progress: options.progress },
+  );
+  let scanned = parallel;
+  if (scanned === null) {
+    const collector = canaryTokens.length > 0 ? createCanaryHitCollector(canaryTokens) : null;
+    const onRecord = options.onRecord;
+    const observe =
+      collector === null && onRecord === undefined
+        ? (record: ScanRecord) => detector.observe(record)
+        : (record: ScanRecord, file: string) => {
             detector.observe(record);
-            onRecord(record, file);
-          }
-        : (record) => detector.observe(record),
-      { progress: hooks.progress, clientIpField: options.clientIpField },
-    ));
+            collector?.observe(record);
+            onRecord?.(record, file);
+          };
+    scanned = { ...(await scanInputs(inputs, format, observe, { progress: options.progress, clientIpField: options.clientIpField })), canaryHits: collector?.hits ?? [] };
+  }
 
   timings.mark('read, parse and index');
   const findings = analyze(detector, {
@@ -134,14 +118,16 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
     warnings.push(`fake crawler: ${ips.slice(0, 5).join(', ')}${ips.length > 5 ? ` and ${ips.length - 5} more` : ''} claim${ips.length === 1 ? 's' : ''} to be ${source.agentName} but ${ips.length === 1 ? 'is' : 'are'} not in its published ranges`);
   }
   let reverse: Map<string, ReverseName> | undefined;
-  const shownClients = findings.sources.filter((source) => source.confidence >= options.minConfidence).flatMap((source) => source.clients.slice(0, 20));
-  if (!options.offline && shownClients.length > 0) {
-    const resolver = createDnsResolver({ servers: options.dnsServer ? [options.dnsServer] : undefined, timeoutMs: options.dnsTimeout });
+  const resolver = options.resolver ?? null;
+  const shownClients = findings.sources.filter((source) => source.confidence >= minConfidence).flatMap((source) => source.clients.slice(0, 20));
+  if (resolver !== null && shownClients.length > 0) {
+    const dnsTimeout = options.dnsTimeout ?? 2000;
     const ips = [...new Set(shownClients.map((client) => detector.firstAddressOf(client)))];
-    reverse = await reverseLookupAll(ips, resolver, { concurrency: 8, timeoutMs: options.dnsTimeout });
+    reverse = await reverseLookupAll(ips, resolver, { concurrency: 8, timeoutMs: dnsTimeout });
   }
   const counter = scanned.counter;
   timings.mark('analyze and reverse DNS');
+  const anonymize = options.anonymize === true ? createAnonymizer() : typeof options.anonymize === 'function' ? options.anonymize : undefined;
   const model = buildReport(
     detector,
     findings,
@@ -161,15 +147,16 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
       network: (ip) => attributor.network(ip),
       actors: (ip) => attributor.actors(ip),
       reverse,
-      reverseDns: options.offline ? 'offline' : reverse ? 'done' : 'not needed',
+      reverseDns: resolver === null ? 'offline' : reverse ? 'done' : 'not needed',
       notice: ATTRIBUTION_NOTICE,
-      minConfidence: options.minConfidence,
-      anonymize: options.anonymize ? createAnonymizer() : undefined,
+      minConfidence,
+      anonymize,
+      plots: options.plots === true ? { networkKey: (address) => attributor.networkKey(address) } : undefined,
     },
   );
-  if (canaries.length > 0) model.canaries = buildCanaryReport(canaries, canaryHits, attributor, Date.now()).canaries;
+  if (canaries.length > 0) model.canaries = buildCanaryReport(canaries, scanned.canaryHits, attributor, (options.clock ?? Date.now)()).canaries;
   timings.mark('report');
-  if (timed) process.stderr.write(timings.describe(scanned.counter.lines));
+  diagnostics?.(timings.describe(scanned.counter.lines));
   return { model, detector, findings, attributor };
 }
 
@@ -199,7 +186,7 @@ function collectWarnings(detector: Detector, counter: { lines: number; records: 
 }
 
 /**
- * Where a scan's time goes (REPLAYWATCH_TIMINGS=1 prints it on stderr): wall time per phase,
+ * Where a scan's time goes (the diagnostics sink hears it; REPLAYWATCH_TIMINGS=1 prints it on stderr): wall time per phase,
  * and the time spent inside attribution calls (table load, network keys, catalogue, declared
  * bots, crawler checks) measured around each call wherever it happens. This is how the bench
  * shows attribution's share of a scan.
