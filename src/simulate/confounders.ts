@@ -6,20 +6,17 @@
  * one on does not reshuffle the rest of a scenario.
  */
 import { browserAgents, pickBrowser } from './agents.js';
+import { botHit } from './bots.js';
 import type { NetworkPool } from './networks.js';
 import type { Person } from './people.js';
 import type { Random } from './random.js';
 import type { Area } from './site.js';
-import type { ActorRecord, Hit, Leak, PageView, World } from './world.js';
+import type { ActorRecord, Leak, PageView, World } from './world.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-
-function emit(world: World, actor: ActorRecord, hit: Omit<Hit, 'user' | 'cookie' | 'duration' | 'referrer' | 'protocol'> & Partial<Hit>): void {
-  world.emit(actor, { protocol: 'HTTP/1.1', referrer: '', user: '', cookie: false, duration: 10, ...hit });
-}
 
 /** A page as the site answers a client without a session; 404 for a URL the site never had. */
 function answer(world: World, url: string, rng: Random): { status: number; bytes: number } {
@@ -90,10 +87,10 @@ export function runSpamBots(world: World, rng: Random, networks: readonly Networ
         for (const url of path) {
           const referrer = fakeReferrer !== undefined && crng.chance(0.6) ? fakeReferrer : url === form || crng.chance(0.6) ? '' : world.absolute(form);
           const response = answer(world, url, crng);
-          emit(world, actor, { time: t, ip, method: 'GET', url, protocol, status: response.status, bytes: response.bytes, referrer, userAgent, duration: crng.int(20, 300) });
+          botHit(world, actor, { time: t, ip, method: 'GET', url, protocol, status: response.status, bytes: response.bytes, referrer, userAgent, duration: crng.int(20, 300) });
           t += crng.int(150, 2_500);
           if (url === form && posts && crng.chance(0.8)) {
-            emit(world, actor, { time: t, ip, method: 'POST', url: form, protocol, status: crng.pick([200, 302, 302]), bytes: crng.int(0, 2_000), referrer: world.absolute(form), userAgent, duration: crng.int(40, 600) });
+            botHit(world, actor, { time: t, ip, method: 'POST', url: form, protocol, status: crng.pick([200, 302, 302]), bytes: crng.int(0, 2_000), referrer: world.absolute(form), userAgent, duration: crng.int(40, 600) });
             t += crng.int(150, 2_000);
           }
         }
@@ -147,7 +144,7 @@ export function runUndeclaredCrawlers(world: World, rng: Random, networks: reado
       const ip = crng.pick(addresses);
       const get = (url: string, area: Area = 'public', referrer = ''): void => {
         const response = area === 'public' ? answer(world, url, crng) : site.respond(area, url, 'GET', false, crng);
-        emit(world, actor, { time: t, ip, method: 'GET', url, protocol, status: response.status, bytes: response.bytes, referrer, userAgent, duration: crng.int(5, 200) });
+        botHit(world, actor, { time: t, ip, method: 'GET', url, protocol, status: response.status, bytes: response.bytes, referrer, userAgent, duration: crng.int(5, 200) });
         t += gap();
       };
       if (robots) get('/robots.txt', 'robots');
@@ -179,7 +176,8 @@ export interface ProxyFarmOptions {
 /**
  * One person behind a proxy farm (the AOL caches of the old logs, corporate proxy pools
  * today): every request of a session may leave from another of ~25 addresses of one range,
- * so each address alone fetches a page or two without assets while the group loads them.
+ * pages through some of them and images through others, so each page address alone fetches
+ * pages without assets (and a page again on a reload) while the group loads them.
  */
 export function runProxyFarms(world: World, rng: Random, network: NetworkPool, options: ProxyFarmOptions): ActorRecord[] {
   const actors: ActorRecord[] = [];
@@ -190,28 +188,39 @@ export function runProxyFarms(world: World, rng: Random, network: NetworkPool, o
     actors.push(actor);
     const farm: string[] = [];
     for (let a = prng.int(...options.addresses); a > 0; a--) farm.push(farm.length > 0 && prng.chance(0.7) ? world.addresses.v4Near(farm[prng.int(0, farm.length - 1)]!) : world.addresses.v4(network));
+    // the farm's page caches and its image caches are different machines
+    const pageProxies = Math.max(2, Math.round(farm.length * 0.4));
+    const at = (): string => farm[prng.int(0, pageProxies - 1)]!;
+    const imageAt = (): string => farm[prng.int(pageProxies, farm.length - 1)]!;
     const userAgent = prng.chance(0.5) ? 'Mozilla/4.0 (compatible; MSIE 7.0; AOL 9.5; AOLBuild 4337.43; Windows NT 6.0; Trident/4.0)' : pickBrowser(prng, false);
+    // pages opened from favourites, keywords and typed addresses send no referrer (a guess
+    // per person: the real logs show page-only addresses, not why)
+    const linkShare = 0.1 + prng.next() * 0.5;
     for (let day = world.from; day < world.to; day += DAY) {
       let t = day + prng.int(7 * HOUR, 13 * HOUR);
       // a regular: most days a session or a few, each a handful of pages and their images
       for (let session = prng.weighted([[0, 2], [1, 4], [2, 3], [3, 1]] as const); session > 0; session--, t += prng.int(1, 4) * HOUR) {
-      let referrer = prng.chance(0.5) ? '' : 'https://www.google.com/';
-      let cached = false;
-      for (let page = 3 + Math.floor(prng.exponential(5)); page > 0; page--) {
-        const url = site.publicPages[prng.zipf(site.publicPages.length, 1.05)]!;
-        const at = (): string => farm[prng.int(0, farm.length - 1)]!;
-        const response = site.respond('public', url, 'GET', false, prng);
-        emit(world, actor, { time: t, ip: at(), method: 'GET', url, status: response.status, bytes: response.bytes, referrer, userAgent, duration: prng.int(30, 300) });
-        const assets = [...(cached ? [] : site.commonAssets), ...site.imagesOf(url)];
-        cached = true;
-        let a = t;
-        for (const asset of assets) {
-          a += prng.int(20, 400);
-          emit(world, actor, { time: a, ip: at(), method: 'GET', url: asset, status: 200, bytes: site.respond('asset', asset, 'GET', true, prng).bytes, referrer: world.absolute(url), userAgent, duration: prng.int(5, 80) });
+        let referrer = prng.chance(0.5) ? '' : 'https://www.google.com/';
+        let cached = false;
+        const seen: string[] = [];
+        for (let page = 3 + Math.floor(prng.exponential(5)); page > 0; page--) {
+          // back to a page of this session (back button, reload): the page again, from another
+          // proxy, its images already cached
+          const again = seen.length > 0 && prng.chance(0.25);
+          const url = again ? prng.pick(seen) : site.publicPages[prng.zipf(site.publicPages.length, 1.05)]!;
+          const response = site.respond('public', url, 'GET', false, prng);
+          botHit(world, actor, { time: t, ip: at(), method: 'GET', url, status: response.status, bytes: response.bytes, referrer, userAgent, duration: prng.int(30, 300) });
+          const assets = again ? [] : [...(cached ? [] : site.commonAssets), ...site.imagesOf(url)];
+          cached = true;
+          seen.push(url);
+          let a = t;
+          for (const asset of assets) {
+            a += prng.int(20, 400);
+            botHit(world, actor, { time: a, ip: imageAt(), method: 'GET', url: asset, status: 200, bytes: site.respond('asset', asset, 'GET', true, prng).bytes, referrer: world.absolute(url), userAgent, duration: prng.int(5, 80) });
+          }
+          referrer = prng.chance(linkShare) ? world.absolute(url) : '';
+          t = a + Math.min(15 * MINUTE, Math.round(prng.logNormal(30_000, 1)));
         }
-        referrer = world.absolute(url);
-        t = a + Math.min(15 * MINUTE, Math.round(prng.logNormal(30_000, 1)));
-      }
       }
     }
   }
@@ -230,7 +239,7 @@ export function runHomepageChecker(world: World, rng: Random, network: NetworkPo
   for (let t = world.from + rng.int(0, period); t < world.to; t += period + rng.int(-90, 90) * MINUTE) {
     const response = world.site.respond('public', '/', 'GET', false, rng);
     const userAgent = rng.chance(0.7) ? pickBrowser(rng, rng.chance(0.2)) : fakeAgent(rng);
-    emit(world, actor, { time: t, ip: rng.pick(addresses), method: 'GET', url: '/', protocol: rng.chance(0.3) ? 'HTTP/1.0' : 'HTTP/1.1', status: response.status, bytes: response.bytes, userAgent, duration: rng.int(20, 400) });
+    botHit(world, actor, { time: t, ip: rng.pick(addresses), method: 'GET', url: '/', protocol: rng.chance(0.3) ? 'HTTP/1.0' : 'HTTP/1.1', status: response.status, bytes: response.bytes, userAgent, duration: rng.int(20, 400) });
   }
   return actor;
 }
@@ -311,18 +320,14 @@ export class ShadowFilter implements Leak {
       // in step: up to a second before the person's request is logged, or up to two after
       const time = view.time + (rng.chance(0.3) ? -rng.int(0, 900) : rng.int(50, 2_000));
       const response = view.missing ? { status: 404, bytes: 1_245 + rng.int(0, 40) } : world.site.respond(view.area, view.url, 'GET', false, rng);
-      world.emit(this.actor, {
+      botHit(world, this.actor, {
         time,
         ip: rng.pick(addresses),
         method: 'GET',
         url: view.url,
-        protocol: 'HTTP/1.1',
         status: response.status,
         bytes: response.bytes,
-        referrer: '',
         userAgent: view.userAgent,
-        user: '',
-        cookie: false,
         duration: rng.int(20, 300),
         oneTime: world.tokens.has(view.url) ? view.url : undefined,
       });

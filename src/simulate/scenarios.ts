@@ -185,7 +185,7 @@ export const scenarios: Record<string, ScenarioMix> = {
   lowtraffic: {
     ...base,
     description:
-      'a small hand-made site over months: 20–50 visits a day, ten menu pages and a guestbook, spam scripts, undeclared crawlers, a home-page checker, one visitor whose antivirus cloud replays pages later and one behind a web filter fetching in step',
+      'a small hand-made site over months: 20–50 visits a day, ten menu pages and a guestbook, spam scripts, undeclared crawlers, a regular behind a proxy farm, a home-page checker, one visitor whose antivirus cloud replays pages later and one behind a web filter fetching in step',
     days: 100,
     users: 12,
     siteSize: { articles: 24, threads: 0, products: 0, menu: smallSiteMenu },
@@ -207,6 +207,7 @@ export const scenarios: Record<string, ScenarioMix> = {
     scannedShare: 0,
     spamBots: { campaigns: 2, perDay: [0, 4] },
     undeclaredCrawlers: 8,
+    proxyFarms: { people: 1, addresses: [20, 28] },
     homepageCheckers: 1,
     shadowFilters: { share: 0, min: 1, catalogued: false },
     passersBy: [14, 36],
