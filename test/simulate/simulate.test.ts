@@ -406,6 +406,32 @@ test('replay patterns match their definitions: realtime lags under 2 min, deferr
       if (actor.pattern === 'deferred') assert.ok(median(list) > 120, `${scenario} ${actor.id} deferred median lag ${median(list)} s`);
     }
   }
+  // snapshot: each upload is fetched within a minute, and most uploads of several URLs cover
+  // hours of the victim's browsing (an upload of one URL, when the victim opened one page that
+  // day, is a burst too small to show it)
+  for (const seed of [3, 101, 202]) {
+    const { truth, lines } = load('confounded', seed);
+    const owners = actorsByClient(truth);
+    const snapshot = truth.actors.find((actor) => actor.pattern === 'snapshot')!;
+    const lastByUrl = new Map<string, number>();
+    const bursts: { start: number; end: number; origins: number[] }[] = [];
+    for (const line of lines) {
+      const actor = owners.get(clientKey(line.ip))!;
+      if (actor.id !== snapshot.id) {
+        if (actor.kind !== 'replayer') lastByUrl.set(line.url, line.time);
+        continue;
+      }
+      let burst = bursts[bursts.length - 1];
+      if (burst === undefined || line.time - burst.end > 10 * 60_000) bursts.push((burst = { start: line.time, end: line.time, origins: [] }));
+      burst.end = line.time;
+      const origin = lastByUrl.get(line.url);
+      if (origin !== undefined) burst.origins.push(origin);
+    }
+    const several = bursts.filter((burst) => burst.origins.length >= 3);
+    for (const burst of bursts) assert.ok(burst.end - burst.start < 60_000, `seed ${seed}: an upload fetched over ${(burst.end - burst.start) / 1000} s`);
+    const spanning = several.filter((burst) => Math.max(...burst.origins) - Math.min(...burst.origins) >= 60 * 60_000);
+    assert.ok(several.length > 0 && spanning.length > several.length / 2, `seed ${seed}: ${spanning.length} of ${several.length} uploads span an hour or more`);
+  }
 });
 
 test('replayers said to be on networks no catalogue names are on none', async () => {
