@@ -57,9 +57,11 @@ export class SnapshotBursts {
  * long, or much longer than the burst itself (policy.snapshotCompression): pages read over
  * minutes or hours, fetched within seconds.
  * - `strict` (evidence, before any candidate is chosen): at least policy.snapshotMinPairs
- *   pages visited over policy.snapshotOriginSpanSeconds or more. A walk of the menu after one
- *   visitor's two-minute visit is not hours of history; a cloud replaying many people has no
- *   dominant network.
+ *   pages visited over policy.snapshotOriginSpanSeconds or more, fetched in the order the person
+ *   visited them (or its reverse): an uploaded history is read in order. A walk of the menu after
+ *   one visitor's two-minute visit is not hours of history; a spam script walking the menu in
+ *   its own order after the one person of a quiet day is not that person's history; a cloud
+ *   replaying many people has no dominant network.
  * - otherwise (the pattern of a source already found): two pages suffice, visited at least
  *   policy.snapshotPatternSpanSeconds apart, or a minute apart and compressed in the burst.
  */
@@ -77,10 +79,26 @@ export function isOnePersonsHistory(burst: { time: number; originTime: number; n
     const replays = list.map((entry) => entry.time);
     const originSpan = Math.max(...origins) - Math.min(...origins);
     const replaySpan = Math.max(...replays) - Math.min(...replays);
+    if (strict) {
+      if (originSpan >= policy.snapshotOriginSpanSeconds && inHistoryOrder(list)) return true;
+      continue;
+    }
     if (originSpan >= policy.snapshotOriginSpanSeconds) return true;
-    if (strict) continue;
     if (originSpan >= policy.snapshotPatternSpanSeconds) return true;
     if (originSpan >= 60 && originSpan >= policy.snapshotCompression * (replaySpan + 1)) return true;
   }
   return false;
+}
+
+/**
+ * Whether the replays fetched the person's pages in the order the person visited them, or in
+ * the reverse order (replays in the same second may come in either order).
+ */
+function inHistoryOrder(list: { time: number; originTime: number }[]): boolean {
+  const monotone = (direction: 1 | -1): boolean => {
+    const sorted = [...list].sort((a, b) => a.time - b.time || direction * (a.originTime - b.originTime));
+    for (let index = 1; index < sorted.length; index++) if (direction * (sorted[index]!.originTime - sorted[index - 1]!.originTime) < 0) return false;
+    return true;
+  };
+  return monotone(1) || monotone(-1);
 }

@@ -87,6 +87,12 @@ export interface ScenarioMix {
 }
 
 const base: Omit<ScenarioMix, 'description' | 'replayers' | 'scanners' | 'scannedShare'> = {
+  // every scenario carries the confounders of real logs (each drawn from its own stream, after
+  // everything else: the people and replayers of a seed stay as they were)
+  spamBots: { campaigns: 1, perDay: [1, 5] },
+  undeclaredCrawlers: 4,
+  proxyFarms: { people: 1, addresses: [18, 30] },
+  homepageCheckers: 1,
   days: 14,
   users: 700,
   site: {},
