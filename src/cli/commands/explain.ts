@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { pairsInvolving, signalsOf } from '../../detect/index.js';
+import { formatChance, pairsInvolving, signalsOf } from '../../detect/index.js';
 import type { EvidencePair } from '../../detect/types.js';
 import { Field, type ParsedRecord } from '../../formats/record.js';
 import { formatDuration, formatNumber, isoTime } from '../../report/index.js';
@@ -163,12 +163,6 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
     setExitCode(0);
   });
 };
-
-/** A pair's chance of being a coincidence, from its evidence bits. */
-function formatChance(bits: number): string {
-  const percent = Math.pow(10, -bits) * 100;
-  return percent >= 1 ? `${percent.toFixed(0)}%` : `${percent.toPrecision(1)}%`;
-}
 
 function pairView(pair: EvidencePair, detector: { firstAddressOf(client: number): string }) {
   const side = (request: EvidencePair['origin']) => ({ ip: detector.firstAddressOf(request.client), time: isoTime(request.time), status: request.status, bytes: request.bytes });
