@@ -178,7 +178,9 @@ export function walkUnits(
     }
     if (!named) return;
     const entryPoint = isEntryPoint(url);
-    const rate = chance.rate(strong, key, entries.length - context);
+    // asked for at the first replay (most units have none: one network, or one client a day)
+    let rate = -1;
+    const rateOfUnit = (): number => (rate < 0 ? (rate = chance.rate(strong, key, entries.length - context)) : rate);
     let firstOther = -1;
     for (let index = Math.max(1, context); index < entries.length; index++) {
       const replay = entries[index]!;
@@ -211,7 +213,7 @@ export function walkUnits(
         const other = entries[nearest]!;
         evidence.inStep = true;
         evidence.entryPoint = false;
-        evidence.bits = chance.bitsAt(rate, strong, replay.time - other.time, bots);
+        evidence.bits = chance.bitsAt(rateOfUnit(), strong, replay.time - other.time, bots);
         visitor.replay(url, other, replay, strong, evidence);
         if (nearest >= context) visitor.replay(url, replay, other, strong, evidence);
         if (firstOther < 0 && networks[index] !== networks[0]) firstOther = index;
@@ -222,7 +224,7 @@ export function walkUnits(
       const lag = replay.time - entries[origin]!.time;
       evidence.inStep = false;
       evidence.entryPoint = entryPoint;
-      evidence.bits = entryPoint ? 0 : chance.bitsAt(rate, strong, lag, bots);
+      evidence.bits = entryPoint ? 0 : chance.bitsAt(rateOfUnit(), strong, lag, bots);
       visitor.replay(url, entries[origin]!, replay, strong, evidence);
     }
     if (!strong || firstOther < 0) return;
