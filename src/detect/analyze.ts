@@ -102,7 +102,9 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
         snapshots.offer(client, replay.time, origin.time, networks.id(origin.client), pair.bits < policy.explainedBits);
       evidence.bits[client]! += pair.bits;
       if (isAuthMismatch(origin, replay)) evidence.authMismatches[client]!++;
-      evidence.addVictim(client, origin.client);
+      // whose URLs: only for clients that can be candidates (a person never is; a set per
+      // person was a fifth of this walk on a busy log)
+      if (!person(client)) evidence.addVictim(client, origin.client);
     },
     lead(_url, origin, follower) {
       const client = origin.client;
