@@ -4,6 +4,7 @@ import type { EvidencePair } from '../../detect/types.js';
 import { Field, type ParsedRecord } from '../../formats/record.js';
 import { formatDuration, formatNumber, isoTime } from '../../report/index.js';
 import { ReplaywatchError } from '../../common/errors.js';
+import { clientAddressText } from '../../common/ip-text.js';
 import { useColour } from '../io.js';
 import type { RegisterCommand } from '../main.js';
 import { parseScanOptions, runScan } from '../scan-run.js';
@@ -14,6 +15,8 @@ type Matcher = (ip: string) => boolean;
 
 /** An address, a CIDR, or an IPv6 /64 written as a prefix. */
 export function parseTarget(target: string): Matcher {
+  // the records hold `::ffff:1.2.3.4` as 1.2.3.4 (common/ip-text.ts): so does the target
+  target = target.includes('/') ? target : clientAddressText(target);
   try {
     if (target.includes('/')) {
       const [range, bits] = ipaddr.parseCIDR(target);
