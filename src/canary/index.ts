@@ -38,4 +38,4 @@ export {
 } from './service.js';
 export { CanaryRecorder, type CanaryRecorderOptions, type HitDetails } from './recorder.js';
 export { createWebhookSender, type WebhookSender } from './webhook.js';
-export { renderCanaryReport, renderHitLine, noPaint, type Paint } from './render.js';
+export { renderCanaryReport, renderHitLine, canaryLeaked, noPaint, type Paint } from './render.js';

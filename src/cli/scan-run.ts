@@ -4,11 +4,11 @@ import { ATTRIBUTION_NOTICE, cdnOf, createDnsResolver, loadAttributor, reverseLo
 import { analyze, Counter, Detector, type Findings } from '../detect/index.js';
 import { resolveFormat, scanInputs } from '../formats/index.js';
 import { expandInputs } from '../ingest/index.js';
-import { buildReport, createAnonymizer, isoTime, type ReportModel } from '../report/index.js';
+import { buildReport, createAnonymizer, createRedactor, isoTime, type ReportModel } from '../report/index.js';
 import { ReplaywatchError } from '../common/errors.js';
 import { Field, type ScanRecord } from '../formats/record.js';
 import { buildCanaryReport, createCanaryMatcher, loadCanaries, type CanaryHitInput } from '../canary/index.js';
-import { defaultStatePath } from '../store/index.js';
+import { defaultStatePath, loadReportKey } from '../store/index.js';
 import { parseSize, scanInParallel, scanWarnings } from './parallel-scan.js';
 
 /** Every scan option, once, with its default: the CLI flags are derived from this table. */
@@ -19,7 +19,8 @@ export const scanOptionSpecs = [
   { flags: '--json', description: 'write the report as JSON on stdout', defaultValue: false },
   { flags: '--min-confidence <x>', description: 'drop sources weaker than this (0..1)', defaultValue: '0.5' },
   { flags: '--workers <n>', description: 'worker threads (default: the number of cores)' },
-  { flags: '--anonymize', description: "pseudonymize people's addresses in the report (keyed hash, network prefix kept); replayers stay named", defaultValue: false },
+  { flags: '--anonymize', description: "pseudonymize people's addresses in every output (anon-<prefix>-<keyed hash>, stable with the key in the user data directory); replayers stay named", defaultValue: false },
+  { flags: '--show-secrets', description: 'show secrets in URLs (tokens, passwords, signatures) instead of [redacted:hash]', defaultValue: false },
   { flags: '--dns-server <host:port>', description: 'resolver for reverse DNS (default: the system resolver)' },
   { flags: '--dns-timeout <ms>', description: 'reverse-DNS timeout per query', defaultValue: '2000' },
   { flags: '--no-progress', description: 'no progress bar on stderr' },
@@ -35,6 +36,7 @@ export interface ScanOptions {
   minConfidence: number;
   workers: number;
   anonymize: boolean;
+  showSecrets: boolean;
   dnsServer?: string;
   dnsTimeout: number;
   progress: boolean;
@@ -57,6 +59,7 @@ export function parseScanOptions(raw: Record<string, unknown>): ScanOptions {
     minConfidence,
     workers,
     anonymize: raw.anonymize === true,
+    showSecrets: raw.showSecrets === true,
     dnsServer: raw.dnsServer as string | undefined,
     dnsTimeout,
     progress: raw.progress !== false,
@@ -70,6 +73,21 @@ export interface ScanResult {
   detector: Detector;
   findings: Findings;
   attributor: Attributor;
+  /** what the report used, for commands that print more (explain) */
+  privacy: ReportPrivacy;
+}
+
+export interface ReportPrivacy {
+  anonymize?: (ip: string) => string;
+  redact?: (url: string) => string;
+}
+
+/** The pseudonymizer and redactor of a run's options, keyed by the user's report key. */
+export function reportPrivacy(options: ScanOptions, warnings: string[]): ReportPrivacy {
+  if (!options.anonymize && options.showSecrets) return {};
+  const { key, stable, path } = loadReportKey();
+  if (options.anonymize && !stable) warnings.push(`pseudonyms are stable only within this report: the key file ${path} cannot be written`);
+  return { anonymize: options.anonymize ? createAnonymizer(key) : undefined, redact: options.showSecrets ? undefined : createRedactor(key) };
 }
 
 export interface ScanHooks {
@@ -142,6 +160,7 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
   }
   const counter = scanned.counter;
   timings.mark('analyze and reverse DNS');
+  const privacy = reportPrivacy(options, warnings);
   const model = buildReport(
     detector,
     findings,
@@ -164,13 +183,13 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
       reverseDns: options.offline ? 'offline' : reverse ? 'done' : 'not needed',
       notice: ATTRIBUTION_NOTICE,
       minConfidence: options.minConfidence,
-      anonymize: options.anonymize ? createAnonymizer() : undefined,
+      ...privacy,
     },
   );
   if (canaries.length > 0) model.canaries = buildCanaryReport(canaries, canaryHits, attributor, Date.now()).canaries;
   timings.mark('report');
   if (timed) process.stderr.write(timings.describe(scanned.counter.lines));
-  return { model, detector, findings, attributor };
+  return { model, detector, findings, attributor, privacy };
 }
 
 function collectWarnings(detector: Detector, counter: { lines: number; records: number; skipped: number }, attributor: CatalogueAttributor): string[] {

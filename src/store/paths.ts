@@ -6,8 +6,13 @@ import { join } from 'node:path';
  * `$XDG_DATA_HOME/replaywatch/state.duckdb`, else `~/.local/share/replaywatch/state.duckdb`.
  */
 export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(dataDirectory(env), 'state.duckdb');
+}
+
+/** The user's replaywatch data directory: `$XDG_DATA_HOME/replaywatch`, else `~/.local/share/replaywatch`. */
+export function dataDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
-  return join(dataHome, 'replaywatch', 'state.duckdb');
+  return join(dataHome, 'replaywatch');
 }
 
 /** Files that live beside the database and belong to it. */

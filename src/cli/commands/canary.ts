@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { loadAttributor, type Attributor } from '../../attribute/index.js';
 import {
   CanaryRecorder,
+  canaryLeaked,
   createCanary,
   createWebhookSender,
   loadCanaryHits,
@@ -16,6 +17,7 @@ import {
   type Paint,
 } from '../../canary/index.js';
 import { ReplaywatchError } from '../../common/errors.js';
+import { terminalText } from '../../common/terminal-text.js';
 import { parseTrustedProxies, startCanaryListener } from '../../serve/index.js';
 import { defaultStatePath } from '../../store/index.js';
 import { useColour, type CliIo } from '../io.js';
@@ -80,7 +82,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
         const paint = paintFor(io);
         io.stdout.write(
           [
-            `canary "${created.label}":`,
+            `canary "${terminalText(created.label)}":`,
             '',
             `  ${paint.bold(created.url)}`,
             '',
@@ -124,7 +126,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
       } else {
         for (const c of canaries) {
           const state = c.revoked === null ? '' : '  (revoked)';
-          io.stdout.write(`${c.token}  ${new Date(c.created).toISOString()}  ${String(counts.get(c.token) ?? 0).padStart(4)} hit(s)  ${c.label}${state}\n    ${c.url}\n`);
+          io.stdout.write(`${c.token}  ${new Date(c.created).toISOString()}  ${String(counts.get(c.token) ?? 0).padStart(4)} hit(s)  ${terminalText(c.label)}${state}\n    ${terminalText(c.url)}\n`);
         }
       }
       setExitCode(0);
@@ -140,7 +142,8 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
       const report = await loadCanaryReport(statePath(flags, io), loadCanaryAttributor(), { selector });
       if (flags.json) io.stdout.write(JSON.stringify(report) + '\n');
       else io.stdout.write(renderCanaryReport(report, paintFor(io)).join('\n') + '\n');
-      setExitCode(0);
+      // as scan: 1 when a canary reached a replayer or prefetcher
+      setExitCode(canaryLeaked(report) ? 1 : 0);
     });
 
   canary
@@ -152,8 +155,8 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .action(async (selector: string, flags: CommonFlags) => {
       const revoked = await revokeCanaries(statePath(flags, io), selector);
       if (flags.json) io.stdout.write(JSON.stringify({ revoked: revoked.map((c) => c.token) }) + '\n');
-      else if (revoked.length === 0) io.stdout.write(`"${selector}" was already revoked\n`);
-      else for (const c of revoked) io.stdout.write(`revoked ${c.token} (${c.label})\n`);
+      else if (revoked.length === 0) io.stdout.write(`"${terminalText(selector)}" was already revoked\n`);
+      else for (const c of revoked) io.stdout.write(`revoked ${c.token} (${terminalText(c.label)})\n`);
       setExitCode(0);
     });
 
