@@ -2,8 +2,8 @@ import { cpus } from 'node:os';
 import type { Attributor, ReverseName } from '../attribute/types.js';
 import { ATTRIBUTION_NOTICE, cdnOf, createDnsResolver, loadAttributor, reverseLookupAll, type CatalogueAttributor } from '../attribute/index.js';
 import { analyze, Counter, Detector, type Findings } from '../detect/index.js';
-import { resolveFormat, scanInputs } from '../formats/index.js';
-import { expandInputs } from '../ingest/index.js';
+import { judgeAccessLog, resolveFormat, scanInputs } from '../formats/index.js';
+import { expandInputs, type LeftOut } from '../ingest/index.js';
 import { buildReport, createAnonymizer, createRedactor, isoTime, type ReportModel } from '../report/index.js';
 import { ReplaywatchError } from '../common/errors.js';
 import { Field, type ScanRecord } from '../formats/record.js';
@@ -103,8 +103,13 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
   const loaded = timings.measure('attribution: load tables', () => loadAttributor());
   // timing every attribution call costs two clock reads a call: only when timings are asked for
   const attributor = timed ? timings.wrapAttributor(loaded) : loaded;
-  const inputs = await expandInputs(paths.length === 0 ? ['-'] : paths);
   const format = options.format ? resolveFormat(options.format, { clientIpField: options.clientIpField }) : null;
+  // a directory's access logs, by name and content; what was left out is named in the report
+  const leftOut: LeftOut[] = [];
+  const inputs = await expandInputs(paths.length === 0 ? ['-'] : paths, {
+    judgeHead: judgeAccessLog(format, { clientIpField: options.clientIpField }),
+    onLeftOut: (entry) => leftOut.push(entry),
+  });
   // the detector interns user agents and classifies each distinct one once
   const detector = new Detector({ classifyAgent: (userAgent) => attributor.classifyAgent(userAgent) });
   // canaries minted with `canary new`: their hits in the site's own logs become a report section
@@ -146,6 +151,10 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
   });
 
   const warnings = [...collectWarnings(detector, scanned.counter, loaded), ...scanWarnings(detector)];
+  if (leftOut.length > 0) {
+    const shown = leftOut.slice(0, 10).map((entry) => `${entry.path}: ${entry.reason}`);
+    warnings.push(`left out of the directory: ${shown.join(', ')}${leftOut.length > 10 ? ` and ${leftOut.length - 10} more` : ''}`);
+  }
   for (const source of findings.sources) {
     if (source.kind !== 'crawler' || source.verified !== false) continue;
     const ips = source.clients.flatMap((client) => detector.addressesOf(client));
@@ -192,9 +201,11 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
   return { model, detector, findings, attributor, privacy };
 }
 
-function collectWarnings(detector: Detector, counter: { lines: number; records: number; skipped: number }, attributor: CatalogueAttributor): string[] {
+function collectWarnings(detector: Detector, counter: { lines: number; records: number; skipped: number; reasons: Map<string, number> }, attributor: CatalogueAttributor): string[] {
   const warnings: string[] = [];
   if (counter.records === 0) warnings.push('no request could be read from the input');
+  // a damaged .gz was read up to the damage: the reason names the file and what was lost
+  for (const reason of counter.reasons.keys()) if (reason.startsWith('damaged gzip data')) warnings.push(reason);
   if (counter.lines > 0 && counter.skipped / counter.lines > 0.05)
     warnings.push(`${((counter.skipped / counter.lines) * 100).toFixed(1)}% of lines did not parse: is --format right?`);
   if (detector.unindexed > 0 && detector.unindexed === detector.records) warnings.push('no line had a usable time and client address; nothing could be compared');

@@ -70,6 +70,32 @@ export class FileLines {
   }
 }
 
+/**
+ * Whether a file's first bytes are an access log, for choosing the files of a directory
+ * (ingest's `judgeHead`): null when `format` (or, without one, any preset) reads at least half
+ * of its first lines, else why not.
+ */
+export function judgeAccessLog(format: LogFormat | null, options: FormatOptions): (head: Buffer) => string | null {
+  return (head) => {
+    const lines: Buffer[] = [];
+    let start = 0;
+    while (lines.length < PROBE_LINES && start < head.length) {
+      let end = head.indexOf(10, start); // '\n'
+      // the head may end inside a line: only whole lines are judged, unless there is just one
+      if (end < 0) {
+        if (lines.length > 0) break;
+        end = head.length;
+      }
+      const line = head.subarray(start, end > start && head[end - 1] === 13 ? end - 1 : end); // '\r'
+      if (line.length > 0) lines.push(line);
+      start = end + 1;
+    }
+    if (lines.length === 0) return 'no lines';
+    if (format !== null) return readsWell(format, lines) ? null : `not in the format ${format.name} (its first lines do not parse)`;
+    return detectFormat(lines, options) === null ? 'not an access log: no known format matches its first lines' : null;
+  };
+}
+
 /** Probe lines buffered before choosing a file's format: enough for W3C header blocks plus DETECT_LINES data lines. */
 export const PROBE_LINES = DETECT_LINES + 20;
 
@@ -167,6 +193,7 @@ export async function scanInputs(
           }
           counter.skipOverlong(line, start, end, lineNumber, file);
         },
+        onDamage: (reason) => counter.skipDamaged(reason, ++lineNumber, file),
       },
     );
     if (lines === null && probe.length > 0) startScanning();
