@@ -20,6 +20,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // commander's own errors (unknown option, missing argument) carry our code like every other
+      outputError: (text, write) => write(`${text.replace(/\n$/, '').replace(/^error: /, 'replaywatch: ')} [E_USAGE]\n`),
     })
     .exitOverride();
 

@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import type { Attributor, ReverseName } from '../attribute/types.js';
 import { ATTRIBUTION_NOTICE, cdnOf, createDnsResolver, loadAttributor, reverseLookupAll, type CatalogueAttributor } from '../attribute/index.js';
 import { analyze, Counter, Detector, type Findings } from '../detect/index.js';
-import { judgeAccessLog, resolveFormat, scanInputs } from '../formats/index.js';
+import { judgeAccessLog, Reason, resolveFormat, scanInputs } from '../formats/index.js';
 import { expandInputs, type LeftOut } from '../ingest/index.js';
 import { buildReport, createAnonymizer, createRedactor, isoTime, type ReportModel } from '../report/index.js';
 import { ReplaywatchError } from '../common/errors.js';
@@ -144,6 +144,7 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
     ));
 
   timings.mark('read, parse and index');
+  if (scanned.counter.records === 0) throw noRecords(scanned.counter, scanned.files);
   const findings = analyze(detector, {
     networkKey: (address) => attributor.networkKey(address),
     actors: (address) => attributor.actors(address),
@@ -201,9 +202,19 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
   return { model, detector, findings, attributor, privacy };
 }
 
+/** E_NO_RECORDS: every line was skipped (or a header); says how many and why, most frequent reasons first. */
+function noRecords(counter: { lines: number; skipped: number; reasons: Map<string, number> }, files: string[]): ReplaywatchError {
+  const reasons = [...counter.reasons].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([reason, count]) => `${count} ${reason}`);
+  const where = files.map((file) => (file === '-' ? 'standard input' : file)).join(', ');
+  return new ReplaywatchError('E_NO_RECORDS', `no line of ${where} could be read as a request: ${counter.skipped} of ${counter.lines} lines skipped${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`, {
+    hint: 'check that these are access logs, and give the format with --format if it was not detected right',
+  });
+}
+
 function collectWarnings(detector: Detector, counter: { lines: number; records: number; skipped: number; reasons: Map<string, number> }, attributor: CatalogueAttributor): string[] {
   const warnings: string[] = [];
-  if (counter.records === 0) warnings.push('no request could be read from the input');
+  const outOfRange = counter.reasons.get(Reason.TimeOutOfRange) ?? 0;
+  if (outOfRange > 0) warnings.push(`${outOfRange} line${outOfRange === 1 ? '' : 's'} had a time before 1990 or after 2099 (a wrong clock) and ${outOfRange === 1 ? 'was' : 'were'} skipped`);
   // a damaged .gz was read up to the damage: the reason names the file and what was lost
   for (const reason of counter.reasons.keys()) if (reason.startsWith('damaged gzip data')) warnings.push(reason);
   if (counter.lines > 0 && counter.skipped / counter.lines > 0.05)

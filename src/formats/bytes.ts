@@ -24,6 +24,7 @@ export const Reason = {
   NoFieldsHeader: 'data before any #Fields header',
   ColumnCount: 'column count differs from #Fields',
   OverlongLine: 'line longer than the limit',
+  TimeOutOfRange: 'time out of range (before 1990 or after 2099)',
 } as const;
 
 /**

@@ -16,6 +16,8 @@ import type { FormatOptions } from './presets.js';
 import { type LineScanner, type LogFormat, ScanOutcome, ScanRecord } from './record.js';
 import { DETECT_LINES, detectFormat } from './resolve.js';
 import { SkipCounter } from './skip-counter.js';
+import { MAX_LOG_TIME, MIN_LOG_TIME } from './time.js';
+import { Reason } from './bytes.js';
 
 export interface ScanInputsOptions extends FormatOptions {
   /** overall progress across files: bytes read so far, total bytes on disk (stdin counts 0) */
@@ -60,6 +62,11 @@ export class FileLines {
     const outcome = this.scanner.scan(line, start, end, record);
     if (outcome === ScanOutcome.Ok) {
       const time = record.time;
+      if (time < MIN_LOG_TIME || time >= MAX_LOG_TIME) {
+        // a wrong clock (1970, 9999): one such line would stretch the report by decades
+        this.counter.count(ScanOutcome.Skip, Reason.TimeOutOfRange, line, start, end, lineNumber, this.file);
+        return;
+      }
       if (time < this.from) this.from = time;
       if (time > this.to) this.to = time;
       this.onRecord(record);

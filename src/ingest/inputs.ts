@@ -51,7 +51,11 @@ export function unreadable(path: string, cause: unknown): ReplaywatchError {
     : cause instanceof Error ? cause.message : String(cause);
   return new ReplaywatchError('E_INPUT_UNREADABLE', `cannot read ${describeInput(path)}: ${reason}`, {
     cause,
-    hint: code === 'EACCES' || code === 'EPERM' ? 'run as a user that can read the logs (e.g. in the adm group)' : 'check the path',
+    hint:
+      code === 'EACCES' || code === 'EPERM' ? 'run as a user that can read the logs (e.g. in the adm group)'
+      : code === 'ENOENT' || code === 'ENOTDIR' ? 'check the path'
+      : code === 'EISDIR' ? 'name the directory itself, or the files in it'
+      : undefined,
   });
 }
 

@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import type { InputFile } from './inputs.js';
 import { describeInput, unreadable } from './inputs.js';
 import { GzipDamage, Inflater } from './gunzip.js';
+import { ReplaywatchError } from '../common/errors.js';
 
 /** 4 MiB reads: large enough that syscalls vanish from the profile, small enough for many workers. */
 export const CHUNK_BYTES = 4 << 20;
@@ -290,7 +291,8 @@ export async function forEachLine(
       await handle.close();
     }
   } catch (error) {
-    if ((error as { code?: string }).code === 'E_INPUT_UNREADABLE') throw error;
+    // the visitor's own errors (no format matches, E_FORMAT_UNDETECTED) are not read errors
+    if (error instanceof ReplaywatchError) throw error;
     throw unreadable(describeInput(path), error);
   }
 }
@@ -366,6 +368,7 @@ export async function forEachLineInRange(
     });
     if (!stopped) splitter.finish();
   } catch (error) {
+    if (error instanceof ReplaywatchError) throw error;
     throw unreadable(path, error);
   } finally {
     await handle.close();
@@ -491,7 +494,8 @@ export async function forEachLineOfGzipHalf(
     // had cut (then the first stopped at the cut, before the damage); once, either way
     if (damage !== null && (second ? splitter !== null : !limited)) damaged(options, path, damage);
   } catch (error) {
-    if ((error as { code?: string }).code === 'E_INPUT_UNREADABLE') throw error;
+    // the visitor's own errors (no format matches, E_FORMAT_UNDETECTED) are not read errors
+    if (error instanceof ReplaywatchError) throw error;
     throw unreadable(path, error);
   }
 }
