@@ -33,6 +33,7 @@ export {
   loadCanaryReport,
   revokeCanaries,
   purgeCanaryData,
+  recordLogHits,
   selectCanaries,
   parseDuration,
 } from './service.js';

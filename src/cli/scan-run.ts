@@ -7,7 +7,7 @@ import { expandInputs, type LeftOut } from '../ingest/index.js';
 import { buildReport, createAnonymizer, createRedactor, isoTime, type ReportModel } from '../report/index.js';
 import { ReplaywatchError } from '../common/errors.js';
 import { Field, type ScanRecord } from '../formats/record.js';
-import { buildCanaryReport, createCanaryMatcher, loadCanaries, type CanaryHitInput } from '../canary/index.js';
+import { buildCanaryReport, createCanaryMatcher, loadCanaries, recordLogHits, type CanaryHitInput } from '../canary/index.js';
 import { defaultStatePath, loadReportKey } from '../store/index.js';
 import { parseSize, scanInParallel, scanWarnings } from './parallel-scan.js';
 
@@ -123,7 +123,7 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
       if (record.has(Field.Url)) {
         const index = matcher.match(record.buffers[Field.Url]!, record.starts[Field.Url]!, record.ends[Field.Url]!);
         if (index !== -1)
-          canaryHits.push({ token: canaries[index]!.token, time: record.time, ip: record.text(Field.Ip), userAgent: record.text(Field.UserAgent) || null, method: record.text(Field.Method) });
+          canaryHits.push({ token: canaries[index]!.token, time: record.time, ip: record.text(Field.Ip), userAgent: record.text(Field.UserAgent) || null, method: record.text(Field.Method), url: record.text(Field.Url) });
       }
       outer?.(record, file);
     };
@@ -197,6 +197,8 @@ export async function runScan(paths: string[], options: ScanOptions, hooks: Scan
     },
   );
   if (canaries.length > 0) model.canaries = buildCanaryReport(canaries, canaryHits, attributor, Date.now()).canaries;
+  // the hits found in the log go to the store, so `canary report` knows them too
+  await recordLogHits(options.state ?? defaultStatePath(), canaryHits).catch((error: Error) => model.warnings.push(`the canary hits found in the log could not be stored: ${error.message}`));
   timings.mark('report');
   if (timed) process.stderr.write(timings.describe(scanned.counter.lines));
   return { model, detector, findings, attributor, privacy };

@@ -7,6 +7,7 @@ export { withStore, StoreSession, lockHolder, latestSchemaVersion, type StoreOpt
 export { migrations, type Migration } from './migrations.js';
 export { dataDirectory, defaultStatePath, stateFiles, type StateFiles } from './paths.js';
 export { loadReportKey } from './report-key.js';
+export { appendCanaryEvent, CanaryEventTail } from './canary-events.js';
 export { AppendJournal, readJournal, removeJournalSegment } from './journal.js';
 export { acquireWriterLock, type WriterLock } from './writer-lock.js';
 export {

@@ -24,6 +24,8 @@ export interface StateFiles {
   hitJournalImporting: string;
   /** pid file of the one long-lived writer (the canary listener) */
   writerLock: string;
+  /** canaries as minted and revoked, for a running listener to see at once (canary-events.ts) */
+  canaryEvents: string;
 }
 
 export function stateFiles(database: string): StateFiles {
@@ -32,5 +34,6 @@ export function stateFiles(database: string): StateFiles {
     hitJournal: `${database}.hits.jsonl`,
     hitJournalImporting: `${database}.hits.importing.jsonl`,
     writerLock: `${database}.writer.pid`,
+    canaryEvents: `${database}.canaries.jsonl`,
   };
 }
