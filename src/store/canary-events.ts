@@ -14,11 +14,18 @@ import { stateFiles } from './paths.js';
  * a torn last line is left for the next read.
  */
 
-/** Appends a canary's current state (minted, or revoked) for a running listener to see. */
-export function appendCanaryEvent(databasePath: string, canary: CanaryRecord): void {
+/**
+ * Appends a canary's current state (minted, or revoked) for a running listener to see. The
+ * database already holds it: a file that cannot be written only makes the listener learn of
+ * it at its next refresh (5 s), so that is not an error; false says it happened.
+ */
+export function appendCanaryEvent(databasePath: string, canary: CanaryRecord): boolean {
   const journal = new AppendJournal(stateFiles(databasePath).canaryEvents);
   try {
     journal.append(canary);
+    return true;
+  } catch {
+    return false;
   } finally {
     journal.close();
   }
