@@ -38,5 +38,5 @@ export {
   parseDuration,
 } from './service.js';
 export { CanaryRecorder, type CanaryRecorderOptions, type HitDetails } from './recorder.js';
-export { createWebhookSender, type WebhookSender } from './webhook.js';
+export { createWebhookSender, signBody, type WebhookSender } from './webhook.js';
 export { renderCanaryReport, renderHitLine, canaryLeaked, noPaint, type Paint } from './render.js';

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ReplaywatchError } from '../common/errors.js';
@@ -5,8 +6,17 @@ import { ReplaywatchError } from '../common/errors.js';
 /*
  * Posts each hit as JSON to a URL the operator configured. Best effort and bounded: one request
  * at a time, a queue of at most `maxQueue` (the oldest are dropped beyond it), a timeout per
- * request, no retries. The hit itself is already durable in the store; the webhook only tells.
+ * request, no retries unless asked (`follow` asks: its findings are told once). The hit itself
+ * is already durable in the store; the webhook only tells.
+ *
+ * With a `secret`, each body is signed: `X-Replaywatch-Signature: sha256=<hex HMAC-SHA256 of the
+ * body>`, so the receiver can check who sent it (compare in constant time).
  */
+
+/** The signature header's value for a body. */
+export function signBody(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
 
 export interface WebhookSender {
   send(payload: unknown): void;
@@ -17,7 +27,18 @@ export interface WebhookSender {
 
 export function createWebhookSender(
   url: string,
-  options: { timeoutMs?: number; maxQueue?: number; onError?: (message: string) => void } = {},
+  options: {
+    timeoutMs?: number;
+    maxQueue?: number;
+    onError?: (message: string) => void;
+    /** sign each body (X-Replaywatch-Signature) */
+    secret?: string;
+    /** attempts after the first, on a network error or a 429/5xx answer; default 0 */
+    retries?: number;
+    /** first wait between attempts, doubled each time; default 500 ms */
+    retryDelayMs?: number;
+    userAgent?: string;
+  } = {},
 ): WebhookSender {
   let target: URL;
   try {
@@ -33,29 +54,34 @@ export function createWebhookSender(
   let dropped = 0;
   let idle: Array<() => void> = [];
 
-  const post = (body: string) =>
-    new Promise<void>((resolve) => {
-      const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
-        target,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'replaywatch-canary' },
-          timeout: timeoutMs,
-        },
-        (response) => {
-          response.resume();
-          response.on('end', resolve);
-          response.on('error', () => resolve());
-          if ((response.statusCode ?? 500) >= 300) options.onError?.(`webhook answered ${response.statusCode}`);
-        },
-      );
+  const retries = options.retries ?? 0;
+  const retryDelayMs = options.retryDelayMs ?? 500;
+  /** One attempt; resolves to whether another attempt may succeed. */
+  const attempt = (body: string) =>
+    new Promise<boolean>((resolve) => {
+      const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': options.userAgent ?? 'replaywatch-canary' };
+      if (options.secret !== undefined) headers['x-replaywatch-signature'] = signBody(options.secret, body);
+      const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'POST', headers, timeout: timeoutMs }, (response) => {
+        const status = response.statusCode ?? 500;
+        response.resume();
+        response.on('end', () => resolve(status === 429 || status >= 500));
+        response.on('error', () => resolve(true));
+        if (status >= 300) options.onError?.(`webhook answered ${status}`);
+      });
       request.on('timeout', () => request.destroy(new Error(`no answer in ${timeoutMs} ms`)));
       request.on('error', (error) => {
         options.onError?.(`webhook failed: ${error.message}`);
-        resolve();
+        resolve(true);
       });
       request.end(body);
     });
+  const post = async (body: string): Promise<void> => {
+    for (let tried = 0; ; tried++) {
+      const again = await attempt(body);
+      if (!again || tried >= retries) return;
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** tried));
+    }
+  };
 
   const pump = async () => {
     if (sending) return;

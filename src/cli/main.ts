@@ -8,11 +8,10 @@ const require = createRequire(import.meta.url);
 const packageJson = require('../../package.json') as { version: string };
 
 /**
- * The one place that reads argv, prints and picks exit codes.
- * Each command module registers itself and resolves to its exit code.
+ * The program with every command registered: what `--help`, the man page and the shell
+ * completions are all made from. `setExitCode` hears the exit code a command chose.
  */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  let exitCode = 0;
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void = () => {}): Command {
   const program = new Command('replaywatch')
     .description('Find the third parties that replay the URLs your users visit, from web-server access logs.')
     .version(packageJson.version)
@@ -24,12 +23,19 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       outputError: (text, write) => write(`${text.replace(/\n$/, '').replace(/^error: /, 'replaywatch: ')} [E_USAGE]\n`),
     })
     .exitOverride();
+  for (const register of commands) register(program, io, setExitCode);
+  return program;
+}
 
-  for (const register of commands) {
-    register(program, io, (code) => {
-      exitCode = code;
-    });
-  }
+/**
+ * The one place that reads argv, prints and picks exit codes.
+ * Each command module registers itself and resolves to its exit code.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

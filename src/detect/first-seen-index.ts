@@ -156,7 +156,15 @@ function sortEntries(entries: UnitEntry[], from: number, to: number): void {
  * are the previous day's unit of the same URL (when rare), offered only as possible origins:
  * a replay at 00:15 of a page visited at 21:00 crosses midnight.
  */
-export type RareUnitVisitor = (bucket: number, url: string | null, entries: UnitEntry[], context: number) => void;
+export type RareUnitVisitor = (bucket: number, url: string | null, entries: UnitEntry[], context: number, key: number) => void;
+
+/**
+ * A URL's key across its units (global and day), from its hash: 53 bits, a safe integer. Two
+ * URLs may share one (one in ~10^15 pairs); only rate estimates are keyed by it.
+ */
+export function urlKeyOf(high: number, low: number): number {
+  return (high >>> 11) * 4294967296 + (low >>> 0);
+}
 
 /**
  * Visits a unit of the whole log with one client (most units: a one-off URL), from its record
@@ -236,7 +244,7 @@ export class FirstSeenIndex {
 
   constructor(options: FirstSeenIndexOptions = {}) {
     this.maxClients = options.maxClients ?? 8;
-    this.maxClientsPerDay = options.maxClientsPerDay ?? 4;
+    this.maxClientsPerDay = options.maxClientsPerDay ?? 8;
     this.memoryBudget = options.memoryBudget ?? Number.POSITIVE_INFINITY;
     const keepTexts = options.keepTexts ?? false;
     const perUnit = BYTES_PER_UNIT + (keepTexts ? BYTES_PER_KEPT_TEXT : 0);
@@ -643,13 +651,14 @@ export class FirstSeenIndex {
     entries.length = length;
     if (length > 1) sortEntries(entries, 0, length);
     let text = this.textOf(unit);
+    const key = urlKeyOf(high, low);
     if (bucket === GLOBAL_BUCKET) {
-      visit(bucket, text, entries, 0);
+      visit(bucket, text, entries, 0, key);
       return;
     }
     const previous = this.find(high | 0, low | 0, bucket - 1);
     if (previous === NONE || (this.pages[previous >>> PAGE_SHIFT]![(previous & PAGE_MASK) * UNIT_STRIDE + U_STATE]! & 255) === POPULAR) {
-      visit(bucket, text, entries, 0);
+      visit(bucket, text, entries, 0, key);
       return;
     }
     const current = length;
@@ -657,7 +666,21 @@ export class FirstSeenIndex {
     sortEntries(entries, current, length);
     const context = entries.slice(current, length);
     text ??= this.textOf(previous) ?? this.textOf(this.find(high | 0, low | 0, GLOBAL_BUCKET));
-    visit(bucket, text, [...context, ...entries.slice(0, current)], context.length);
+    visit(bucket, text, [...context, ...entries.slice(0, current)], context.length, key);
+  }
+
+  /**
+   * Every day unit's URL key and its clients that day (maxClientsPerDay + 1 once popular): how
+   * many person-days a page draws, for the chance that someone else fetched it shortly before.
+   */
+  forEachDayUnit(visit: (key: number, clients: number) => void): void {
+    for (let unit = 0; unit < this.unitCount; unit++) {
+      const page = this.pages[unit >>> PAGE_SHIFT]!;
+      const base = (unit & PAGE_MASK) * UNIT_STRIDE;
+      if (page[base + U_BUCKET] === GLOBAL_BUCKET) continue;
+      const count = page[base + U_STATE]! & 255;
+      visit(urlKeyOf(page[base + U_HIGH]!, page[base + U_LOW]!), count === POPULAR ? this.maxClientsPerDay + 1 : count);
+    }
   }
 
   /** Appends a unit's entries to `entries` from `length`; returns the new length. */

@@ -20,6 +20,14 @@ export interface EvidencePair {
   /** strong: rare over the whole log; weak: rare within one day only */
   strong: boolean;
   authMismatch: boolean;
+  /** -log10 of the chance this pair is a coincidence (detect/unit-walk.ts ChanceModel), when known */
+  bits?: number;
+  /** the two requests came seconds apart, in either order (a fetch in step with the user's) */
+  inStep?: boolean;
+  /** the origin is no browser (no assets, no referrers): a script's request is nobody's visit */
+  originNotBrowser?: boolean;
+  /** the nearest earlier request of another network by a browser: whose history a snapshot fetches, though other replayers came between */
+  person?: RequestRef;
 }
 
 export interface SourceFinding {
@@ -46,6 +54,8 @@ export interface SourceFinding {
   reasons: string[];
   /** weak-only evidence (rare within a day, not over the whole log) */
   weakOnly: boolean;
+  /** the pairs' weight together (detect/score.ts pairWeight): how much evidence, for ranking */
+  evidence?: number;
 }
 
 export interface ProbeFinding {

@@ -42,7 +42,7 @@ export interface ScanInputsResult {
 /**
  * One file's lines through its scanner: each record handed on, every line counted (skips with
  * their reason and line number), the first and last record time kept. The single-threaded scan
- * and a worker's task (cli/scan-task.ts) read lines with it alike.
+ * and a worker's task (scan/task.ts) read lines with it alike.
  */
 export class FileLines {
   /** first and last record time, epoch ms (infinities while no record had one) */

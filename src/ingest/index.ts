@@ -17,3 +17,4 @@ export {
   type LineVisitor,
   type ProgressReporter,
 } from './line-reader.js';
+export { LogFollower, isRotatedName, type FollowPosition, type LogFollowerOptions } from './follow.js';

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { parseIPv4, parseIPv6 } from '../common/ip-text.js';
 
 /**
@@ -9,7 +9,7 @@ import { parseIPv4, parseIPv6 } from '../common/ip-text.js';
  * user's data directory) and nobody without the key can reverse it. The `anon-` form parses as
  * no address, so it cannot be mistaken for one, or looked up, or blocked by accident.
  */
-export function createAnonymizer(key: Buffer): (ip: string) => string {
+export function createAnonymizer(key: Buffer = randomBytes(32)): (ip: string) => string {
   const cache = new Map<string, string>();
   const words = [0, 0, 0, 0];
   return (ip) => {

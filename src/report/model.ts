@@ -1,7 +1,8 @@
 import type { ActorMatch, NetworkInfo, ReverseName } from '../attribute/types.js';
-import type { Detector, Findings } from '../detect/index.js';
+import { pairsInvolving, type Detector, type Findings } from '../detect/index.js';
 import type { EvidencePair, ReplayPattern, SourceKind } from '../detect/types.js';
 import { parseIPv4, parseIPv6 } from '../common/ip-text.js';
+import { plotPairs, type SourcePlots } from './plots.js';
 
 /**
  * The one view model every writer reads. Its JSON form is the contract in DESIGN.md: field
@@ -24,6 +25,20 @@ export interface ReportModel {
    * `[redacted:hash]` (the default; --show-secrets shows them).
    */
   privacy?: { anonymized: boolean; secretsRedacted: boolean };
+  /** extension: a live view's figures (`follow --dashboard`) */
+  live?: LiveView;
+}
+
+/** What a live page adds to the report: how fast lines arrive, and the latest replays seen. */
+export interface LiveView {
+  /** when the model was built (ISO time) */
+  updated: string;
+  /** lines read in all */
+  lines: number;
+  /** lines a second over the last interval */
+  linesPerSecond: number;
+  /** the latest evidence pairs of the shown sources, newest first; `lead`: a prefetcher's pair, the source is its first side */
+  recent: (ExampleView & { source: number; lead: boolean })[];
 }
 
 export interface InputView {
@@ -73,6 +88,8 @@ export interface SourceView {
   verified?: boolean | null;
   /** extension: the evidence in sentences */
   reasons: string[];
+  /** extension: lag histogram and timeline, when the report asked for plots (`scan --html`) */
+  plots?: SourcePlots;
 }
 
 export interface ProbeView {
@@ -95,6 +112,8 @@ export interface ReportContext {
   anonymize?: (ip: string) => string;
   /** redact secrets in URLs (redact.ts); absent with --show-secrets */
   redact?: (url: string) => string;
+  /** count every pair of the shown sources into plots (one more walk of the index): the HTML report's */
+  plots?: { networkKey(address: string): string };
 }
 
 export function isoTime(seconds: number): string {
@@ -166,6 +185,7 @@ export function buildReport(detector: Detector, findings: Findings, input: Input
     if (source.verified !== undefined) view.verified = source.verified;
     return view;
   });
+  if (context.plots && sources.length > 0 && Number.isFinite(detector.minTime)) addPlots(detector, shown, sources, context.plots);
   const probes = findings.probes.map((probe): ProbeView => {
     const ip = detector.firstAddressOf(probe.client);
     return { ip, network: networkOf(ip), paths: probe.paths, first: isoTime(probe.first), last: isoTime(probe.last), examples: probe.examples.map(redact) };
@@ -199,6 +219,27 @@ export function redactLine(line: string, redact: (url: string) => string, anonym
 }
 
 const scratchWords = [0, 0, 0, 0];
+
+/** One walk of the index for the pairs of every shown source, each pair counted into its source's plots. */
+function addPlots(detector: Detector, shown: Findings['sources'], views: SourceView[], context: { networkKey(address: string): string }): void {
+  const sourceOf = new Map<number, number>();
+  shown.forEach((source, index) => {
+    for (const client of source.clients) if (!sourceOf.has(client)) sourceOf.set(client, index);
+  });
+  const { replays, leads } = pairsInvolving(detector, context, new Set(sourceOf.keys()));
+  const pairsOf = shown.map((): EvidencePair[] => []);
+  for (const pair of replays) {
+    const index = sourceOf.get(pair.replay.client);
+    if (index !== undefined && shown[index]!.kind !== 'prefetcher') pairsOf[index]!.push(pair);
+  }
+  for (const pair of leads) {
+    const index = sourceOf.get(pair.origin.client);
+    if (index !== undefined && shown[index]!.kind === 'prefetcher') pairsOf[index]!.push(pair);
+  }
+  shown.forEach((source, index) => {
+    views[index]!.plots = plotPairs(source.kind, pairsOf[index]!, detector.minTime, detector.maxTime, isoTime);
+  });
+}
 
 /** Exit status per DESIGN.md: 1 when a replayer or prefetcher is reported. */
 export function foundReplayers(model: ReportModel): boolean {

@@ -26,7 +26,8 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-function botHit(world: World, actor: ActorRecord, partial: Omit<Hit, 'protocol' | 'referrer' | 'user' | 'cookie' | 'duration'> & Partial<Hit>): void {
+/** A request by a bot: HTTP/1.1, no referrer, no user, no cookie unless said otherwise. */
+export function botHit(world: World, actor: ActorRecord, partial: Omit<Hit, 'protocol' | 'referrer' | 'user' | 'cookie' | 'duration'> & Partial<Hit>): void {
   world.emit(actor, { protocol: 'HTTP/1.1', referrer: '', user: '', cookie: false, duration: 12, ...partial });
 }
 

@@ -107,6 +107,9 @@ export const menlo = pool('Menlo Security', ['57.140.0.0/20']);
 export const forcepoint = pool('Forcepoint', ['86.111.218.0/23', '157.167.4.0/23']);
 export const kaspersky = pool('Kaspersky', ['82.202.184.0/23']);
 
+/** The AOL proxy/cache farm of the old logs (issue 10: one person's session over 25 of its addresses). */
+export const aolProxies = pool('AOL proxy farm', ['205.188.116.0/23']);
+
 /** Scanners and bulletproof hosting that probe for other software. */
 export const scanners: readonly NetworkPool[] = [
   pool('Censys', ['162.142.125.0/24', '167.248.133.0/24', '167.94.138.0/24']),

@@ -1,5 +1,14 @@
 import { feedAgents } from './agents.js';
 import { crawlerSpecs, ChatPreviewers, makeFeedService, pollFeed, runCrawler, runMonitors, runProber } from './bots.js';
+import {
+  ShadowFilter,
+  runHomepageChecker,
+  runProxyFarms,
+  runSpamBots,
+  runUndeclaredCrawlers,
+  type ProxyFarmOptions,
+  type SpamBotOptions,
+} from './confounders.js';
 import { MailScanner, sendNewsletters } from './mail.js';
 import * as nets from './networks.js';
 import type { NetworkPool } from './networks.js';
@@ -27,16 +36,21 @@ import { ReplayProduct, SnapshotProduct, deferredBehaviour, incidentBehaviour, r
 import { Site, type SiteConfig } from './site.js';
 import { World, type ActorRecord } from './world.js';
 
-type ReplayerKey = 'incident' | 'zscaler' | 'netskope' | 'menlo' | 'forcepoint' | 'kaspersky' | 'snapshot' | 'unknown';
+type ReplayerKey = 'incident' | 'zscaler' | 'netskope' | 'menlo' | 'forcepoint' | 'kaspersky' | 'snapshot' | 'unknown' | 'unknown-deferred';
 type ScannerKey = 'exchange' | 'proofpoint' | 'mimecast' | 'barracuda';
 
-/** A scenario is data: who is in it and how many. Every scenario carries every confounder. */
+/**
+ * A scenario is data: who is in it and how many. Every scenario carries the confounders of
+ * the first judge (NAT, privacy addresses, previewers, crawlers, probes, monitors...); the
+ * optional fields at the end are the confounders of real logs (issue 10), off where absent.
+ */
 export interface ScenarioMix {
   description: string;
   days: number;
   users: number;
   site: Partial<SiteConfig>;
-  siteSize: { articles: number; threads: number; products: number };
+  /** `menu`: a small site's menu pages (a guestbook among them) instead of the default landing pages and tags */
+  siteSize: { articles: number; threads: number; products: number; menu?: readonly string[] };
   memberShare: number;
   admins: number;
   /** how regular visitors reach the site (weights) */
@@ -58,9 +72,27 @@ export interface ScenarioMix {
   scanners: ScannerKey[];
   /** share of members whose mail a scanner opens first */
   scannedShare: number;
+  /** scripted guestbook/contact-form spam walking a fixed path from hosting networks */
+  spamBots?: SpamBotOptions;
+  /** link-following crawlers and scrapers on hosting networks that declare no agent */
+  undeclaredCrawlers?: number;
+  /** people whose requests spread over a proxy farm's addresses */
+  proxyFarms?: ProxyFarmOptions;
+  /** reputation/uptime services fetching `/` only, about every 36 h */
+  homepageCheckers?: number;
+  /** realtime web filters fetching in step with the people behind them (positive: replayers) */
+  shadowFilters?: { share: number; min: number; catalogued: boolean };
+  /** one-time visitors a day from search who never come back (what a small site lives on) */
+  passersBy?: readonly [number, number];
 }
 
 const base: Omit<ScenarioMix, 'description' | 'replayers' | 'scanners' | 'scannedShare'> = {
+  // every scenario carries the confounders of real logs (each drawn from its own stream, after
+  // everything else: the people and replayers of a seed stay as they were)
+  spamBots: { campaigns: 1, perDay: [1, 5] },
+  undeclaredCrawlers: 4,
+  proxyFarms: { people: 1, addresses: [18, 30] },
+  homepageCheckers: 1,
   days: 14,
   users: 700,
   site: {},
@@ -82,20 +114,25 @@ const base: Omit<ScenarioMix, 'description' | 'replayers' | 'scanners' | 'scanne
   magicLinkShare: 0.35,
 };
 
+const mixed: ScenarioMix = {
+  ...base,
+  description: 'everything: replayers of every pattern, mail scanners, previewers, crawlers, probes and every confounder',
+  replayers: [
+    { product: 'incident', share: 0.05, min: 3, addresses: [8, 18] },
+    { product: 'zscaler', share: 0.04, min: 2, addresses: [4, 10] },
+    { product: 'netskope', share: 0.025, min: 2, addresses: [3, 8] },
+    { product: 'snapshot', share: 0.015, min: 2, addresses: [2, 4] },
+    { product: 'unknown', share: 0.03, min: 2, addresses: [3, 7] },
+  ],
+  scanners: ['exchange', 'proofpoint', 'mimecast'],
+  scannedShare: 0.3,
+};
+
+/** The menu of a small hand-made site, guestbook included (the 2009–2011 IIS log's kind of site). */
+const smallSiteMenu = ['/about.htm', '/services.htm', '/gallery.htm', '/news.htm', '/prices.htm', '/links.htm', '/contact.htm', '/guest.htm', '/history.htm', '/faq.htm'];
+
 export const scenarios: Record<string, ScenarioMix> = {
-  mixed: {
-    ...base,
-    description: 'everything: replayers of every pattern, mail scanners, previewers, crawlers, probes and every confounder',
-    replayers: [
-      { product: 'incident', share: 0.05, min: 3, addresses: [8, 18] },
-      { product: 'zscaler', share: 0.04, min: 2, addresses: [4, 10] },
-      { product: 'netskope', share: 0.025, min: 2, addresses: [3, 8] },
-      { product: 'snapshot', share: 0.015, min: 2, addresses: [2, 4] },
-      { product: 'unknown', share: 0.03, min: 2, addresses: [3, 7] },
-    ],
-    scanners: ['exchange', 'proofpoint', 'mimecast'],
-    scannedShare: 0.3,
-  },
+  mixed,
   clean: {
     ...base,
     description: 'every confounder, previewers, crawlers and probes, but no replayer or prefetcher',
@@ -140,6 +177,46 @@ export const scenarios: Record<string, ScenarioMix> = {
     replayers: [{ product: 'incident', share: 0.05, min: 1, addresses: [3, 6] }],
     scanners: ['exchange'],
     scannedShare: 0.25,
+  },
+  confounded: {
+    ...mixed,
+    description:
+      'mixed plus the confounders of real logs: guestbook spam scripts, undeclared crawlers and scrapers, a proxy farm, a scheduled home-page checker, and realtime web filters fetching in step with their users',
+    spamBots: { campaigns: 2, perDay: [2, 8] },
+    undeclaredCrawlers: 10,
+    proxyFarms: { people: 2, addresses: [18, 30] },
+    homepageCheckers: 1,
+    shadowFilters: { share: 0.01, min: 2, catalogued: true },
+  },
+  lowtraffic: {
+    ...base,
+    description:
+      'a small hand-made site over months: 20–50 visits a day, ten menu pages and a guestbook, spam scripts, undeclared crawlers, a regular behind a proxy farm, a home-page checker, one visitor whose antivirus cloud replays pages later and one behind a web filter fetching in step',
+    days: 100,
+    users: 12,
+    siteSize: { articles: 24, threads: 0, products: 0, menu: smallSiteMenu },
+    memberShare: 0.3,
+    admins: 1,
+    offices: 0,
+    teams: 0,
+    shareRate: 0,
+    viral: false,
+    crawlers: ['googlebot', 'bingbot'],
+    crawlScale: 0.02,
+    fakeCrawler: false,
+    probers: 10,
+    monitors: false,
+    feeds: false,
+    magicLinkShare: 0.2,
+    replayers: [{ product: 'unknown-deferred', share: 0, min: 1, addresses: [3, 6] }],
+    scanners: [],
+    scannedShare: 0,
+    spamBots: { campaigns: 2, perDay: [0, 4] },
+    undeclaredCrawlers: 8,
+    proxyFarms: { people: 1, addresses: [20, 28] },
+    homepageCheckers: 1,
+    shadowFilters: { share: 0, min: 1, catalogued: false },
+    passersBy: [14, 36],
   },
 };
 
@@ -361,6 +438,13 @@ export function buildWorld(name: string, options: BuildOptions): { world: World;
         networks = [nets.kaspersky];
         behaviour = deferredBehaviour('Kaspersky URL check');
         break;
+      case 'unknown-deferred': {
+        // an antivirus cloud no catalogue knows: one /24 at a hosting provider, minutes to hours late
+        const host = rng.pick(nets.hosting);
+        networks = [{ name: host.name, v4: [rng.pick(host.v4)] }];
+        behaviour = deferredBehaviour(`unknown antivirus cloud at ${host.name}`);
+        break;
+      }
       default: {
         // a replayer no catalogue knows: one /24 at a random hosting provider
         const host = rng.pick(nets.hosting);
@@ -372,6 +456,22 @@ export function buildWorld(name: string, options: BuildOptions): { world: World;
     const product = new ReplayProduct(world, world.actor('replayer', behaviour.name, behaviour.pattern), networks, addresses, behaviour, rng);
     for (const victim of victims) victim.leaks.push(product);
     products.push(product);
+  }
+
+  // realtime web filters in front of a few people (their addresses are drawn at the end)
+  const filterRng = root.fork('shadow-filters');
+  const filters: ShadowFilter[] = [];
+  if (mix.shadowFilters !== undefined) {
+    const spec = mix.shadowFilters;
+    const host = filterRng.pick(nets.hosting);
+    const network = spec.catalogued ? nets.forcepoint : { name: host.name, v4: [filterRng.pick(host.v4)] };
+    const name = spec.catalogued ? 'Forcepoint web filter (in-step fetch)' : `unknown web filter at ${host.name} (in-step fetch)`;
+    const filter = new ShadowFilter(world.actor('replayer', name, 'realtime'), network, filterRng.fork('filter'));
+    // people who browse at all, on their own connection
+    const regulars = people.filter((person) => !person.mobile && person.sessionsPerDay >= 0.3 && !(person.addressing instanceof SharedAddresses));
+    const pool = regulars.length > 0 ? regulars : people;
+    for (const person of filterRng.shuffle([...pool]).slice(0, Math.max(spec.min, Math.round(spec.share * people.length)))) filter.protect(person);
+    filters.push(filter);
   }
 
   // private feeds: opened once in the browser, then polled by a reader service
@@ -421,8 +521,45 @@ export function buildWorld(name: string, options: BuildOptions): { world: World;
   for (let p = 0; p < mix.probers; p++) runProber(world, botRng.pick(nets.scanners), botRng.fork(`probe-${p}`));
   if (mix.monitors) runMonitors(world, botRng.fork('monitors'), { uptimeRobot: true, pingdom: mix.users > 100, selfHosted: botRng.pick(nets.hosting) });
 
+  // the confounders of real logs, each from its own stream, after everyone else
+  const confounderRng = root.fork('confounders');
+  if (mix.passersBy !== undefined) passBy(context, confounderRng.fork('passers-by'), mix.passersBy);
+  for (const filter of filters) {
+    filter.typos(world);
+    filter.replay(world);
+  }
+  const hostingNetworks = [...nets.hosting, nets.amazon, nets.googleCloud, nets.azure];
+  if (mix.spamBots !== undefined) runSpamBots(world, confounderRng.fork('spam'), hostingNetworks, mix.spamBots);
+  if (mix.undeclaredCrawlers !== undefined) runUndeclaredCrawlers(world, confounderRng.fork('crawlers'), hostingNetworks, { crawlers: mix.undeclaredCrawlers });
+  if (mix.proxyFarms !== undefined) runProxyFarms(world, confounderRng.fork('proxy-farms'), nets.aolProxies, mix.proxyFarms);
+  for (let c = 0; c < (mix.homepageCheckers ?? 0); c++) {
+    const rng = confounderRng.fork(`checker-${c}`);
+    runHomepageChecker(world, rng, rng.pick(hostingNetworks), c);
+  }
+
   world.settle();
   return { world, mix };
+}
+
+/** One-time visitors from a search engine: a page or a few, then gone; a small site's daily bread. */
+function passBy(context: PeopleContext, rng: Random, perDay: readonly [number, number]): void {
+  const { world } = context;
+  const actor = world.actor('human', 'one-time visitors from search');
+  let id = 800_000;
+  for (let day = world.from; day < world.to; day += DAY) {
+    for (let v = rng.int(...perDay); v > 0; v--) {
+      const vrng = rng.fork(`visitor-${id}`);
+      const mobile = vrng.chance(0.4);
+      const network = mobile ? vrng.pick(nets.mobileCarriers) : vrng.pick(nets.residential);
+      const visitor = makePerson(world, id++, vrng, { member: false, mobile, addressing: new StaticAddress(actor, world.addresses.v4(network)), utcOffsetHours: offsetOf(network, vrng), sessionsPerDay: 0 });
+      visitor.hasCookie = false;
+      const hour = vrng.weighted([[8, 2], [10, 3], [12, 3], [14, 3], [17, 3], [19, 4], [21, 4], [23, 1], [2, 1]] as const);
+      const at = day + (hour - visitor.utcOffsetHours) * HOUR + vrng.int(0, 2 * HOUR);
+      const pages = world.site.publicPages;
+      const url = pages[vrng.zipf(pages.length, 0.8)]!;
+      browse(context, visitor, at, { url, area: 'public', referrer: vrng.pick(['https://www.google.com/', 'https://www.google.com/', 'https://www.bing.com/', 'https://duckduckgo.com/', '']) });
+    }
+  }
 }
 
 /** A thread hits a news site: hundreds of first-time visitors on one URL within hours. */

@@ -70,11 +70,16 @@ export class Site {
   readonly commonAssets: string[];
   readonly editorScript: string;
   readonly deployStamp: number;
+  /** the pages every page links to: the home page and the menu */
+  readonly menuPages: string[];
+  /** the page with the form spam scripts post to (a guestbook, the contact form) */
+  readonly formPage: string;
+  private readonly pageSet: Set<string>;
 
   constructor(
     readonly config: SiteConfig,
     rng: Random,
-    size: { articles: number; threads: number; products: number },
+    size: { articles: number; threads: number; products: number; menu?: readonly string[] },
   ) {
     const build = rng.hex(8);
     this.commonAssets = [
@@ -87,8 +92,10 @@ export class Site {
     this.deployStamp = 1_700_000_000 + rng.int(0, 60_000_000);
     // the cache-busting query a replayer copies verbatim (the incident's functions.js?ts=...)
     this.editorScript = `/static/js/editor.js?ts=${this.deployStamp}`;
-    for (let i = 0; i < 60; i++) this.tags.push(`/tag/${words[(i * 7) % words.length]}`);
-    const pages: string[] = ['/', '/about', '/pricing', '/contact', '/blog', '/forum'];
+    // a small site of menu pages (and a guestbook) has no tag pages
+    if (size.menu === undefined) for (let i = 0; i < 60; i++) this.tags.push(`/tag/${words[(i * 7) % words.length]}`);
+    const pages: string[] = size.menu === undefined ? ['/', '/about', '/pricing', '/contact', '/blog', '/forum'] : ['/', ...size.menu];
+    const headLength = pages.length;
     const seen = new Set(pages);
     const add = (url: string): void => {
       if (!seen.has(url)) {
@@ -101,8 +108,16 @@ export class Site {
     for (let i = 0; i < size.products; i++) add(`/products/${300 + i}-${slug(rng, 2)}`);
     for (const tag of this.tags) add(tag);
     // popularity order: the home page and a few landing pages first, the rest shuffled
-    const head = pages.slice(0, 6);
-    this.publicPages = [...head, ...rng.shuffle(pages.slice(6))];
+    const head = pages.slice(0, headLength);
+    this.publicPages = [...head, ...rng.shuffle(pages.slice(headLength))];
+    this.menuPages = head;
+    this.formPage = head.find((url) => /guest/.test(url)) ?? '/contact';
+    this.pageSet = new Set(this.publicPages);
+  }
+
+  /** Whether the URL is one of the site's public pages (anything else not private is a 404). */
+  hasPage(url: string): boolean {
+    return this.pageSet.has(url);
   }
 
   /** Images a page embeds (0–4), stable per page. */

@@ -19,7 +19,12 @@ export type TruthKind =
   | 'viral'
   | 'monitor'
   | 'feed-reader'
-  | 'vpn';
+  | 'vpn'
+  // the confounders of real logs (issue 10), never positive
+  | 'spam-bot'
+  | 'undeclared-crawler'
+  | 'proxy-farm'
+  | 'homepage-checker';
 
 export type ReplayPattern = 'realtime' | 'deferred' | 'snapshot';
 

@@ -70,9 +70,78 @@ describe('actor catalogue', () => {
     assert.ok(!attributor.actors('8.8.8.8').some((match) => match.id === 'google-fetchers'));
   });
 
+  it('names Blue Coat / Symantec WSS for the web-filter addresses of the 2015-2016 IIS log, not only their carrier', () => {
+    // 8.28.16.254 fetches / on a schedule and a visitor's new pages the next days, 199.19.249.196 in
+    // the same second as the visitor, 199.91.135.165 minutes after; 199.116.169.254 like 8.28.16.254
+    const expected: [string, string][] = [
+      ['8.28.16.254', '8.28.16.0/24'],
+      ['199.19.249.196', '199.19.248.0/21'],
+      ['199.91.135.165', '199.91.135.0/24'],
+      ['199.116.169.254', '199.116.168.0/21'],
+      ['8.39.233.200', '8.39.233.192/27'], // a KB4583 egress /27 (Denver DP5)
+      ['38.134.125.230', '38.134.125.224/27'], // KB4583, Washington DP20
+    ];
+    for (const [ip, cidr] of expected) {
+      const [first] = attributor.actors(ip);
+      assert.ok(first, ip);
+      assert.deepEqual([first.id, first.kind, first.by, first.cidr, first.documented], ['bluecoat-wss', 'gateway', 'network', cidr, 'documented 2015-2019'], ip);
+      assert.match(first.source, /KB4583/);
+    }
+    // the IP table still names the carrier; the catalogue names who used the block
+    assert.equal(attributor.network('8.28.16.254').asn, 3356);
+    assert.match(attributor.network('199.91.135.165').org ?? '', /Blue Coat/);
+    // only the /27s KB4583 lists, not the gaps between them
+    for (const ip of ['38.134.125.130', '198.135.124.150', '8.39.233.130', '8.28.17.1']) {
+      assert.ok(!attributor.actors(ip).some((match) => match.id === 'bluecoat-wss'), ip);
+    }
+  });
+
+  it('names the web-filter clouds of the issue by their published ranges or their ASNs', () => {
+    const first = (ip: string): [string, string] => {
+      const [match] = attributor.actors(ip);
+      assert.ok(match, ip);
+      return [match.id, match.by];
+    };
+    // Forcepoint's 2019 cloud list, before its ASN (the elastic log's 85.115.58.180)
+    assert.deepEqual(
+      attributor.actors('85.115.58.180').map((match) => [match.id, match.by]),
+      [
+        ['forcepoint-cloud-2019', 'network'],
+        ['forcepoint', 'asn'],
+      ],
+    );
+    assert.equal(attributor.actors('85.115.58.180')[0]!.documented, 'documented 2019');
+    // listed in 2019, routed by unrelated networks in 2026: left out
+    assert.deepEqual(attributor.actors('103.1.196.1'), []);
+    assert.deepEqual(first('185.125.225.10'), ['mcafee-web-gateway-cloud-2019', 'network']);
+    assert.ok(!attributor.actors('161.69.240.1').some((match) => match.id === 'mcafee-web-gateway-cloud-2019'));
+    assert.deepEqual(first('161.69.163.20'), ['mcafee', 'asn']); // the 2015-2016 IIS log
+    // Websense's scheduled homepage checks in the 2009-2011 IIS log: named, but as a crawler, no
+    // prior for replaying; the IP table has no route for them, so the entry's owner is the org
+    for (const ip of ['208.80.193.27', '208.80.195.121']) {
+      assert.deepEqual(first(ip), ['websense-2009', 'network'], ip);
+      assert.equal(attributor.actors(ip)[0]!.kind, 'crawler');
+      assert.equal(attributor.network(ip).org, 'Websense (Forcepoint) (documented 2009-2011)');
+    }
+    // FortiGuard's homepage checks in the 2009-2011 IIS log: AS40934
+    for (const ip of ['208.91.113.20', '208.91.113.130']) assert.deepEqual(first(ip), ['fortinet', 'asn'], ip);
+    const byAsn: [string, string][] = [
+      ['8.34.34.10', 'zscaler'],
+      ['8.36.116.10', 'netskope'],
+      ['66.179.148.10', 'palo-alto'],
+      ['64.235.157.234', 'barracuda'],
+      ['103.29.28.10', 'sophos'],
+      ['37.203.128.10', 'kaspersky'],
+      ['81.161.59.10', 'bitdefender'],
+      ['38.106.143.10', 'trustwave'],
+    ];
+    for (const [ip, id] of byAsn) assert.deepEqual(first(ip), [id, 'asn'], ip);
+    assert.deepEqual(first('165.225.1.1'), ['zscaler', 'network']); // Zscaler's hub list
+  });
+
   it('covers the kinds the issue asks for', () => {
     const ids = new Set(attributor.catalogue.entries.map((entry) => entry.id));
-    for (const id of ['microsoft-eop', 'proofpoint', 'mimecast', 'barracuda', 'cisco-ironport', 'zscaler', 'netskope', 'slack', 'discord', 'facebook', 'twitter', 'telegram', 'whatsapp', 'microsoft-preview', 'linkedin', 'googlebot', 'bingbot', 'censys', 'shodan', 'stretchoid', 'cloudflare']) {
+    for (const id of ['microsoft-eop', 'proofpoint', 'mimecast', 'barracuda', 'cisco-ironport', 'zscaler', 'netskope', 'bluecoat-wss', 'forcepoint', 'forcepoint-cloud-2019', 'websense-2009', 'palo-alto', 'mcafee', 'mcafee-web-gateway-cloud-2019', 'fortinet', 'sophos', 'kaspersky', 'bitdefender', 'trustwave', 'slack', 'discord', 'facebook', 'twitter', 'telegram', 'whatsapp', 'microsoft-preview', 'linkedin', 'googlebot', 'bingbot', 'censys', 'shodan', 'stretchoid', 'cloudflare']) {
       assert.ok(ids.has(id), id);
     }
   });

@@ -14,12 +14,12 @@ import { goldenEnv, goldenRuns } from './runs.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-for (const run of goldenRuns as { name: string; args: string[]; expected: string; exit: number }[]) {
+for (const run of goldenRuns as { name: string; args: string[]; expected: string; exit: number; env?: Record<string, string> }[]) {
   test(`golden: ${run.name}`, () => {
     const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'replaywatch.js'), ...run.args], {
       cwd: repoRoot,
       encoding: 'utf8',
-      env: { ...process.env, ...goldenEnv },
+      env: { ...process.env, ...goldenEnv, ...run.env },
     });
     assert.equal(result.status, run.exit, result.stderr);
     const expected = readFileSync(join(repoRoot, 'test', 'expected', run.expected), 'utf8');

@@ -9,4 +9,12 @@ export const goldenRuns = [
   { name: 'explain one replayer', args: ['explain', '150.70.97.43', fixture, ...common], expected: 'explain.txt', exit: 0 },
   { name: 'scan --anonymize', args: ['scan', fixture, '--anonymize', ...common], expected: 'scan-anonymized.txt', exit: 1 },
   { name: 'explain --anonymize', args: ['explain', '150.70.97.43', fixture, '--anonymize', ...common], expected: 'explain-anonymized.txt', exit: 0 },
+  // blocklists from the golden report, one per writer; SOURCE_DATE_EPOCH fixes the time in headers
+  ...['nginx', 'nginx-geo', 'apache', 'nftables', 'ipset', 'haproxy', 'crowdsec', 'json', 'csv', 'cidr'].map((target) => ({
+    name: `block --to ${target}`,
+    args: ['block', '--from', 'test/expected/scan.json', '--to', target, '--kind', 'replayer,prefetcher,probe', '--add', '2001:db8:1::/48'],
+    expected: `block/${target}.txt`,
+    exit: 0,
+    env: { SOURCE_DATE_EPOCH: '1767225600' },
+  })),
 ];

@@ -79,3 +79,30 @@ test('judge: a replayer actor that is not found, or found with the wrong pattern
     ],
   );
 });
+
+test('judge: false positives on the confounders of real logs are named by their own kinds', () => {
+  const confounded: Truth = {
+    ...truth,
+    actors: [
+      ...truth.actors,
+      { id: 'spam-bot-1', kind: 'spam-bot', ips: ['159.89.7.7', '45.32.8.8'] },
+      { id: 'undeclared-crawler-1', kind: 'undeclared-crawler', ips: ['5.9.1.1'] },
+      { id: 'proxy-farm-1', kind: 'proxy-farm', ips: ['205.188.116.7', '205.188.117.33'] },
+      { id: 'homepage-checker-1', kind: 'homepage-checker', ips: ['3.80.9.9'] },
+    ],
+  };
+  const verdict = judge(confounded, {
+    sources: [
+      { kind: 'replayer', pattern: 'snapshot', ips: ['159.89.7.7', '45.32.8.8', '5.9.1.1'] },
+      { kind: 'replayer', pattern: 'deferred', ips: ['205.188.116.7', '3.80.9.9', '150.70.64.10'] },
+    ],
+    probes: [],
+  });
+  assert.deepEqual(verdict.falsePositivesByKind, {
+    'spam-bot': ['159.89.7.7', '45.32.8.8'],
+    'undeclared-crawler': ['5.9.1.1'],
+    'proxy-farm': ['205.188.116.7'],
+    'homepage-checker': ['3.80.9.9'],
+  });
+  assert.match(verdict.summary, /false positives by kind: spam-bot 2 \(159\.89\.7\.7, 45\.32\.8\.8\); undeclared-crawler 1 .*proxy-farm 1 .*homepage-checker 1/);
+});

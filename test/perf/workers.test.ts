@@ -84,14 +84,12 @@ test('one .gz file read in two halves by two threads gives the report one reader
 
 test('a parallel scan reports progress that only grows and ends at the total', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'replaywatch-workers-'));
-  const saved = process.env.REPLAYWATCH_PARALLEL_MIN_BYTES;
   try {
     const log = join(dir, 'access.log');
     generateLog(log, 30_000);
-    process.env.REPLAYWATCH_PARALLEL_MIN_BYTES = PARALLEL.REPLAYWATCH_PARALLEL_MIN_BYTES;
-    const { parseScanOptions, runScan } = await import('../../src/cli/scan-run.js');
+    const { scan } = await import('../../src/scan/index.js');
     const seen: [number, number][] = [];
-    await runScan([log], parseScanOptions({ offline: true, workers: '2', state: join(dir, 'none.duckdb') }), { progress: (read, total) => seen.push([read, total]) });
+    await scan({ inputs: [log], workers: 2, parallelMinBytes: 1 << 20, progress: (read, total) => seen.push([read, total]) });
     assert.ok(seen.length >= 2, `progress reported ${seen.length} times`);
     const total = statSync(log).size;
     for (let index = 0; index < seen.length; index++) {
@@ -100,8 +98,6 @@ test('a parallel scan reports progress that only grows and ends at the total', a
     }
     assert.equal(seen[seen.length - 1]![0], total);
   } finally {
-    if (saved === undefined) delete process.env.REPLAYWATCH_PARALLEL_MIN_BYTES;
-    else process.env.REPLAYWATCH_PARALLEL_MIN_BYTES = saved;
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -56,6 +56,12 @@ if (!existsSync(iisLog)) {
     }
   });
 
+  test('IIS 2009-2011: the vendor of the incident is the first source reported, ahead of spam bots and crawlers', () => {
+    const { report } = scan(iisLog);
+    const first = report.sources.find((source) => source.kind === 'replayer' || source.kind === 'prefetcher');
+    assert.ok(first !== undefined && first.ips.some(vendorRange), `first source: ${JSON.stringify(first?.ips)} (${first?.network.org})`);
+  });
+
   test('IIS 2009-2011: with --min-confidence 0 the vendor is there and crawlers are never replayers', () => {
     const { report } = scan(iisLog, '--min-confidence', '0');
     assert.ok(report.sources.some((source) => source.kind === 'replayer' && source.ips.some(vendorRange)));

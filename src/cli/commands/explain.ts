@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { pairsInvolving } from '../../detect/index.js';
+import { pairsInvolving, signalsOf } from '../../detect/index.js';
 import type { EvidencePair } from '../../detect/types.js';
 import { Field, type ParsedRecord } from '../../formats/record.js';
 import { formatDuration, formatNumber, isoTime } from '../../report/index.js';
@@ -8,7 +8,8 @@ import { clientAddressText } from '../../common/ip-text.js';
 import { terminalText } from '../../common/terminal-text.js';
 import { useColour } from '../io.js';
 import type { RegisterCommand } from '../main.js';
-import { parseScanOptions, runScan } from '../scan-run.js';
+import { scan } from '../../scan/index.js';
+import { engineOptions, parseScanOptions } from '../scan-options.js';
 import { addScanOptions, progressHook } from './scan.js';
 import pc from 'picocolors';
 
@@ -49,8 +50,9 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
     const verdictCache = new Map<string, boolean>();
     const progress = progressHook(io, options.progress);
     let result;
+    let engine;
     try {
-      result = await runScan(inputs, { ...options, offline: options.offline }, {
+      engine = await engineOptions(inputs, options, io, {
         progress: progress.hook,
         onRecord: (record) => {
           const ip = record.text(Field.Ip);
@@ -62,10 +64,11 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
           list.push(record.toObject());
         },
       });
+      result = await scan(engine);
     } finally {
       progress.stop();
     }
-    const { detector, findings, attributor, model, privacy } = result;
+    const { detector, findings, attributor, model } = result;
     const clients = new Set<number>();
     for (const ip of requests.keys()) {
       const client = detector.clientOf(ip);
@@ -81,9 +84,9 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
     // probes stay named), secrets in URLs redacted, and in the terminal every string escaped
     const named = new Set<number>(findings.probes.map((probe) => probe.client));
     for (const source of findings.sources) for (const client of source.clients) named.add(client);
-    const anonymize = privacy.anonymize;
+    const anonymize = typeof engine.anonymize === 'function' ? engine.anonymize : undefined;
     const addressOf = (client: number, ip: string): string => (anonymize && !named.has(client) ? anonymize(ip) : ip);
-    const redact = privacy.redact ?? ((url: string) => url);
+    const redact = engine.redact ?? ((url: string) => url);
     const show: Shown = { address: (client) => addressOf(client, detector.firstAddressOf(client)), url: redact };
     const requestOut = (client: number, request: ParsedRecord): ParsedRecord => ({
       ...request,
@@ -107,8 +110,12 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
           verdict: index >= 0 ? { kind: findings.sources[index]!.kind, pattern: findings.sources[index]!.pattern, confidence: findings.sources[index]!.confidence, reasons: findings.sources[index]!.reasons } : null,
           counts: { ...summary, client: undefined, key: undefined, addresses: undefined },
           evidence: ev
-            ? { strongReplays: ev.strongReplays, weakReplays: ev.weakReplays, strongOriginated: ev.strongOriginated, weakOriginated: ev.weakOriginated, leads: ev.leads, victims: ev.victims.size, human: ev.human }
+            ? {
+                strongReplays: ev.strongReplays, weakReplays: ev.weakReplays, strongOriginated: ev.strongOriginated, weakOriginated: ev.weakOriginated, leads: ev.leads, victims: ev.victims.size, human: ev.human,
+                explained: ev.explained, ambiguous: ev.ambiguous, inStep: ev.inStep, snapshotReplays: ev.snapshotReplays, entryPoints: ev.entryPoints, bits: ev.bits, share: ev.share,
+              }
             : null,
+          signals: signalsOf(ev, summary, findings.policy),
           replays: pairs.replays.filter((pair) => pair.replay.client === client).map((pair) => pairView(pair, show)),
           replayedBy: pairs.replays.filter((pair) => pair.origin.client === client).map((pair) => pairView(pair, show)),
           leads: pairs.leads.filter((pair) => pair.origin.client === client).map((pair) => pairView(pair, show)),
@@ -152,6 +159,11 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
           `  rare URLs: replayed ${ev.strongReplays + ev.weakReplays} (${ev.strongReplays} rare overall, ${ev.weakReplays} rare that day) from ${ev.victims.size} origins; originated ${ev.strongOriginated} (+${ev.weakOriginated} that day); first on ${ev.leads} that others followed within 15 min${ev.human ? '; behaves like a person (assets, referrers or form posts)' : ''}`,
         );
       }
+      const signals = signalsOf(ev, summary, findings.policy);
+      out.push('  signals for:');
+      for (const line of signals.for) out.push(c.red(`    + ${line}`));
+      out.push('  signals against:');
+      for (const line of signals.against) out.push(c.green(`    - ${line}`));
       const own = pairs.replays.filter((pair) => pair.replay.client === client);
       if (own.length > 0) {
         out.push(`  its replays (origin → this client), ${own.length}:`);
@@ -189,16 +201,26 @@ interface Shown {
   url(url: string): string;
 }
 
+/** A pair's chance of being a coincidence, from its evidence bits. */
+function formatChance(bits: number): string {
+  const percent = Math.pow(10, -bits) * 100;
+  return percent >= 1 ? `${percent.toFixed(0)}%` : `${percent.toPrecision(1)}%`;
+}
+
 function pairView(pair: EvidencePair, show: Shown) {
   const side = (request: EvidencePair['origin']) => ({ ip: show.address(request.client), time: isoTime(request.time), status: request.status, bytes: request.bytes });
-  return { url: show.url(pair.url), origin: side(pair.origin), replay: side(pair.replay), lagSeconds: pair.lagSeconds, rareOverall: pair.strong, authMismatch: pair.authMismatch };
+  return {
+    url: show.url(pair.url), origin: side(pair.origin), replay: side(pair.replay), lagSeconds: pair.lagSeconds, rareOverall: pair.strong, authMismatch: pair.authMismatch,
+    evidenceBits: pair.bits, inStep: pair.inStep === true,
+  };
 }
 
 function pairLines(pair: EvidencePair, show: Shown, c: ReturnType<typeof pc.createColors>): string[] {
   const side = (label: string, request: EvidencePair['origin']) =>
     `       ${label.padEnd(7)} ${show.address(request.client).padEnd(16)} ${isoTime(request.time).replace('T', ' ').replace('Z', '')}  ${request.status}  ${formatNumber(request.bytes)} B`;
   return [
-    `    ${terminalText(show.url(pair.url))}${pair.strong ? '' : c.dim(' (rare that day)')}${pair.authMismatch ? c.red(' auth mismatch') : ''}`,
+    `    ${terminalText(show.url(pair.url))}${pair.strong ? '' : c.dim(' (rare that day)')}${pair.authMismatch ? c.red(' auth mismatch') : ''}${pair.inStep === true ? c.red(' in step') : ''}` +
+      (pair.bits === undefined ? '' : c.dim(pair.bits === 0 ? ' · entry point, no evidence' : ` · chance ${formatChance(pair.bits)}`)),
     side('first', pair.origin),
     side('then', pair.replay) + c.dim(`  +${formatDuration(pair.lagSeconds)}`),
   ];

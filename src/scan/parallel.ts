@@ -15,15 +15,19 @@
  * explicit --format for every file, else detection on the first file's first lines, and a
  * later file switches format only when the current one reads fewer than half of its lines.
  *
+ * Canaries do not keep a scan on one thread: every task carries the tokens and matches them
+ * where it reads (task.ts), and the hits are concatenated in task order, as one reader finds them.
+ *
  * Not used (the caller scans on its own thread): stdin, a per-record hook (explain), one
  * worker, inputs under MIN_PARALLEL_BYTES, or inputs that make a single task.
  */
 import { Worker } from 'node:worker_threads';
+import type { CanaryHitInput } from '../canary/index.js';
 import { Detector, type DetectorState } from '../detect/index.js';
 import { type LogFormat, nextFormat, PROBE_LINES, SkipCounter, type ScanInputsResult, type SkipCounts } from '../formats/index.js';
 import { type InputFile, newGzipCut, readHeadBytes, splitRanges } from '../ingest/index.js';
 import { ReplaywatchError } from '../common/errors.js';
-import { scanTask } from './scan-task.js';
+import { scanTask } from './task.js';
 
 /**
  * Below this many bytes a scan stays on one thread: starting a worker (module load, attribution
@@ -81,15 +85,18 @@ export interface ScanTask {
   format: string;
   clientIpField?: string;
   memoryBudget: number;
+  /** the canaries to look for, matched where the task is read */
+  canaryTokens: string[];
 }
 
 export interface ScanTaskResult {
   id: number;
   state: DetectorState;
   counter: SkipCounts;
+  canaryHits: CanaryHitInput[];
   from: number;
   to: number;
-  /** milliseconds the worker spent on the task (REPLAYWATCH_TIMINGS prints it) */
+  /** milliseconds the worker spent on the task (the diagnostics sink hears it) */
   elapsed: number;
 }
 
@@ -99,31 +106,23 @@ export interface ParallelScanOptions {
   clientIpField?: string;
   /** bytes for the first-seen index before its oldest detail is dropped */
   memoryBudget?: number;
+  /** the canaries to find in the logs (matched on every thread) */
+  canaryTokens?: readonly string[];
+  /** below this many bytes of input, one thread (default MIN_PARALLEL_BYTES; tests lower it) */
+  parallelMinBytes?: number;
+  /** hears a line per task: who read it, how long it took, when it was merged */
+  diagnostics?: (line: string) => void;
+}
+
+/** What a parallel scan read: the per-input result of scanInputs, plus the canaries' hits. */
+export interface ParallelScanResult extends ScanInputsResult {
+  canaryHits: CanaryHitInput[];
 }
 
 export interface ParallelScanHooks {
   onRecord?: unknown;
   stdin?: unknown;
   progress?: (bytesRead: number, totalBytes: number) => void;
-}
-
-/**
- * The memory budget of the first-seen index, from REPLAYWATCH_MEMORY_BUDGET ("64MB", "1GB",
- * bytes) until scan has a flag for it; undefined: the detector's default.
- */
-export function memoryBudgetFromEnvironment(): number | undefined {
-  const text = process.env.REPLAYWATCH_MEMORY_BUDGET;
-  if (text === undefined || text === '') return undefined;
-  return parseSize(text, 'REPLAYWATCH_MEMORY_BUDGET');
-}
-
-/** "256MB", "1.5GB", "65536" -> bytes; E_USAGE naming `what` otherwise. */
-export function parseSize(text: string, what: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g|kib|mib|gib)?$/i.exec(text.trim());
-  if (match === null) throw new ReplaywatchError('E_USAGE', `${what} must be a size such as 256MB, not ${text}`);
-  const unit = (match[2] ?? 'b').toLowerCase()[0];
-  const scale = unit === 'k' ? 1 << 10 : unit === 'm' ? 1 << 20 : unit === 'g' ? 1 << 30 : 1;
-  return Math.floor(Number(match[1]) * scale);
 }
 
 /** What the report should say about the scan itself: rare-URL detail dropped for memory. */
@@ -153,14 +152,16 @@ export async function scanInParallel(
   detector: Detector,
   options: ParallelScanOptions,
   hooks: ParallelScanHooks = {},
-): Promise<ScanInputsResult | null> {
-  const budget = options.memoryBudget ?? memoryBudgetFromEnvironment();
+): Promise<ParallelScanResult | null> {
+  const budget = options.memoryBudget;
   if (budget !== undefined && detector.records === 0) detector.setMemoryBudget(budget);
   if (options.workers <= 1 || hooks.onRecord !== undefined || hooks.stdin !== undefined) return null;
   if (inputs.length === 0 || inputs.some((input) => input.path === '-' || input.size < 0)) return null;
   const totalBytes = inputs.reduce((sum, input) => sum + input.size, 0);
   // tests lower the threshold to exercise workers on small logs
-  const minimum = Number(process.env.REPLAYWATCH_PARALLEL_MIN_BYTES ?? MIN_PARALLEL_BYTES);
+  const minimum = options.parallelMinBytes ?? MIN_PARALLEL_BYTES;
+  const diagnostics = options.diagnostics;
+  const canaryTokens = [...(options.canaryTokens ?? [])];
   if (totalBytes < minimum) return null;
 
   const formats = await decideFormats(inputs, format, options);
@@ -170,7 +171,7 @@ export async function scanInParallel(
     const input = inputs[index]!;
     const chosen = formats[index]!;
     const spec = format !== null ? options.format! : chosen.name;
-    const base = { input: index, path: input.path, size: input.size, gzip: input.gzip, format: spec, clientIpField: options.clientIpField, memoryBudget: 0 };
+    const base = { input: index, path: input.path, size: input.size, gzip: input.gzip, format: spec, clientIpField: options.clientIpField, memoryBudget: 0, canaryTokens };
     if (input.gzip && chosen.stateful !== true && inputs.length < options.workers && input.size >= (minimum * MIN_GZIP_HALVES_BYTES) / MIN_PARALLEL_BYTES) {
       const half = Math.floor(input.size * GZIP_FIRST_HALF);
       const cut = newGzipCut();
@@ -193,6 +194,7 @@ export async function scanInParallel(
   for (const task of tasks) task.memoryBudget = Math.floor(detector.index.memoryBudget / threads);
 
   const counter = new SkipCounter();
+  const canaryHits: CanaryHitInput[] = [];
   const linesPerInput = new Map<number, number>();
   let from = Number.POSITIVE_INFINITY;
   let to = Number.NEGATIVE_INFINITY;
@@ -213,7 +215,8 @@ export async function scanInParallel(
       const task = tasks[nextToMerge]!;
       const mergeStart = performance.now();
       detector.merge(result.state);
-      if (process.env.REPLAYWATCH_TIMINGS === '1') process.stderr.write(`  task ${task.id}: worker ${result.elapsed.toFixed(0)} ms, merge ${(performance.now() - mergeStart).toFixed(0)} ms, merged at ${performance.now().toFixed(0)} ms\n`);
+      diagnostics?.(`  task ${task.id}: worker ${result.elapsed.toFixed(0)} ms, merge ${(performance.now() - mergeStart).toFixed(0)} ms, merged at ${performance.now().toFixed(0)} ms\n`);
+      for (const hit of result.canaryHits) canaryHits.push(hit);
       const offset = linesPerInput.get(task.input) ?? 0;
       counter.merge(result.counter, offset);
       linesPerInput.set(task.input, offset + result.counter.lines);
@@ -238,8 +241,9 @@ export async function scanInParallel(
     const first = queue.take()!;
     const started = performance.now();
     const part = await scanTask(first, detector, progressOf(first.id));
-    if (process.env.REPLAYWATCH_TIMINGS === '1') process.stderr.write(`  task ${first.id}: this thread ${(performance.now() - started).toFixed(0)} ms, done at ${performance.now().toFixed(0)} ms\n`);
+    diagnostics?.(`  task ${first.id}: this thread ${(performance.now() - started).toFixed(0)} ms, done at ${performance.now().toFixed(0)} ms\n`);
     counter.merge(part.counter, 0);
+    for (const hit of part.canaryHits) canaryHits.push(hit);
     linesPerInput.set(first.input, part.counter.lines);
     from = part.from;
     to = part.to;
@@ -252,7 +256,7 @@ export async function scanInParallel(
       const started = performance.now();
       const reader = detector.sibling(task.memoryBudget);
       const scanned = await scanTask(task, reader, progressOf(task.id));
-      results.set(task.id, { id: task.id, state: reader.exportState(), counter: scanned.counter, from: scanned.from, to: scanned.to, elapsed: performance.now() - started });
+      results.set(task.id, { id: task.id, state: reader.exportState(), counter: scanned.counter, canaryHits: scanned.canaryHits, from: scanned.from, to: scanned.to, elapsed: performance.now() - started });
       inFlight.set(task.id, taskBytes(task));
       mergeReady();
     }
@@ -285,6 +289,7 @@ export async function scanInParallel(
     format: [...new Set(perFile.map((entry) => entry.format))].join(', '),
     formats: perFile,
     counter,
+    canaryHits,
     files: inputs.map((input) => input.path),
     from: from === Number.POSITIVE_INFINITY ? Number.NaN : from,
     to: to === Number.NEGATIVE_INFINITY ? Number.NaN : to,
@@ -380,15 +385,15 @@ async function runTasks(queue: TaskQueue, threads: number, onResult: (result: Sc
 }
 
 /**
- * The worker's module next to this one: dist/cli/scan-worker.js when running compiled. Under
+ * The worker's module next to this one: dist/scan/worker.js when running compiled. Under
  * tsx (tests import src/), a worker given `--import tsx` loads its entry before the loader is
- * registered (Node 20), so a tiny bootstrap registers tsx first, then imports scan-worker.ts.
+ * registered (Node 20), so a tiny bootstrap registers tsx first, then imports worker.ts.
  */
 function createWorker(): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./scan-worker.js', here));
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
   const loader = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./scan-worker.ts', here).href;
+  const entry = new URL('./worker.ts', here).href;
   return new Worker(`import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
 }
 

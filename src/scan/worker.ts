@@ -1,17 +1,17 @@
 /**
- * One worker thread of a parallel scan (parallel-scan.ts): reads the tasks it is sent (a byte
+ * One worker thread of a parallel scan (parallel.ts): reads the tasks it is sent (a byte
  * range of a plain file, or a whole file), scans their lines into a Detector of its own, and
- * sends back the detector's state and the line counts. Runs from dist/ (the bin) or, in
- * tests, from src/ under tsx (parallel-scan.ts passes the loader on).
+ * sends back the detector's state, the line counts and the canaries' hits. Runs from dist/ (the
+ * bin) or, in tests, from src/ under tsx (parallel.ts passes the loader on).
  */
 import { parentPort } from 'node:worker_threads';
 import type { AgentClass } from '../attribute/types.js';
 import { loadAgentClassifier } from '../attribute/index.js';
 import { Detector } from '../detect/index.js';
-import type { ScanTask, ScanTaskResult } from './parallel-scan.js';
-import { scanTask } from './scan-task.js';
+import type { ScanTask, ScanTaskResult } from './parallel.js';
+import { scanTask } from './task.js';
 
-if (parentPort === null) throw new Error('scan-worker.ts runs as a worker thread');
+if (parentPort === null) throw new Error('scan/worker.ts runs as a worker thread');
 const port = parentPort;
 
 let classify: ((userAgent: string) => AgentClass | null) | undefined;
@@ -33,12 +33,13 @@ async function run(task: ScanTask): Promise<ScanTaskResult> {
   const started = performance.now();
   const detector = new Detector({ classifyAgent: classifier(), memoryBudget: task.memoryBudget, keepTexts: true });
   // progress for the bar on the main thread
-  const { counter, from, to } = await scanTask(task, detector, (bytesRead) => port.postMessage({ progress: true, id: task.id, bytesRead }));
+  const { counter, canaryHits, from, to } = await scanTask(task, detector, (bytesRead) => port.postMessage({ progress: true, id: task.id, bytesRead }));
   return {
     id: task.id,
     state: detector.exportState(),
     // posted by structured clone: its counts arrive, not the class
     counter,
+    canaryHits,
     from,
     to,
     elapsed: performance.now() - started,

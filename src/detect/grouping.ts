@@ -1,0 +1,156 @@
+/**
+ * Candidates and their groups: which clients have the replayer's or the prefetcher's shape, and
+ * which of them act as one (one catalogue entry, or one network and role), with the quiet
+ * addresses of the same place (companions).
+ */
+import type { ActorMatch } from '../attribute/types.js';
+import { Counter, type Detector } from './detector.js';
+import { type EvidenceTable, ROLE_PREFETCHER, ROLE_REPLAYER } from './evidence.js';
+import type { DetectionPolicy } from './policy.js';
+import { type Declared, looksHuman } from './traits.js';
+
+export type Role = 'replayer' | 'prefetcher';
+
+export interface Group {
+  role: Role;
+  clients: number[];
+  actor: ActorMatch | null;
+}
+
+/** Attribution as candidates and groups need it, asked once per client. */
+export interface ClientActors {
+  /** the catalogue entry covering the client's first address (crawlers and previewers aside) */
+  actorOf(client: number): ActorMatch | null;
+  /** the entry's kind when it is a prior for behaviour (not a shared cloud ASN) */
+  priorOf(client: number): ActorMatch['kind'] | null;
+}
+
+/**
+ * Candidates: not a declared bot, no human traits, and the shape: others' URLs (an explained
+ * share of policy.candidateShare, less inside a documented replayer network), or first on URLs
+ * others follow. Marks `evidence.human` and `evidence.role` on the way.
+ */
+export function selectCandidates(detector: Detector, evidence: EvidenceTable, declared: Map<number, Declared>, actors: ClientActors, policy: DetectionPolicy): Map<number, Role> {
+  const candidates = new Map<number, Role>();
+  for (let at = 0; at < evidence.order.length; at++) {
+    const client = evidence.order[at]!;
+    const human = looksHuman(detector, client, policy);
+    evidence.human[client] = human ? 1 : 0;
+    if (declared.get(client) !== undefined) continue;
+    const strongReplays = evidence.strongReplays[client]!;
+    const strongOriginated = evidence.strongOriginated[client]!;
+    const foundLeads = evidence.leads[client]!;
+    const prior = actors.priorOf(client);
+    // a link scanner that renders pages in a headless browser loads assets and sends referrers
+    // like a person; in a network documented as a scanner's, leading without ever posting is enough
+    const renderingScanner = human && foundLeads + evidence.lateLeads[client]! > 0 && detector.count(client, Counter.Posts) === 0 && prior === 'prefetcher';
+    if (human && !renderingScanner) continue;
+    const explained = evidence.explainedStrong[client]! + evidence.explainedWeak[client]!;
+    const share = evidence.share(client);
+    const leadShare = strongOriginated > 0 ? foundLeads / strongOriginated : 0;
+    // a mail scanner opens every link of a message (tracking redirects, unsubscribe) and the
+    // person clicks one: its lead share can be low, so a documented scanner network or a
+    // second lead is enough; the group's totals decide the confidence
+    const documentedPrefetcher = prior === 'prefetcher';
+    const leads = foundLeads + (documentedPrefetcher ? evidence.lateLeads[client]! : 0);
+    if (leads > 0 && leads >= strongReplays && (leadShare >= 0.5 || leads >= 2 || documentedPrefetcher)) {
+      evidence.role[client] = ROLE_PREFETCHER;
+      candidates.set(client, 'prefetcher');
+    } else if (explained > 0 && share >= (prior === 'replayer' ? policy.documentedShare : policy.candidateShare)) {
+      evidence.role[client] = ROLE_REPLAYER;
+      candidates.set(client, 'replayer');
+    }
+  }
+  return candidates;
+}
+
+/**
+ * Groups candidates by catalogue actor when one covers them, else by network, and by role.
+ * Rare-that-day evidence alone is weaker: such clients outside a documented network form groups
+ * of their own (never merged into a strong group); scoring decides what they are worth.
+ */
+export function groupCandidates(candidates: Map<number, Role>, evidence: EvidenceTable, actors: ClientActors, networkOf: (client: number) => string): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  for (const [client, role] of candidates) {
+    const actor = actors.actorOf(client);
+    const weakOnly = actor === null && role === 'replayer' && evidence.strongReplays[client] === 0;
+    const key = `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}${weakOnly ? '|weak' : ''}`;
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { role, clients: [], actor };
+      groups.set(key, group);
+    }
+    group.clients.push(client);
+  }
+  return groups;
+}
+
+/**
+ * Companions: addresses of a group's place that show no human traits and took no other part,
+ * such as a replay cloud's address that only fetched popular pages or a mail scanner's address
+ * whose links nobody clicked. The place is a network the catalogue documents by prefix for
+ * this role, or else the group's network and user agent together.
+ */
+const ROLES = ['replayer', 'prefetcher'] as const;
+
+export function addCompanions(
+  detector: Detector,
+  groups: Map<string, Group>,
+  evidence: EvidenceTable,
+  declared: Map<number, Declared>,
+  networkOf: (client: number) => string,
+  actorOf: (client: number) => ActorMatch | null,
+  policy: DetectionPolicy,
+): void {
+  const placeOf = (client: number, role: 'replayer' | 'prefetcher'): string => {
+    const actor = actorOf(client);
+    if (actor !== null && actor.kind === role && actor.shared !== true) return `${role}|actor:${actor.id}`;
+    return `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}|${detector.firstAgentOf(client)}`;
+  };
+  const groupOfPlace = new Map<string, string>();
+  const grouped = new Set<number>();
+  for (const [key, group] of groups) {
+    for (const client of group.clients) {
+      groupOfPlace.set(placeOf(client, group.role), key);
+      grouped.add(client);
+    }
+  }
+  if (groups.size === 0) return;
+  for (let client = 0; client < detector.clientCount; client++) {
+    if (grouped.has(client) || declared.has(client)) continue;
+    // columns are zero for a client without evidence
+    const originated = evidence.strongOriginated[client]!;
+    const human = looksHuman(detector, client, policy);
+    // the cheap conditions first: attribution lookups only for clients that could still qualify
+    // (its replays may be there, none explained: a popular page fetched after someone)
+    const quiet = !(originated > 0 || evidence.weakOriginated[client]! > 1 || evidence.explainedStrong[client]! + evidence.explainedWeak[client]! > 0 || evidence.leads[client]! > 0);
+    // inside a network documented as a replay cloud's, an address that replays more than it
+    // originates is the cloud's too, though its own replays alone would not tell
+    const replaysMore = evidence.leads[client] === 0 && evidence.strongReplays[client]! + evidence.weakReplays[client]! > originated + evidence.weakOriginated[client]!;
+    const couldReplay = !human && (quiet || replaysMore);
+    const couldPrefetch = (originated > 0 || !human) && !(evidence.strongReplays[client]! > originated);
+    if (!couldReplay && !couldPrefetch) continue;
+    const actor = actorOf(client);
+    for (let at = 0; at < ROLES.length; at++) {
+      const role = ROLES[at]!;
+      const documented = actor !== null && actor.kind === role && actor.shared !== true;
+      if (role === 'replayer') {
+        // a replay cloud's quiet address originated nothing and replayed nothing we could see
+        if (!couldReplay) continue;
+        if (!quiet && !(documented && actor.by === 'network')) continue;
+      } else {
+        // a mail scanner's address whose links nobody clicked, or that a quick click beat:
+        // mostly first on what it fetched; a person only in a network documented as a scanner's
+        if (!couldPrefetch) continue;
+        if (human && !(documented && detector.count(client, Counter.Posts) === 0)) continue;
+        // nothing rare of its own: only inside a scanner's documented prefixes (an ASN can be a whole cloud)
+        if (originated === 0 && !(documented && actor.by === 'network')) continue;
+      }
+      const key = groupOfPlace.get(placeOf(client, role));
+      if (key === undefined) continue;
+      groups.get(key)!.clients.push(client);
+      break;
+    }
+  }
+}
+

@@ -1,0 +1,308 @@
+/**
+ * Scoring one group into a source: how sure, which pattern, and the sentences that say why.
+ */
+import type { ActorMatch } from '../attribute/types.js';
+import { Counter, type Detector } from './detector.js';
+import { type EvidenceTable, shareOf } from './evidence.js';
+import type { Role } from './grouping.js';
+import type { DetectionPolicy } from './policy.js';
+import { isOnePersonsHistory } from './snapshot-bursts.js';
+import type { EvidencePair, ReplayPattern, RequestRef, SourceFinding } from './types.js';
+
+/**
+ * How much the group's pairs weigh: each counts up to one, in proportion to its evidence bits
+ * (policy.fullPairBits count in full). A replay of a private URL counts in full; a page others
+ * visit too, fetched hours after someone, counts little; so does one whose origin is no browser.
+ */
+export function pairWeight(pair: EvidencePair, policy: DetectionPolicy): number {
+  if (pair.bits === undefined) return pair.strong ? 1 : 0.25;
+  // chance explains it as well: no evidence
+  if (pair.bits < policy.explainedBits) return 0;
+  const weight = Math.min(1, pair.bits / policy.fullPairBits);
+  return pair.originNotBrowser === true ? weight * policy.notBrowserOriginWeight : weight;
+}
+
+/**
+ * Pairs that are a walk through the site, not anyone's history: bursts of replays (each within
+ * policy.burstGapSeconds of the last) of pages rare only that day, at least
+ * policy.sweepMinPages of them, whose origins are mostly different clients. A script walking the
+ * menu (a guestbook spam bot, a link-following crawler) fetches pages each visited last by
+ * someone else; a snapshot fetches one person's pages, a replay cloud one person's rare URLs.
+ * Pages fetched faster than anyone reads (policy.sweepPaceSeconds a page) are a walk too: a web
+ * filter's fetches keep its user's pace, and two scripts walking together in step are nobody's
+ * visit. One person's history fetched long after (a snapshot) looks the same and is not a walk:
+ * scoreGroup takes those pairs back out (onePersonBursts).
+ */
+export function sweptPairs(pairs: EvidencePair[], policy: DetectionPolicy): Set<EvidencePair> {
+  const swept = new Set<EvidencePair>();
+  const weak = pairs.filter((pair) => !pair.strong).sort((a, b) => a.replay.time - b.replay.time);
+  let start = 0;
+  for (let index = 1; index <= weak.length; index++) {
+    if (index < weak.length && weak[index]!.replay.time - weak[index - 1]!.replay.time <= policy.burstGapSeconds) continue;
+    const length = index - start;
+    if (length >= policy.sweepMinPages) {
+      const burst = weak.slice(start, index);
+      const origins = new Set(burst.map((pair) => pair.origin.client)).size;
+      const pages = new Set(burst.map((pair) => pair.url)).size;
+      const pace = pages > 1 ? (burst[length - 1]!.replay.time - burst[0]!.replay.time) / (pages - 1) : Number.POSITIVE_INFINITY;
+      // many people's pages in one walk; or a walk faster than anyone reads (one person's
+      // uploaded history is taken back out by the caller: onePersonBursts)
+      const walk = origins * 2 > length || (pages >= policy.sweepMinPages && pace <= policy.sweepPaceSeconds);
+      if (walk) for (const pair of burst) swept.add(pair);
+    }
+    start = index;
+  }
+  return swept;
+}
+
+export function scoreGroup(
+  detector: Detector,
+  role: Role,
+  clients: number[],
+  pairs: EvidencePair[],
+  actor: ActorMatch | null,
+  evidence: EvidenceTable,
+  policy: DetectionPolicy,
+  networkOf: (client: number) => number,
+): SourceFinding | null {
+  if (pairs.length === 0) return null;
+  clients.sort((a, b) => a - b);
+  const victims = new Set<number>();
+  const urls = new Set<string>();
+  let strong = 0;
+  let weak = 0;
+  let mismatches = 0;
+  let effective = 0;
+  let inStep = 0;
+  let inStepExplained = 0;
+  const swept = role === 'replayer' ? sweptPairs(pairs, policy) : new Set<EvidencePair>();
+  const pattern = role === 'replayer' ? patternOf(pairs, policy, networkOf) : null;
+  // one person's history over hours fetched in a burst counts in full, page by page
+  const history = role === 'replayer' ? onePersonBursts(pairs, policy, networkOf, true).inBursts : new Set<EvidencePair>();
+  for (const pair of history) swept.delete(pair);
+  const weightOf = (pair: EvidencePair): number => (history.has(pair) ? 1 : swept.has(pair) ? 0 : pairWeight(pair, policy));
+  for (const pair of pairs) {
+    victims.add(role === 'replayer' ? pair.origin.client : pair.replay.client);
+    urls.add(pair.url);
+    if (pair.strong) strong++;
+    else weak++;
+    if (pair.inStep === true) {
+      inStep++;
+      if (pair.bits !== undefined && pair.bits >= policy.explainedBits && pair.originNotBrowser !== true) inStepExplained++;
+    }
+    effective += role === 'replayer' ? weightOf(pair) : pair.strong ? 1 : 0.25;
+    if (pair.authMismatch || (role === 'prefetcher' && followerGotLess(pair))) mismatches++;
+  }
+  let strongReplays = 0;
+  let strongOriginated = 0;
+  let weakOriginated = 0;
+  let explainedStrong = 0;
+  let explainedWeak = 0;
+  let ambiguousStrong = 0;
+  let ambiguousWeak = 0;
+  let requests = 0;
+  let http10 = 0;
+  let assets = 0;
+  for (const client of clients) {
+    strongReplays += evidence.strongReplays[client]!;
+    strongOriginated += evidence.strongOriginated[client]!;
+    explainedStrong += evidence.explainedStrong[client]!;
+    explainedWeak += evidence.explainedWeak[client]!;
+    ambiguousStrong += evidence.ambiguousStrong[client]!;
+    ambiguousWeak += evidence.ambiguousWeak[client]!;
+    weakOriginated += evidence.weakOriginated[client]!;
+    requests += detector.count(client, Counter.Requests);
+    http10 += detector.count(client, Counter.Http10);
+    assets += detector.count(client, Counter.Assets);
+  }
+  // a person spread over many addresses of one provider (a proxy farm): each address alone is
+  // page-only, together they load the page's images
+  if (role === 'replayer' && actor === null && clients.length >= 3 && assets >= 2 && assets / requests >= policy.humanAssetShare) return null;
+  const reasons: string[] = [];
+  let confidence = 1 - Math.pow(0.5, effective / 2);
+  // one victim can be a colleague who was sent the link; not one who is shadowed in step, again and again
+  const victimFactor = victims.size >= 3 || inStepExplained >= policy.inStepRepeats ? 1 : victims.size === 2 ? 0.8 : 0.45;
+  const urlFactor = urls.size >= 2 ? 1 : 0.5;
+  confidence *= victimFactor * urlFactor;
+  if (role === 'replayer') {
+    const share = explainedStrong + explainedWeak > 0 ? shareOf(explainedStrong, ambiguousStrong, strongOriginated, explainedWeak, ambiguousWeak, weakOriginated, strongReplays) : 0;
+    confidence *= Math.min(1, Math.max(0, (share - 0.6) / 0.35));
+    reasons.push(
+      `${strong + weak} requests for URLs another network requested first (${strong} rare over the whole log, ${weak} rare that day), from ${victims.size} different origin clients`,
+    );
+    reasons.push(`${explainedStrong + explainedWeak} of them too soon or too private to be chance (evidence ${effective.toFixed(1)} pairs' worth)`);
+    if (inStep > 0) reasons.push(`${inStep} fetched in step with the person, seconds apart`);
+    if (swept.size > 0) reasons.push(`${swept.size} were a walk through the site's pages (many pages within seconds, each first visited by someone else): no evidence`);
+    if (strongOriginated > 0) reasons.push(`originated ${strongOriginated} rare URLs itself (replay share ${(share * 100).toFixed(0)}%)`);
+    else reasons.push('never the first to request a rare URL');
+  } else {
+    const quick = pairs.filter((pair) => pair.lagSeconds <= policy.leadWindowSeconds).length;
+    reasons.push(
+      `first on ${strong} rare URLs that ${victims.size} clients of other networks requested after it (${quick} within ${policy.leadWindowSeconds / 60} minutes)`,
+    );
+  }
+  const mismatchShare = pairs.length > 0 ? mismatches / pairs.length : 0;
+  if (mismatchShare >= 0.3) {
+    confidence += (1 - confidence) * 0.3;
+    reasons.push(
+      role === 'replayer'
+        ? `${(mismatchShare * 100).toFixed(0)}% of its replays were denied or served an error page where the origin got the page`
+        : `${(mismatchShare * 100).toFixed(0)}% of the people who followed got less than it did (expired or consumed links)`,
+    );
+  }
+  if (assets === 0) reasons.push('fetches pages only, never their images or styles');
+  if (http10 > 0 && http10 * 2 >= requests) reasons.push('speaks HTTP/1.0');
+  if (actor === null && clients.length > 1) {
+    // One actor shows one face: a shared user agent, or many replays per address. Unrelated
+    // people of one big network who each happen to replay one URL show neither.
+    const agentCounts = new Map<number, number>();
+    for (const client of clients) agentCounts.set(detector.firstAgentOf(client), (agentCounts.get(detector.firstAgentOf(client)) ?? 0) + 1);
+    const sameAgent = Math.max(...agentCounts.values()) / clients.length;
+    const density = pairs.length / clients.length;
+    const coherence = Math.max(sameAgent, Math.min(1, density / 3));
+    if (coherence < 0.99) {
+      confidence *= coherence;
+      if (coherence < 0.5) reasons.push(`its ${clients.length} addresses show no common behaviour (${agentCounts.size} user agents, ${density.toFixed(1)} replays each)`);
+    }
+  }
+  const snapshotShape = pattern !== null && pattern.pattern === 'snapshot' && history.size >= policy.snapshotMinPairs;
+  if (strong === 0 && actor === null && !snapshotShape && !(effective >= 3 && victims.size >= 2)) {
+    // rare-that-day evidence alone is suggestive, never conclusive, unless there is enough of it
+    // from more than one person, a catalogue documents the network, or it has the snapshot
+    // shape: one person's pages, first visited far apart, fetched together long after
+    confidence = Math.min(confidence, policy.weakOnlyCeiling);
+  }
+  if (snapshotShape)
+    reasons.push(`fetched ${pattern.oneVictimBurst} pages of one person's history within a minute, pages visited over ${formatSpan(pattern.burstOriginSpan)}`);
+
+  if (actor !== null && actor.shared !== true && (actor.kind === role || (role === 'replayer' && actor.kind === 'gateway'))) {
+    confidence += (1 - confidence) * 0.5;
+    reasons.push(`network is ${actor.name}'s, ${actor.documented} as a ${actor.kind === 'gateway' ? 'security gateway' : actor.kind}`);
+  }
+  const lags = pairs.map((pair) => pair.lagSeconds).sort((a, b) => a - b);
+  return {
+    kind: role,
+    pattern: pattern?.pattern,
+    confidence: Math.round(Math.min(0.99, confidence) * 100) / 100,
+    clients,
+    requests,
+    replays: role === 'replayer' ? strong + weak : pairs.length,
+    urls: urls.size,
+    victims: victims.size,
+    lagSeconds: lagSummary(lags),
+    authMismatch: Math.round(mismatchShare * 100) / 100,
+    examples: pickExamples(pairs),
+    actorId: actor?.id,
+    reasons,
+    weakOnly: strong === 0,
+    evidence: Math.round(effective * 10) / 10,
+  };
+}
+
+export function followerGotLess(pair: EvidencePair): boolean {
+  const first = pair.origin;
+  const later = pair.replay;
+  if (later.status === 410 || later.status === 401 || later.status === 403 || later.status === 404) return first.status < 400;
+  return first.status < 300 && later.status < 300 && first.bytes >= 1000 && later.bytes < first.bytes * 0.5;
+}
+
+/**
+ * The pattern, from whose URLs were fetched and when:
+ * - snapshot: most replays come in bursts (replays within policy.burstGapSeconds of each other,
+ *   each at least policy.snapshotMinLagSeconds after its origin, origins that are browsers) of
+ *   ONE person's URLs, visited over hours (snapshot-bursts.ts isOnePersonsHistory): an uploaded
+ *   slice of history fetched at once. A busy deferred replayer whose replays of many people
+ *   happen to chain, or a script walking the menu after one short visit, is not one.
+ * - realtime: median lag policy.realtimeSeconds or less.
+ * - deferred: everything else.
+ * oneVictimBurst: the longest such burst; burstOriginSpan: the span of its origins.
+ */
+export function patternOf(
+  pairs: EvidencePair[],
+  policy: DetectionPolicy,
+  networkOf: (client: number) => number,
+): { pattern: ReplayPattern; oneVictimBurst: number; burstOriginSpan: number; inSnapshots: Set<EvidencePair> } {
+  const { inBursts: inSnapshots, longest: oneVictimBurst, span: burstOriginSpan } = onePersonBursts(pairs, policy, networkOf, false);
+  if (inSnapshots.size * 2 >= pairs.length) return { pattern: 'snapshot', oneVictimBurst, burstOriginSpan, inSnapshots };
+  // the lag of the pairs that are evidence: a shadow fetcher's in-step fetches, not the popular
+  // pages it also fetched hours after somebody
+  const telling = pairs.filter((pair) => pair.bits === undefined || pair.bits >= policy.explainedBits);
+  const lags = (telling.length > 0 ? telling : pairs).map((pair) => pair.lagSeconds).sort((a, b) => a - b);
+  const median = lags[Math.floor((lags.length - 1) / 2)] ?? 0;
+  return { pattern: median <= policy.realtimeSeconds ? 'realtime' : 'deferred', oneVictimBurst, burstOriginSpan, inSnapshots };
+}
+
+function formatSpan(seconds: number): string {
+  return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : `${Math.round(seconds / 60)} min`;
+}
+
+function lagSummary(sorted: number[]): SourceFinding['lagSeconds'] {
+  if (sorted.length === 0) return null;
+  const at = (quantile: number): number => sorted[Math.min(sorted.length - 1, Math.floor(quantile * (sorted.length - 1) + 0.5))]!;
+  return { min: sorted[0]!, p50: at(0.5), p90: at(0.9), max: sorted[sorted.length - 1]! };
+}
+
+/** Strong before weak, auth mismatches first, one per victim where possible. */
+function pickExamples(pairs: EvidencePair[]): EvidencePair[] {
+  const ranked = [...pairs].sort(
+    (a, b) =>
+      Number(b.strong) - Number(a.strong) ||
+      Number(b.authMismatch) - Number(a.authMismatch) ||
+      a.replay.time - b.replay.time ||
+      a.url.localeCompare(b.url),
+  );
+  const chosen: EvidencePair[] = [];
+  const victims = new Set<number>();
+  for (const pair of ranked) {
+    if (chosen.length >= 3) break;
+    if (victims.has(pair.origin.client)) continue;
+    victims.add(pair.origin.client);
+    chosen.push(pair);
+  }
+  for (const pair of ranked) {
+    if (chosen.length >= 3) break;
+    if (!chosen.includes(pair)) chosen.push(pair);
+  }
+  return chosen;
+}
+
+
+/**
+ * The pairs in bursts of one person's history (snapshot-bursts.ts isOnePersonsHistory, `strict`
+ * as there): late replays (policy.snapshotMinLagSeconds) of browsers' visits, each within
+ * policy.burstGapSeconds of the last. `longest`: the longest such burst; `span`: its origins' span.
+ */
+export function onePersonBursts(
+  pairs: EvidencePair[],
+  policy: DetectionPolicy,
+  networkOf: (client: number) => number,
+  strict: boolean,
+): { inBursts: Set<EvidencePair>; longest: number; span: number } {
+  // whose history: as evidence (strict), each page's origin, a browser; for the pattern of a
+  // source already found, the last person (a browser) before it, whoever came between (other
+  // replayers of the same person's visits may have)
+  const personOf = (pair: EvidencePair): RequestRef => (strict ? pair.origin : pair.person!);
+  const late = pairs
+    .filter((pair) => (strict ? pair.originNotBrowser !== true : pair.person !== undefined) && pair.replay.time - personOf(pair).time >= policy.snapshotMinLagSeconds)
+    .sort((a, b) => a.replay.time - b.replay.time);
+  const inBursts = new Set<EvidencePair>();
+  let longest = 0;
+  let span = 0;
+  let start = 0;
+  for (let index = 1; index <= late.length; index++) {
+    if (index < late.length && late[index]!.replay.time - late[index - 1]!.replay.time <= policy.burstGapSeconds) continue;
+    if (index - start >= 2) {
+      const burst = late.slice(start, index);
+      if (isOnePersonsHistory(burst.map((pair) => ({ time: pair.replay.time, originTime: personOf(pair).time, network: networkOf(personOf(pair).client) })), policy, strict)) {
+        for (const pair of burst) inBursts.add(pair);
+        if (burst.length > longest) {
+          const originTimes = burst.map((pair) => personOf(pair).time);
+          longest = burst.length;
+          span = Math.max(...originTimes) - Math.min(...originTimes);
+        }
+      }
+    }
+    start = index;
+  }
+  return { inBursts, longest, span };
+}

@@ -1,0 +1,104 @@
+/**
+ * The snapshot shape found before candidates are chosen: a client that fetches, in one burst,
+ * pages one person visited over hours (a history upload fetched at once) shows it in the burst
+ * as a whole, though each page alone (a page others visit too, fetched hours after) is chance.
+ */
+import type { EvidenceTable } from './evidence.js';
+import type { DetectionPolicy } from './policy.js';
+
+/** Replays kept per client for the burst test: enough for several uploads, bounded whatever the log holds. */
+const MAX_KEPT = 512;
+const STRIDE = 4;
+
+export class SnapshotBursts {
+  /** client -> [replay time, origin time, origin network id, 1 if counted ambiguous] per late replay of a page rare that day */
+  private readonly kept = new Map<number, number[]>();
+
+  constructor(private readonly policy: DetectionPolicy) {}
+
+  /** A replay (rare that day, at least policy.snapshotMinLagSeconds late, its origin a browser). */
+  offer(client: number, replayTime: number, originTime: number, originNetwork: number, ambiguous: boolean): void {
+    let list = this.kept.get(client);
+    if (list === undefined) this.kept.set(client, (list = []));
+    if (list.length < MAX_KEPT * STRIDE) list.push(replayTime, originTime, originNetwork, ambiguous ? 1 : 0);
+  }
+
+  /** Counts the replays in one-person bursts as explained, not ambiguous (the same test as score.ts patternOf). */
+  credit(evidence: EvidenceTable): void {
+    for (const [client, list] of this.kept) {
+      const count = list.length / STRIDE;
+      if (count < this.policy.snapshotMinPairs) continue;
+      const order = Array.from({ length: count }, (_, index) => index).sort((a, b) => list[a * STRIDE]! - list[b * STRIDE]!);
+      let start = 0;
+      for (let at = 1; at <= count; at++) {
+        if (at < count && list[order[at]! * STRIDE]! - list[order[at - 1]! * STRIDE]! <= this.policy.burstGapSeconds) continue;
+        const length = at - start;
+        if (length >= this.policy.snapshotMinPairs) {
+          const origins: number[] = [];
+          for (let index = start; index < at; index++) origins.push(order[index]! * STRIDE);
+          if (isOnePersonsHistory(origins.map((at) => ({ time: list[at]!, originTime: list[at + 1]!, network: list[at + 2]! })), this.policy, true)) {
+            let ambiguous = 0;
+            for (const at of origins) ambiguous += list[at + 3]!;
+            evidence.explainedWeak[client]! += ambiguous;
+            evidence.ambiguousWeak[client]! -= ambiguous;
+            evidence.snapshotReplays[client]! += length;
+          }
+        }
+        start = at;
+      }
+    }
+  }
+}
+
+/**
+ * Whether a burst is one person's history fetched at once: most of its origins (at least
+ * `minPairs`, and half the burst) from one network (a person's addresses change within their
+ * provider: a new dynamic address, IPv6 and its IPv4 fallback), visited over a span that is
+ * long, or much longer than the burst itself (policy.snapshotCompression): pages read over
+ * minutes or hours, fetched within seconds.
+ * - `strict` (evidence, before any candidate is chosen): at least policy.snapshotMinPairs
+ *   pages visited over policy.snapshotOriginSpanSeconds or more, fetched in the order the person
+ *   visited them (or its reverse): an uploaded history is read in order. A walk of the menu after
+ *   one visitor's two-minute visit is not hours of history; a spam script walking the menu in
+ *   its own order after the one person of a quiet day is not that person's history; a cloud
+ *   replaying many people has no dominant network.
+ * - otherwise (the pattern of a source already found): two pages suffice, visited at least
+ *   policy.snapshotPatternSpanSeconds apart, or a minute apart and compressed in the burst.
+ */
+export function isOnePersonsHistory(burst: { time: number; originTime: number; network: number }[], policy: DetectionPolicy, strict: boolean): boolean {
+  const minPairs = strict ? policy.snapshotMinPairs : 2;
+  const byNetwork = new Map<number, typeof burst>();
+  for (const entry of burst) {
+    let list = byNetwork.get(entry.network);
+    if (list === undefined) byNetwork.set(entry.network, (list = []));
+    list.push(entry);
+  }
+  for (const list of byNetwork.values()) {
+    if (list.length < minPairs || list.length * 2 < burst.length) continue;
+    const origins = list.map((entry) => entry.originTime);
+    const replays = list.map((entry) => entry.time);
+    const originSpan = Math.max(...origins) - Math.min(...origins);
+    const replaySpan = Math.max(...replays) - Math.min(...replays);
+    if (strict) {
+      if (originSpan >= policy.snapshotOriginSpanSeconds && inHistoryOrder(list)) return true;
+      continue;
+    }
+    if (originSpan >= policy.snapshotOriginSpanSeconds) return true;
+    if (originSpan >= policy.snapshotPatternSpanSeconds) return true;
+    if (originSpan >= 60 && originSpan >= policy.snapshotCompression * (replaySpan + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the replays fetched the person's pages in the order the person visited them, or in
+ * the reverse order (replays in the same second may come in either order).
+ */
+function inHistoryOrder(list: { time: number; originTime: number }[]): boolean {
+  const monotone = (direction: 1 | -1): boolean => {
+    const sorted = [...list].sort((a, b) => a.time - b.time || direction * (a.originTime - b.originTime));
+    for (let index = 1; index < sorted.length; index++) if (direction * (sorted[index]!.originTime - sorted[index - 1]!.originTime) < 0) return false;
+    return true;
+  };
+  return monotone(1) || monotone(-1);
+}
