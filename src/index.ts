@@ -19,3 +19,4 @@ export {
 export { createDnsResolver, loadAttributor, type CatalogueAttributor, type NetworkInfo, type ReverseResolver } from './attribute/index.js';
 export { loadCanaries, type CanaryInput } from './canary/index.js';
 export { ReplaywatchError, type ErrorCode } from './common/errors.js';
+export { DEFAULT_POLICY, type DetectionPolicy } from './detect/index.js';

@@ -18,7 +18,7 @@ import { ClientNetworks } from './networks.js';
 import { DEFAULT_POLICY, type DetectionPolicy } from './policy.js';
 import { findProbes } from './probes.js';
 import { scoreGroup } from './score.js';
-import { declaredKinds, looksLikeBrowser } from './traits.js';
+import { declaredKinds, looksHuman, looksLikeBrowser } from './traits.js';
 import type { EvidencePair, ProbeFinding, SourceFinding } from './types.js';
 import { ChanceModel, isAuthMismatch, makePair, walkUnits } from './unit-walk.js';
 
@@ -52,7 +52,13 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   const declaredFlag = new Uint8Array(clients);
   for (const client of declared.keys()) declaredFlag[client] = 1;
   const isBot = (client: number): boolean => declaredFlag[client] === 1;
-  // per client: 0 not asked, 1 no, 2 yes
+  // per client: 0 not asked, 1 no, 2 yes; a person (looksHuman) is never a candidate, so its
+  // replays need no burst test
+  const personFlag = new Uint8Array(clients);
+  const person = (client: number): boolean => {
+    if (personFlag[client] === 0) personFlag[client] = looksHuman(detector, client, policy) ? 2 : 1;
+    return personFlag[client] === 2;
+  };
   const browserFlag = new Uint8Array(clients);
   const browser = (client: number): boolean => {
     if (browserFlag[client] === 0) browserFlag[client] = looksLikeBrowser(detector, client, policy) ? 2 : 1;
@@ -90,7 +96,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
         else evidence.explainedWeak[client]!++;
       }
       if (pair.inStep) evidence.inStep[client]!++;
-      else if (!strong && ofBrowser && replay.time - origin.time >= policy.snapshotMinLagSeconds)
+      else if (!strong && ofBrowser && replay.time - origin.time >= policy.snapshotMinLagSeconds && !person(client))
         // as evidence, a burst counts when each page's own origin is the person's browser (no
         // script between): on a small site the last person before a menu walk is often one
         snapshots.offer(client, replay.time, origin.time, networks.id(origin.client), pair.bits < policy.explainedBits);
@@ -152,6 +158,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
       },
     },
     true,
+    (client) => groupOfClient.has(client),
   );
 
   const sources: SourceFinding[] = [];

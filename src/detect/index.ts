@@ -6,4 +6,4 @@ export { DEFAULT_POLICY, type DetectionPolicy } from './policy.js';
 export { FirstSeenIndex, GLOBAL_BUCKET, POPULAR, type FirstSeenIndexState } from './first-seen-index.js';
 export { classifyPath, isProbePath, PathKind } from './paths.js';
 export type * from './types.js';
-export { signalsOf, type Signals } from './signals.js';
+export { formatChance, signalsOf, type Signals } from './signals.js';

@@ -120,8 +120,9 @@ export function scoreGroup(
   if (role === 'replayer' && actor === null && clients.length >= 3 && assets >= 2 && assets / requests >= policy.humanAssetShare) return null;
   const reasons: string[] = [];
   let confidence = 1 - Math.pow(0.5, effective / 2);
-  // one victim can be a colleague who was sent the link; not one who is shadowed in step, again and again
-  const victimFactor = victims.size >= 3 || inStepExplained >= policy.inStepRepeats ? 1 : victims.size === 2 ? 0.8 : 0.45;
+  // one victim can be a colleague who was sent the link; not one who is shadowed in step, again
+  // and again, nor one whose hours of history are fetched in one burst
+  const victimFactor = victims.size >= 3 || inStepExplained >= policy.inStepRepeats || history.size >= policy.snapshotMinPairs ? 1 : victims.size === 2 ? 0.8 : 0.45;
   const urlFactor = urls.size >= 2 ? 1 : 0.5;
   confidence *= victimFactor * urlFactor;
   if (role === 'replayer') {

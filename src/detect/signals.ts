@@ -18,7 +18,7 @@ export function signalsOf(evidence: ClientEvidence | undefined, summary: ClientS
     const replays = evidence.strongReplays + evidence.weakReplays;
     if (evidence.explained > 0) {
       support.push(
-        `${evidence.explained} of its ${replays} replays are too soon or too private to be chance (≤ ${formatChance(policy.explainedBits)} each; ${evidence.bits.toFixed(1)} bits in all), after ${evidence.victims.size} different clients`,
+        `${evidence.explained} of its ${replays} replays are too soon or too private to be chance (≤ ${formatChance(policy.explainedBits)} chance each; ${evidence.bits.toFixed(1)} bits in all), after ${evidence.victims.size} different clients`,
       );
     }
     if (evidence.inStep > 0) support.push(`${evidence.inStep} fetched within ${policy.inStepSeconds} s of another network's request of the same URL (in step, either order)`);
@@ -41,7 +41,8 @@ export function signalsOf(evidence: ClientEvidence | undefined, summary: ClientS
   return { for: support, against };
 }
 
-function formatChance(bits: number): string {
-  const chance = Math.pow(10, -bits) * 100;
-  return `${chance >= 1 ? chance.toFixed(0) : chance.toPrecision(1)}% chance`;
+/** A pair's chance of being a coincidence, from its evidence bits: '2%', '0.001%'. */
+export function formatChance(bits: number): string {
+  const percent = Math.pow(10, -bits) * 100;
+  return `${percent >= 1 ? percent.toFixed(0) : percent.toPrecision(1)}%`;
 }

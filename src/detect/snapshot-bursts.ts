@@ -23,7 +23,7 @@ export class SnapshotBursts {
     if (list.length < MAX_KEPT * STRIDE) list.push(replayTime, originTime, originNetwork, ambiguous ? 1 : 0);
   }
 
-  /** Counts the replays in one-person bursts as explained, not ambiguous (the same test as score.ts patternOf). */
+  /** Counts the replays in one-person bursts as explained, not ambiguous (the test score.ts onePersonBursts makes of a group's pairs, strict). */
   credit(evidence: EvidenceTable): void {
     for (const [client, list] of this.kept) {
       const count = list.length / STRIDE;
@@ -34,11 +34,12 @@ export class SnapshotBursts {
         if (at < count && list[order[at]! * STRIDE]! - list[order[at - 1]! * STRIDE]! <= this.policy.burstGapSeconds) continue;
         const length = at - start;
         if (length >= this.policy.snapshotMinPairs) {
-          const origins: number[] = [];
-          for (let index = start; index < at; index++) origins.push(order[index]! * STRIDE);
-          if (isOnePersonsHistory(origins.map((at) => ({ time: list[at]!, originTime: list[at + 1]!, network: list[at + 2]! })), this.policy, true)) {
+          // where each replay of the burst sits in `list`
+          const offsets: number[] = [];
+          for (let index = start; index < at; index++) offsets.push(order[index]! * STRIDE);
+          if (isOnePersonsHistory(offsets.map((offset) => ({ time: list[offset]!, originTime: list[offset + 1]!, network: list[offset + 2]! })), this.policy, true)) {
             let ambiguous = 0;
-            for (const at of origins) ambiguous += list[at + 3]!;
+            for (const offset of offsets) ambiguous += list[offset + 3]!;
             evidence.explainedWeak[client]! += ambiguous;
             evidence.ambiguousWeak[client]! -= ambiguous;
             evidence.snapshotReplays[client]! += length;

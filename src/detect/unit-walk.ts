@@ -63,23 +63,34 @@ export class ChanceModel {
   }
 
   /**
-   * Bits of a replay `lag` seconds after its origin. `clients`: distinct clients of the unit
-   * (for a day unit, that day's); `discoverable`: a declared bot fetched it (crawled, previewed).
+   * Requests per second of a unit's URL by distinct clients. `clients`: distinct clients of the
+   * unit (for a day unit, that day's). A unit rare over the whole log: its other clients over the
+   * log; a day unit: the page's person-days over the log (that day's own count, at most a
+   * handful, is too noisy to say more).
    */
-  bits(strong: boolean, key: number, clients: number, lag: number, discoverable: boolean): number {
-    // a unit rare over the whole log: its other clients over the log; a day unit: the page's
-    // person-days over the log (that day's own count, at most a handful, is too noisy to say more)
-    const rate = strong ? Math.max(1, clients - 1) / this.spanSeconds : (this.personDays.get(key) ?? clients) / this.spanSeconds;
+  rate(strong: boolean, key: number, clients: number): number {
+    return strong ? Math.max(1, clients - 1) / this.spanSeconds : (this.personDays.get(key) ?? clients) / this.spanSeconds;
+  }
+
+  /** Bits of a replay `lag` seconds after its origin, at the unit's `rate`; `discoverable`: a declared bot fetched it (crawled, previewed). */
+  bitsAt(rate: number, strong: boolean, lag: number, discoverable: boolean): number {
     const chance = -Math.expm1(-rate * Math.max(1, lag));
     let bits = chance <= 0 ? this.policy.maxPairBits : -Math.log10(chance);
     if (strong && !discoverable) bits = Math.max(bits, this.policy.privateUrlBits);
     return Math.min(this.policy.maxPairBits, bits);
+  }
+
+  /** bitsAt for a unit whose rate is not known yet. */
+  bits(strong: boolean, key: number, clients: number, lag: number, discoverable: boolean): number {
+    return this.bitsAt(this.rate(strong, key, clients), strong, lag, discoverable);
   }
 }
 
 /** A site's entry points: fetched by checkers, crawlers and people alike, whoever came before. */
 export function isEntryPoint(url: string): boolean {
   if (url === '/' || url === '') return true;
+  // the longest entry point is '/.well-known/security.txt'; longer ones can only be touch icons
+  if (url.length > 26 && !url.startsWith('/apple-touch-icon')) return false;
   const lower = url.toLowerCase();
   if (lower.includes('?')) return false;
   return ENTRY_POINTS.has(lower) || lower.startsWith('/apple-touch-icon');
@@ -105,6 +116,7 @@ const ENTRY_POINTS = new Set([
  *   follower comes within policy.lateLeadWindowSeconds (strong units only: one-time links are
  *   rare overall); the visitor tells quick leads from late ones.
  * `pairsOnly`: the visitor wants pairs, not origins, so units with one client are not visited.
+ * `only`: the visitor wants pairs of these clients alone; units with none of them are skipped.
  */
 export function walkUnits(
   detector: Detector,
@@ -115,24 +127,30 @@ export function walkUnits(
   policy: DetectionPolicy,
   visitor: UnitVisitor,
   pairsOnly = false,
+  only?: (client: number) => boolean,
 ): void {
   let networks = new Int32Array(64);
   const kept: UnitEntry[] = [];
   const evidence: PairEvidence = { bits: 0, inStep: false, entryPoint: false, person: { client: -1, time: 0, status: 0, bytes: 0 } };
   // a unit of the whole log with one client only originated its URL (what the general walk
   // below makes of it), handed over from its record
-  const only: UnitEntry = { client: 0, time: 0, status: 0, bytes: 0 };
+  const lone: UnitEntry = { client: 0, time: 0, status: 0, bytes: 0 };
   const single = (client: number, time: number, status: number, bytes: number): void => {
     if (isBot(client)) return;
-    only.client = client;
-    only.time = time;
-    only.status = status;
-    only.bytes = bytes;
-    visitor.originated(only, true);
+    lone.client = client;
+    lone.time = time;
+    lone.status = status;
+    lone.bytes = bytes;
+    visitor.originated(lone, true);
   };
   const inStep = policy.inStepSeconds;
   detector.index.forEachRareUnit((bucket, url, unitEntries, unitContext, key) => {
     const strong = bucket === GLOBAL_BUCKET;
+    if (only !== undefined) {
+      let wanted = false;
+      for (let index = 0; index < unitEntries.length && !wanted; index++) wanted = only(unitEntries[index]!.client);
+      if (!wanted) return;
+    }
     // declared crawlers and previewers are reported as what they are; a URL one fetched is public
     let entries = unitEntries;
     let context = unitContext;
@@ -160,7 +178,7 @@ export function walkUnits(
     }
     if (!named) return;
     const entryPoint = isEntryPoint(url);
-    const clients = entries.length - context;
+    const rate = chance.rate(strong, key, entries.length - context);
     let firstOther = -1;
     for (let index = Math.max(1, context); index < entries.length; index++) {
       const replay = entries[index]!;
@@ -193,7 +211,7 @@ export function walkUnits(
         const other = entries[nearest]!;
         evidence.inStep = true;
         evidence.entryPoint = false;
-        evidence.bits = chance.bits(strong, key, clients, replay.time - other.time, bots);
+        evidence.bits = chance.bitsAt(rate, strong, replay.time - other.time, bots);
         visitor.replay(url, other, replay, strong, evidence);
         if (nearest >= context) visitor.replay(url, replay, other, strong, evidence);
         if (firstOther < 0 && networks[index] !== networks[0]) firstOther = index;
@@ -204,7 +222,7 @@ export function walkUnits(
       const lag = replay.time - entries[origin]!.time;
       evidence.inStep = false;
       evidence.entryPoint = entryPoint;
-      evidence.bits = entryPoint ? 0 : chance.bits(strong, key, clients, lag, bots);
+      evidence.bits = entryPoint ? 0 : chance.bitsAt(rate, strong, lag, bots);
       visitor.replay(url, entries[origin]!, replay, strong, evidence);
     }
     if (!strong || firstOther < 0) return;

@@ -20,7 +20,7 @@
  */
 import type { CatalogueAttributor } from '../attribute/index.js';
 import { ATTRIBUTION_NOTICE, loadAttributor } from '../attribute/index.js';
-import { analyze, Detector, type DetectorState, type Findings } from '../detect/index.js';
+import { analyze, Detector, type DetectionPolicy, type DetectorState, type Findings } from '../detect/index.js';
 import { detectFormat, FileLines, PROBE_LINES, resolveFormat, ScanRecord, SkipCounter, type LogFormat, type SkipCounts } from '../formats/index.js';
 import { LogFollower, type FollowPosition } from '../ingest/index.js';
 import { buildReport, isoTime, type ProbeView, type ReportModel, type SourceView } from '../report/index.js';
@@ -34,6 +34,8 @@ export interface FollowOptions {
   clientIpField?: string;
   /** sources below this confidence are not shown nor told; default 0.5 */
   minConfidence?: number;
+  /** every threshold of the detection model (detect/policy.ts); default DEFAULT_POLICY */
+  policy?: Readonly<DetectionPolicy>;
   /** bytes for rare-URL detail; default DEFAULT_FOLLOW_BUDGET */
   memoryBudget?: number;
   attributor?: CatalogueAttributor;
@@ -146,11 +148,15 @@ export class FollowSession {
   report(): { model: ReportModel; findings: Findings } {
     const attributor = this.attributor;
     const detector = this.detector;
-    const findings = analyze(detector, {
-      networkKey: (address) => attributor.networkKey(address),
-      actors: (address) => attributor.actors(address),
-      verifyCrawler: (address, agent) => attributor.verifyCrawler(address, agent),
-    });
+    const findings = analyze(
+      detector,
+      {
+        networkKey: (address) => attributor.networkKey(address),
+        actors: (address) => attributor.actors(address),
+        verifyCrawler: (address, agent) => attributor.verifyCrawler(address, agent),
+      },
+      this.options.policy,
+    );
     const counter = this.counter;
     const model = buildReport(
       detector,

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Attributor, ReverseName } from '../attribute/types.js';
 import { ATTRIBUTION_NOTICE, cdnOf, loadAttributor, reverseLookupAll, type CatalogueAttributor, type ReverseResolver } from '../attribute/index.js';
-import { analyze, Counter, Detector, type Findings } from '../detect/index.js';
+import { analyze, Counter, Detector, type DetectionPolicy, type Findings } from '../detect/index.js';
 import { judgeAccessLog, Reason, resolveFormat, scanInputs, type ScanRecord } from '../formats/index.js';
 import { expandInputs, type LeftOut } from '../ingest/index.js';
 import { ReplaywatchError } from '../common/errors.js';
@@ -23,6 +23,8 @@ export interface ScanOptions {
   clientIpField?: string;
   /** sources below this confidence are counted, not shown; default 0.5 */
   minConfidence?: number;
+  /** every threshold of the detection model (detect/policy.ts); default DEFAULT_POLICY */
+  policy?: Readonly<DetectionPolicy>;
   /** worker threads; default: the number of cores */
   workers?: number;
   /** bytes for rare-URL detail; default the detector's (256 MB) */
@@ -116,11 +118,15 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
 
   timings.mark('read, parse and index');
   if (scanned.counter.records === 0) throw noRecords(scanned.counter, scanned.files);
-  const findings = analyze(detector, {
-    networkKey: (address) => attributor.networkKey(address),
-    actors: (address) => attributor.actors(address),
-    verifyCrawler: (address, agent) => attributor.verifyCrawler(address, agent),
-  });
+  const findings = analyze(
+    detector,
+    {
+      networkKey: (address) => attributor.networkKey(address),
+      actors: (address) => attributor.actors(address),
+      verifyCrawler: (address, agent) => attributor.verifyCrawler(address, agent),
+    },
+    options.policy,
+  );
 
   const warnings = [...collectWarnings(detector, scanned.counter, loaded), ...scanWarnings(detector)];
   if (leftOut.length > 0) {

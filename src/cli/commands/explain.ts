@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { pairsInvolving, signalsOf } from '../../detect/index.js';
+import { formatChance, pairsInvolving, signalsOf } from '../../detect/index.js';
 import type { EvidencePair } from '../../detect/types.js';
 import { Field, type ParsedRecord } from '../../formats/record.js';
 import { formatDuration, formatNumber, isoTime } from '../../report/index.js';
@@ -199,12 +199,6 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
 interface Shown {
   address(client: number): string;
   url(url: string): string;
-}
-
-/** A pair's chance of being a coincidence, from its evidence bits. */
-function formatChance(bits: number): string {
-  const percent = Math.pow(10, -bits) * 100;
-  return percent >= 1 ? `${percent.toFixed(0)}%` : `${percent.toPrecision(1)}%`;
 }
 
 function pairView(pair: EvidencePair, show: Shown) {

@@ -1,0 +1,222 @@
+/**
+ * Each rule of the detection model on its own (src/detect/*: policy, unit-walk, score,
+ * snapshot-bursts, traits, signals), on small logs made here. The real-log and simulated
+ * judges (test/realworld, test/judge) measure them together.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyze, DEFAULT_POLICY, Detector, signalsOf, type AnalysisContext, type DetectionPolicy } from '../../src/detect/index.js';
+import { sweptPairs } from '../../src/detect/score.js';
+import { isOnePersonsHistory } from '../../src/detect/snapshot-bursts.js';
+import type { EvidencePair } from '../../src/detect/types.js';
+import { ChanceModel, isEntryPoint } from '../../src/detect/unit-walk.js';
+import { toRecord, type RecordSpec } from '../support/records.js';
+
+/** Same network = same /16 in these fixtures; nothing is catalogued. */
+const context: AnalysisContext = {
+  networkKey: (address) => address.split('.').slice(0, 2).join('.'),
+  actors: () => [],
+  verifyCrawler: () => 'unknown',
+};
+const BASE = Date.parse('2026-03-02T08:00:00Z');
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const DAY = 86_400 * SECOND;
+const FILTER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/47.0 Safari/537.36';
+
+function run(records: RecordSpec[], policy: DetectionPolicy = DEFAULT_POLICY) {
+  const detector = new Detector();
+  for (const spec of [...records].sort((a, b) => Number(a.time) - Number(b.time))) detector.observe(toRecord(spec));
+  return { detector, findings: analyze(detector, context, policy) };
+}
+
+/** A person's visit: a page and its two assets, with referrers. */
+function visit(ip: string, time: number, url: string, agent?: string): RecordSpec[] {
+  return [
+    { ip, time, url, referrer: 'https://site.example/', userAgent: agent },
+    { ip, time: time + 300, url: '/static/site.css', referrer: `https://site.example${url}`, userAgent: agent },
+    { ip, time: time + 400, url: '/static/logo.png', referrer: `https://site.example${url}`, userAgent: agent },
+  ];
+}
+
+/** A small site: ten menu pages, each visited once a day by a different person, for 60 days. */
+function quietSite(): RecordSpec[] {
+  const records: RecordSpec[] = [];
+  for (let day = 0; day < 60; day++) for (let page = 0; page < 10; page++) records.push(...visit(`${30 + page}.${day}.0.1`, BASE + day * DAY + (page + 1) * 3600 * SECOND, `/menu${page}.htm`));
+  return records;
+}
+
+const reported = (findings: ReturnType<typeof run>['findings'], detector: Detector): string[] =>
+  findings.sources.filter((source) => (source.kind === 'replayer' || source.kind === 'prefetcher') && source.confidence >= 0.5).flatMap((source) => source.clients.map((client) => detector.clientKeys[client]!));
+
+test('chance: a private URL rare over the whole log is evidence whatever the lag; a page visited daily only when fetched soon after', () => {
+  const { detector } = run(quietSite());
+  const chance = new ChanceModel(detector, DEFAULT_POLICY);
+  // a URL two clients requested over the log, not crawled: private
+  assert.ok(chance.bits(true, 1, 2, 3 * 86_400, false) >= DEFAULT_POLICY.privateUrlBits);
+  // the same URL fetched by a declared bot is discoverable: three days later is nothing special
+  assert.ok(chance.bits(true, 1, 2, 3 * 86_400, true) < DEFAULT_POLICY.explainedBits);
+  // a menu page, ~one person a day (its person-days over the log): six hours later is chance,
+  // a minute later is not
+  const key = [...keysOfDayUnits(detector)][0]!;
+  assert.ok(chance.bits(false, key, 2, 6 * 3600, false) < DEFAULT_POLICY.explainedBits);
+  assert.ok(chance.bits(false, key, 2, 60, false) >= DEFAULT_POLICY.explainedBits);
+  assert.ok(chance.bits(false, key, 2, 0, false) <= DEFAULT_POLICY.maxPairBits);
+});
+
+function keysOfDayUnits(detector: Detector): Set<number> {
+  const keys = new Set<number>();
+  detector.index.forEachDayUnit((key) => keys.add(key));
+  return keys;
+}
+
+test('entry points prove nothing; pages and queries do', () => {
+  for (const url of ['/', '/robots.txt', '/favicon.ico', '/index.html', '/Default.aspx', '/apple-touch-icon-120x120.png']) assert.ok(isEntryPoint(url), url);
+  for (const url of ['/?q=secret', '/about', '/index.html?ref=mail', '/search?q=a']) assert.ok(!isEntryPoint(url), url);
+});
+
+test('a spam script walking the menu of a quiet site after its visitors is not a replayer', () => {
+  const records = quietSite();
+  // 40 walks from hosting addresses: every menu page within seconds, hours after its visitor
+  for (let walk = 0; walk < 40; walk++) {
+    const start = BASE + (walk + 1) * DAY + 20 * 3600 * SECOND;
+    for (let page = 0; page < 10; page++) records.push({ ip: `185.${walk}.7.9`, time: start + page * 800, url: `/menu${page}.htm`, userAgent: `Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; walk ${walk})` });
+  }
+  const { detector, findings } = run(records);
+  assert.deepEqual(reported(findings, detector), []);
+});
+
+test('a web filter fetching in step with its user, logged before or after, is the replayer, not the user', () => {
+  const records: RecordSpec[] = [];
+  for (let page = 0; page < 8; page++) {
+    const time = BASE + page * 7 * MINUTE;
+    const url = page === 3 ? '/id2.html' : `/docs/page-${page}?session=u1`;
+    records.push(...visit('191.98.133.69', time, url, FILTER_AGENT));
+    // the filter: the user's exact agent, the same second, logged first half of the time
+    records.push({ ip: '199.19.249.196', time: time + (page % 2 === 0 ? -SECOND : SECOND), url, userAgent: FILTER_AGENT, status: page === 3 ? 404 : 200 });
+  }
+  const { detector, findings } = run(records);
+  assert.deepEqual(reported(findings, detector), ['199.19.249.196']);
+  const source = findings.sources.find((entry) => entry.kind === 'replayer')!;
+  assert.equal(source.pattern, 'realtime');
+  assert.ok(source.lagSeconds!.min >= 0, 'an in-step fetch logged first shows lag 0, never negative');
+  const user = detector.clientOf('191.98.133.69');
+  assert.ok(findings.evidence.get(user)!.human, 'the user behaves like a person');
+});
+
+test('two scripts walking in step with each other are nobody\'s victims', () => {
+  const records = quietSite();
+  for (let walk = 0; walk < 5; walk++) {
+    const start = BASE + (walk + 2) * DAY + 22 * 3600 * SECOND;
+    for (let page = 0; page < 10; page++) {
+      records.push({ ip: `200.54.${walk}.99`, time: start + page * SECOND, url: `/menu${page}.htm`, userAgent: 'Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1)' });
+      records.push({ ip: `194.31.${walk}.222`, time: start + page * SECOND + 500, url: `/menu${page}.htm`, userAgent: 'Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1)' });
+    }
+  }
+  const { detector, findings } = run(records);
+  assert.deepEqual(reported(findings, detector), []);
+});
+
+test('a homepage checker fetching / on a schedule, after visitors or not, is not a replayer', () => {
+  const records = quietSite();
+  for (let check = 0; check < 40; check++) {
+    records.push(...visit(`77.${check}.1.1`, BASE + check * 36 * 3600 * SECOND, '/'));
+    records.push({ ip: `208.91.113.${check % 3}`, time: BASE + check * 36 * 3600 * SECOND + 10 * MINUTE, url: '/', userAgent: `Checker/${check % 4}` });
+  }
+  const { detector, findings } = run(records);
+  assert.deepEqual(reported(findings, detector), []);
+});
+
+test('a person spread over a proxy farm (pages from some addresses, images from others) is not a replayer', () => {
+  const records = quietSite();
+  for (let page = 0; page < 40; page++) {
+    const time = BASE + (page % 50) * DAY + 2 * 3600 * SECOND + 15 * MINUTE;
+    const url = `/menu${page % 10}.htm`;
+    records.push({ ip: `205.188.116.${page % 12}`, time, url, userAgent: 'Mozilla/4.0 (compatible; MSIE 7.0; AOL 9.0)' });
+    for (let image = 0; image < 3; image++) records.push({ ip: `205.188.117.${(page + image) % 13}`, time: time + 500, url: `/images/${page % 10}-${image}.jpg`, userAgent: 'Mozilla/4.0 (compatible; MSIE 7.0; AOL 9.0)' });
+  }
+  const { detector, findings } = run(records);
+  assert.deepEqual(reported(findings, detector), []);
+});
+
+test('walks: a burst of pages each first visited by someone else, or faster than anyone reads, is no evidence', () => {
+  const pair = (url: string, originClient: number, replayTime: number, lag: number, inStep = false): EvidencePair => ({
+    url,
+    origin: { client: originClient, time: replayTime - lag, status: 200, bytes: 1000 },
+    replay: { client: 99, time: replayTime, status: 200, bytes: 1000 },
+    lagSeconds: lag,
+    strong: false,
+    authMismatch: false,
+    bits: 3,
+    inStep,
+  });
+  const manyPeople = [pair('/a', 1, 1000, 7200), pair('/b', 2, 1001, 9000), pair('/c', 3, 1002, 5000), pair('/d', 4, 1004, 6000)];
+  assert.equal(sweptPairs(manyPeople, DEFAULT_POLICY).size, 4);
+  const inStepFast = [pair('/a', 5, 2000, 0, true), pair('/b', 5, 2001, 0, true), pair('/c', 5, 2002, 1, true)];
+  assert.equal(sweptPairs(inStepFast, DEFAULT_POLICY).size, 3, 'two scripts walking together');
+  const inStepReading = [pair('/a', 5, 3000, 0, true), pair('/b', 5, 3040, 0, true), pair('/c', 5, 3090, 1, true)];
+  assert.equal(sweptPairs(inStepReading, DEFAULT_POLICY).size, 0, 'a filter keeps its user\'s reading pace');
+  const privateUrls = manyPeople.map((entry) => ({ ...entry, strong: true }));
+  assert.equal(sweptPairs(privateUrls, DEFAULT_POLICY).size, 0, 'private URLs are not a walk of public pages');
+});
+
+test('one person\'s history: one network, a long span, in the person\'s order (strict); compressed pages suffice to name the pattern', () => {
+  const hour = 3600;
+  const history = (originTimes: number[], network = 7) => originTimes.map((originTime, index) => ({ time: 100_000 + index, originTime, network }));
+  assert.ok(isOnePersonsHistory(history([0, 1800, 4000]), DEFAULT_POLICY, true), 'three pages over 67 min, in order');
+  assert.ok(isOnePersonsHistory(history([4000, 1800, 0]), DEFAULT_POLICY, true), 'or in reverse order');
+  assert.ok(!isOnePersonsHistory(history([0, 4000, 1800]), DEFAULT_POLICY, true), 'a walk in its own order is not the person\'s history');
+  assert.ok(!isOnePersonsHistory(history([0, 60, 100]), DEFAULT_POLICY, true), 'a two-minute visit is not hours of history');
+  assert.ok(!isOnePersonsHistory([...history([0, hour]), { time: 100_002, originTime: 2 * hour, network: 8 }], DEFAULT_POLICY, true), 'two pages of one network are too few');
+  // naming the pattern of a source already found: pages read over minutes, fetched within seconds
+  assert.ok(isOnePersonsHistory(history([0, 200]), DEFAULT_POLICY, false));
+  assert.ok(!isOnePersonsHistory(history([0, 20]), DEFAULT_POLICY, false));
+});
+
+test('a history app fetching one person\'s day in a burst is a snapshot replayer', () => {
+  const records = quietSite();
+  // the person: many pages over four hours of one day; the app fetches them all in seconds, that night
+  const person = '81.40.1.1';
+  const day = BASE + 20 * DAY;
+  const pages: string[] = [];
+  for (let page = 0; page < 8; page++) {
+    const url = `/articles/${page}-travel`;
+    pages.push(url);
+    records.push(...visit(person, day + page * 30 * MINUTE, url));
+  }
+  pages.forEach((url, index) => records.push({ ip: '3.89.131.133', time: day + 14 * 3600 * SECOND + index * SECOND, url, userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_13_6) AppleWebKit/605.1.15' }));
+  const { detector, findings } = run(records);
+  assert.deepEqual(reported(findings, detector), ['3.89.131.133']);
+  assert.equal(findings.sources.find((source) => source.kind === 'replayer')!.pattern, 'snapshot');
+});
+
+test('the policy is passed in: a stricter explainedBits turns the same evidence into nothing', () => {
+  const records: RecordSpec[] = [];
+  for (let user = 0; user < 6; user++) {
+    const url = `/search?q=private+words+${user}`;
+    records.push(...visit(`${60 + user}.1.1.1`, BASE + user * 3 * 3600 * SECOND, url));
+    records.push({ ip: '150.70.97.43', time: BASE + user * 3 * 3600 * SECOND + 40 * MINUTE, url, status: 403, bytes: 900 });
+  }
+  assert.deepEqual(reported(run(records).findings, run(records).detector), ['150.70.97.43']);
+  const strict = { ...DEFAULT_POLICY, explainedBits: 7 };
+  const { detector, findings } = run(records, strict);
+  assert.deepEqual(reported(findings, detector), []);
+  assert.equal(findings.policy.explainedBits, 7);
+});
+
+test('signals name what counted for and against a client', () => {
+  const records: RecordSpec[] = [];
+  for (let user = 0; user < 4; user++) {
+    const url = `/orders/${1000 + user}`;
+    records.push(...visit(`${60 + user}.1.1.1`, BASE + user * 3600 * SECOND, url));
+    records.push({ ip: '150.70.97.43', time: BASE + user * 3600 * SECOND + 5 * MINUTE, url, status: 403, bytes: 900 });
+  }
+  const { detector, findings } = run(records);
+  const replayer = detector.clientOf('150.70.97.43');
+  const signals = signalsOf(findings.evidence.get(replayer), detector.summary(replayer), findings.policy);
+  assert.ok(signals.for.some((line) => line.includes('too soon or too private to be chance')), signals.for.join('\n'));
+  assert.ok(signals.for.some((line) => line.includes('pages only')));
+  const person = detector.clientOf('60.1.1.1');
+  const theirs = signalsOf(findings.evidence.get(person), detector.summary(person), findings.policy);
+  assert.ok(theirs.against.some((line) => line.includes('behaves like a person')), theirs.against.join('\n'));
+});
