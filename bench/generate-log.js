@@ -16,6 +16,8 @@
  * reset links seconds before the user; Slackbot unfurling shared links.
  *
  * --hostile: every line is a new random URL from one of 100,000 clients (the memory-bound test).
+ * --distinct: every line is a new URL from a new client address with a new user agent (the
+ * memory-bound test of the client tables: bench/hostile-memory.sh).
  *
  * Lines are written in time order over --days days (default 14). Plain JS so it runs without a
  * build; about 1 M lines/s on one core, so 10 M lines (about 2.4 GB) take well under a minute.
@@ -35,8 +37,9 @@ function parseArgs(argv) {
     else if (arg === '--days') options.days = Number(value());
     else if (arg === '--start') options.start = value();
     else if (arg === '--hostile') options.hostile = true;
+    else if (arg === '--distinct') options.distinct = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: generate-log.js [--lines N|10M|500k] [--format combined|nginx-json] [--out FILE|-] [--seed N] [--days N] [--start ISO-TIME] [--hostile]');
+      console.log('usage: generate-log.js [--lines N|10M|500k] [--format combined|nginx-json] [--out FILE|-] [--seed N] [--days N] [--start ISO-TIME] [--hostile] [--distinct]');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
@@ -215,6 +218,17 @@ function main() {
   const step = span / Math.max(1, options.lines);
   let now = start;
 
+  if (options.distinct) {
+    while (written < options.lines) {
+      now += step;
+      // address n: 1.0.0.0 + n, skipping nothing (all distinct, all IPv4)
+      const n = written + (1 << 24);
+      emit(now, `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`, 'GET', `/r/${hex(12)}?k=${hex(16)}`, 'HTTP/1.1', 200, 1000 + Math.floor(random() * 30000), '-', `Mozilla/5.0 (X11; Linux x86_64; rv:${written}) Gecko/20100101 Firefox/128.0`);
+    }
+    flush();
+    if (fd !== 1) closeSync(fd);
+    return;
+  }
   if (options.hostile) {
     const clients = Array.from({ length: 100_000 }, (_, index) => `${10 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}.${1 + (index % 250)}`);
     while (written < options.lines) {

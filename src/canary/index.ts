@@ -33,9 +33,10 @@ export {
   loadCanaryReport,
   revokeCanaries,
   purgeCanaryData,
+  recordLogHits,
   selectCanaries,
   parseDuration,
 } from './service.js';
 export { CanaryRecorder, type CanaryRecorderOptions, type HitDetails } from './recorder.js';
 export { createWebhookSender, signBody, type WebhookSender } from './webhook.js';
-export { renderCanaryReport, renderHitLine, noPaint, type Paint } from './render.js';
+export { renderCanaryReport, renderHitLine, canaryLeaked, noPaint, type Paint } from './render.js';

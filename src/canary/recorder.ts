@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
   AppendJournal,
+  CanaryEventTail,
   acquireWriterLock,
   insertHits,
   listCanaries,
@@ -51,7 +52,7 @@ export class CanaryRecorder {
   private readonly journal: AppendJournal;
   private readonly clock: () => number;
   private live = new Map<string, CanaryRecord>();
-  private lastRefresh = 0;
+  private readonly events: CanaryEventTail;
   private refreshing: Promise<void> | null = null;
   private importing: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -64,6 +65,7 @@ export class CanaryRecorder {
   ) {
     this.files = stateFiles(options.statePath);
     this.journal = new AppendJournal(this.files.hitJournal);
+    this.events = new CanaryEventTail(this.files.canaryEvents);
     this.clock = options.clock ?? Date.now;
   }
 
@@ -92,11 +94,17 @@ export class CanaryRecorder {
     return recorder;
   }
 
-  /** The live (not revoked) canary for a token, re-reading the store at most once a second for unknown ones. */
+  /**
+   * The live (not revoked) canary for a token. Minted and revoked canaries are seen at once in
+   * the events file (store/canary-events.ts), without opening the database; the database is
+   * re-read every refresh interval for canaries made some other way. An unknown token no longer
+   * makes the listener open the database: a flood of made-up tokens re-read it every second and
+   * kept `canary report` and `canary new` out (E_STATE_LOCKED).
+   */
   async lookup(token: string): Promise<CanaryRecord | undefined> {
-    const known = this.live.get(token);
-    if (known !== undefined) return known;
-    if (this.clock() - this.lastRefresh >= 1000) await this.refresh().catch((error) => this.warn('refresh', error));
+    this.events.poll();
+    const event = this.events.latest.get(token);
+    if (event !== undefined) return event.revoked === null ? event : undefined;
     return this.live.get(token);
   }
 
@@ -115,7 +123,6 @@ export class CanaryRecorder {
       try {
         const canaries = await withStore(this.options.statePath, { readOnly: true, busyTimeoutMs: 2000 }, listCanaries);
         this.live = new Map(canaries.filter((canary) => canary.revoked === null).map((canary) => [canary.token, canary]));
-        this.lastRefresh = this.clock();
       } finally {
         this.refreshing = null;
       }

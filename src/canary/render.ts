@@ -1,5 +1,6 @@
 import type { CanaryHitRecord } from '../store/index.js';
 import type { CanaryReport } from './report.js';
+import { terminalStrings, terminalText } from '../common/terminal-text.js';
 
 /*
  * Text for people. `renderCanaryReport` is the terminal form of `canary report`, and the lines
@@ -16,7 +17,9 @@ export interface Paint {
 
 export const noPaint: Paint = { bold: (t) => t, red: (t) => t, yellow: (t) => t, green: (t) => t, dim: (t) => t };
 
-export function renderCanaryReport(report: CanaryReport, paint: Paint = noPaint): string[] {
+export function renderCanaryReport(raw: CanaryReport, paint: Paint = noPaint): string[] {
+  // labels, URLs and user agents come from requests and users: escaped before printing
+  const report = terminalStrings(raw);
   if (report.canaries.length === 0) return ['no canaries yet: make one with  replaywatch canary new --label "this laptop"'];
   const lines: string[] = [];
   for (const canary of report.canaries) {
@@ -40,5 +43,11 @@ export function renderCanaryReport(report: CanaryReport, paint: Paint = noPaint)
 
 /** One line per hit for `canary watch`. */
 export function renderHitLine(hit: CanaryHitRecord, label: string): string {
-  return `${new Date(hit.time).toISOString()}  ${label}  ${hit.ip}  ${hit.method} ${hit.url}  ${hit.userAgent ?? '-'}`;
+  const t = terminalText;
+  return `${new Date(hit.time).toISOString()}  ${t(label)}  ${t(hit.ip)}  ${t(hit.method)} ${t(hit.url)}  ${t(hit.userAgent ?? '-')}`;
+}
+
+/** Whether a report holds a canary that reached a third party that is not a declared previewer or crawler (exit status 1, as scan). */
+export function canaryLeaked(report: CanaryReport): boolean {
+  return report.canaries.some((canary) => canary.verdict.status === 'leaks' || canary.verdict.status === 'prefetched');
 }

@@ -41,6 +41,8 @@ export interface CanaryHitInput {
   ip: string;
   userAgent: string | null;
   method?: string;
+  /** the request target, when the hit was read from a log */
+  url?: string;
 }
 
 export interface CanaryNetwork {

@@ -19,6 +19,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void = ()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // commander's own errors (unknown option, missing argument) carry our code like every other
+      outputError: (text, write) => write(`${text.replace(/\n$/, '').replace(/^error: /, 'replaywatch: ')} [E_USAGE]\n`),
     })
     .exitOverride();
   for (const register of commands) register(program, io, setExitCode);

@@ -3,7 +3,8 @@ import { createDnsResolver } from '../attribute/index.js';
 import { loadCanaries } from '../canary/index.js';
 import { ReplaywatchError } from '../common/errors.js';
 import type { ScanOptions } from '../scan/index.js';
-import { defaultStatePath } from '../store/index.js';
+import { defaultStatePath, loadReportKey } from '../store/index.js';
+import { createAnonymizer, createRedactor } from '../report/index.js';
 import type { CliIo } from './io.js';
 
 /** Every scan option, once, with its default: the CLI flags are derived from this table. */
@@ -15,7 +16,8 @@ export const scanOptionSpecs = [
   { flags: '--html <file>', description: 'also write the report as one self-contained HTML file (plots, evidence, sortable tables; opens offline)' },
   { flags: '--min-confidence <x>', description: 'drop sources weaker than this (0..1)', defaultValue: '0.5' },
   { flags: '--workers <n>', description: 'worker threads (default: the number of cores)' },
-  { flags: '--anonymize', description: "pseudonymize people's addresses in the report (keyed hash, network prefix kept); replayers stay named", defaultValue: false },
+  { flags: '--anonymize', description: "pseudonymize people's addresses in every output (anon-<prefix>-<keyed hash>, stable with the key in the user data directory); replayers stay named", defaultValue: false },
+  { flags: '--show-secrets', description: 'show secrets in URLs (tokens, passwords, signatures) instead of [redacted:hash]', defaultValue: false },
   { flags: '--dns-server <host:port>', description: 'resolver for reverse DNS (default: the system resolver)' },
   { flags: '--dns-timeout <ms>', description: 'reverse-DNS timeout per query', defaultValue: '2000' },
   { flags: '--no-progress', description: 'no progress bar on stderr' },
@@ -34,6 +36,7 @@ export interface ScanFlags {
   minConfidence: number;
   workers: number;
   anonymize: boolean;
+  showSecrets: boolean;
   dnsServer?: string;
   dnsTimeout: number;
   progress: boolean;
@@ -57,6 +60,7 @@ export function parseScanOptions(raw: Record<string, unknown>): ScanFlags {
     minConfidence,
     workers,
     anonymize: raw.anonymize === true,
+    showSecrets: raw.showSecrets === true,
     dnsServer: raw.dnsServer as string | undefined,
     dnsTimeout,
     progress: raw.progress !== false,
@@ -82,6 +86,10 @@ export function parseSize(text: string, what: string): number {
  */
 export async function engineOptions(inputs: string[], flags: ScanFlags, io: CliIo, extra: Partial<ScanOptions> = {}): Promise<ScanOptions> {
   const environmentBudget = io.env.REPLAYWATCH_MEMORY_BUDGET;
+  // pseudonyms and redaction hashes keyed by report.key in the user's data directory
+  const needsKey = flags.anonymize || !flags.showSecrets;
+  const { key, stable, path } = needsKey ? loadReportKey(io.env) : { key: Buffer.alloc(0), stable: true, path: '' };
+  if (flags.anonymize && !stable) io.stderr.write(`replaywatch: warning: pseudonyms are stable only within this report: the key file ${path} cannot be written\n`);
   const parallelMin = io.env.REPLAYWATCH_PARALLEL_MIN_BYTES;
   return {
     inputs,
@@ -90,11 +98,12 @@ export async function engineOptions(inputs: string[], flags: ScanFlags, io: CliI
     minConfidence: flags.minConfidence,
     workers: flags.workers,
     memoryBudget: flags.memoryBudget ?? (environmentBudget ? parseSize(environmentBudget, 'REPLAYWATCH_MEMORY_BUDGET') : undefined),
-    anonymize: flags.anonymize,
+    anonymize: flags.anonymize ? createAnonymizer(key) : false,
+    redact: flags.showSecrets ? undefined : createRedactor(key),
     plots: flags.html !== undefined,
     resolver: flags.offline ? null : createDnsResolver({ servers: flags.dnsServer ? [flags.dnsServer] : undefined, timeoutMs: flags.dnsTimeout }),
     dnsTimeout: flags.dnsTimeout,
-    canaries: await loadCanaries(flags.state ?? defaultStatePath()),
+    canaries: await loadCanaries(flags.state ?? defaultStatePath(io.env)),
     parallelMinBytes: parallelMin ? Number(parallelMin) : undefined,
     diagnostics: io.env.REPLAYWATCH_TIMINGS === '1' ? (text) => io.stderr.write(text) : undefined,
     ...extra,

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'E_USAGE' // bad flags or arguments
   | 'E_INPUT_UNREADABLE' // a named input file cannot be opened or read
   | 'E_INPUT_EMPTY' // nothing to read
+  | 'E_NO_RECORDS' // lines were read, none of them a request (every line skipped)
   | 'E_FORMAT_UNKNOWN' // --format names no preset and is not a format string
   | 'E_FORMAT_UNDETECTED' // no format matched the first lines
   | 'E_STATE_LOCKED' // another process holds the store
@@ -19,6 +20,7 @@ export const exitCodeFor: Record<ErrorCode, number> = {
   E_USAGE: 2,
   E_INPUT_UNREADABLE: 2,
   E_INPUT_EMPTY: 2,
+  E_NO_RECORDS: 2,
   E_FORMAT_UNKNOWN: 2,
   E_FORMAT_UNDETECTED: 2,
   E_STATE_LOCKED: 2,

@@ -158,3 +158,52 @@ export function formatIPv6(words: ArrayLike<number>): string {
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
 }
+
+/*
+ * Address text as logs and sockets write it, reduced to the client it names: an IPv4-mapped
+ * IPv6 address (`::ffff:203.0.113.9`, what dual-stack servers and Node log for IPv4 peers) is
+ * its IPv4 address, and a zone id (`fe80::1%eth0`) names an interface of the logging host, not
+ * a client, so it is dropped. Done where addresses are read (records, the canary listener,
+ * explain's target), so every later stage sees one client per address.
+ */
+
+/** Where the client address starts in bytes[start, end): past an IPv4-mapped prefix, else start. */
+export function mappedIPv4Start(bytes: Uint8Array, start: number, end: number): number {
+  // the shortest mapped form is '::ffff:' + '0.0.0.0'; IPv4 text starts with a digit
+  if (end - start < 14) return start;
+  let at = start;
+  if (bytes[at] === 58 && bytes[at + 1] === 58) at += 2; // '::'
+  else if (bytes[at] === 48 && end - start >= 22) {
+    // the long form '0:0:0:0:0:'
+    for (let group = 0; group < 5; group++, at += 2) if (bytes[at] !== 48 || bytes[at + 1] !== 58) return start; // '0' ':'
+  } else return start;
+  for (let index = 0; index < 4; index++) if ((bytes[at + index]! | 0x20) !== 102) return start; // 'f' or 'F'
+  at += 4;
+  if (bytes[at] !== 58) return start; // ':'
+  at++;
+  // a dotted tail: at most 15 bytes, digits and dots only, with a dot in the first four
+  if (end - at > 15) return start;
+  let dots = 0;
+  for (let index = at; index < end; index++) {
+    const code = bytes[index]!;
+    if (code === 46) dots++; // '.'
+    else if (code < 48 || code > 57) return start; // not '0'..'9'
+  }
+  return dots === 3 ? at : start;
+}
+
+/** Where the address ends in bytes[start, end): at a zone id's '%', else end. */
+export function zoneStart(bytes: Uint8Array, start: number, end: number): number {
+  // IPv4 text has a '.' within its first four bytes and never a zone: most lines stop here
+  if (bytes[start + 1] === 46 || bytes[start + 2] === 46 || bytes[start + 3] === 46) return end; // '.'
+  for (let index = start + 2; index < end; index++) if (bytes[index] === 37) return index; // '%'
+  return end;
+}
+
+/** The same as text: `::ffff:1.2.3.4` -> `1.2.3.4`, `fe80::1%eth0` -> `fe80::1`, other text unchanged. */
+export function clientAddressText(text: string): string {
+  const percent = text.indexOf('%');
+  const address = percent > 0 && text.includes(':') ? text.slice(0, percent) : text;
+  const mapped = /^(?:::|(?:0{1,4}:){5})ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped !== null && parseIPv4(mapped[1]!) >= 0 ? mapped[1]! : address;
+}

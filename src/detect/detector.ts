@@ -18,7 +18,24 @@ export interface DetectorOptions {
   memoryBudget?: number;
   /** Keep every rare URL's bytes (a worker's detector, merged later). */
   keepTexts?: boolean;
+  /** Distinct user agents told apart (default: from the memory budget, agentsForBudget). */
+  maxAgents?: number;
 }
+
+/**
+ * Distinct user agents a detector tells apart within a memory budget: one per 4 KiB of budget
+ * (65,536 at the default 256 MiB), at least 1,024. Each costs its text twice (string and
+ * bytes), its classification (the slowest call of a new agent) and a few table slots, ~400
+ * bytes; a hostile log with a new agent on every line spent 320 MB and half the scan's time
+ * on 1 M of them. Past the limit a new agent is "another user agent" (OVERFLOW_AGENT): not
+ * classified, and not told apart from other new ones; the report says how many requests.
+ */
+export function agentsForBudget(memoryBudget: number): number {
+  return Math.max(1024, Math.floor(memoryBudget / 4096));
+}
+
+/** What an agent past the limit is counted as (agentsForBudget). */
+const OVERFLOW_AGENT = Buffer.from('(another user agent, past the limit of distinct agents)');
 
 /**
  * Default memory budget of the first-seen index: 256 MiB holds about 4.3 M URL units. The
@@ -81,6 +98,7 @@ export interface DetectorState {
   clientData: Uint32Array;
   probeExamples: Map<number, Set<string>>;
   records: number;
+  agentsOverflowed: number;
   unindexed: number;
   minTime: number;
   maxTime: number;
@@ -141,6 +159,10 @@ export class Detector {
   private lastClient = -1;
 
   records = 0;
+  /** requests whose user agent was new past the limit of distinct agents (agentsForBudget) */
+  agentsOverflowed = 0;
+  private maxAgents: number;
+  private readonly fixedMaxAgents: number | undefined;
   /** records without a usable time or address (counted, not indexed) */
   unindexed = 0;
   minTime = Number.POSITIVE_INFINITY;
@@ -155,6 +177,8 @@ export class Detector {
       keepTexts: this.keepTexts,
     });
     this.classifyAgent = options.classifyAgent ?? (() => null);
+    this.fixedMaxAgents = options.maxAgents;
+    this.maxAgents = options.maxAgents ?? agentsForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
   }
 
   /**
@@ -162,13 +186,14 @@ export class Detector {
    * input on the same thread and merging it here (keeps URL texts, as a worker's does).
    */
   sibling(memoryBudget: number): Detector {
-    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true });
+    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents });
   }
 
   /** Sets the index's memory budget; only before the first record. */
   setMemoryBudget(bytes: number): void {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
     this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget: bytes, keepTexts: this.keepTexts });
+    this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
   }
 
   get clientCount(): number {
@@ -302,33 +327,53 @@ export class Detector {
       const from = this.agentStart[cached - 1]!;
       if (this.agentStart[cached]! - from === end - start && sameBytes(buffer, start, end, this.agentBytes, this.agentView, from)) return cached;
     }
-    const agent = this.agents.intern(buffer, start, end);
-    if (agent >= this.agentClasses.length) this.classifyNewAgent(agent, buffer, start, end);
+    let agent = this.agents.intern(buffer, start, end, this.maxAgents);
+    if (agent < 0) {
+      this.agentsOverflowed++;
+      agent = this.overflowAgent();
+    } else if (agent >= this.agentClasses.length) this.classifyNewAgent(agent, buffer, start, end);
     data[row + Counter.LastAgent] = agent + 1;
     return agent + 1;
+  }
+
+  /** The agent id that stands for every new agent past the limit (interned on first use, not classified). */
+  private overflowAgent(): number {
+    const agent = this.agents.intern(OVERFLOW_AGENT, 0, OVERFLOW_AGENT.length);
+    if (agent >= this.agentClasses.length) this.classifyNewAgent(agent, OVERFLOW_AGENT, 0, OVERFLOW_AGENT.length, null);
+    return agent;
   }
 
   private newAddress(address: number): number {
     const text = this.addresses.texts[address]!;
     const key = clientKeyOf(text);
-    let client = this.clientIds.get(key);
-    if (client === undefined) client = this.newClient(key);
+    // an address that is its own key (IPv4) and new is a new client, found later through the
+    // address table: no map entry (a hostile log of 1 M new addresses spent ~60 MB on them)
+    const client = key === text ? this.newClient(key, false) : (this.clientIds.get(key) ?? this.newClient(key, true));
     this.addAddress(client, address);
     this.addressClient[address] = client + 1;
     return client;
   }
 
-  private newClient(key: string): number {
+  /** A new client; `mapped`: its key goes in clientIds (keys that are not an address of theirs: IPv6 /64s). */
+  private newClient(key: string, mapped: boolean): number {
     const client = this.clientKeys.length;
-    this.clientIds.set(key, client);
+    if (mapped) this.clientIds.set(key, client);
     this.clientKeys.push(key);
     if (client >= this.firstAddress.length) this.firstAddress = growTyped(this.firstAddress, client + 1);
     if ((client + 1) * CLIENT_STRIDE > this.clientData.length) this.clientData = growTyped(this.clientData, (client + 1) * CLIENT_STRIDE);
     return client;
   }
 
-  private classifyNewAgent(agent: number, buffer: Buffer, start: number, end: number): void {
-    const agentClass = this.classifyAgent(this.agents.texts[agent]!);
+  /** The client of a key (an IPv4 address or an IPv6 /64), -1 if none: the map, else the address table. */
+  private clientOfKey(key: string): number {
+    const mapped = this.clientIds.get(key);
+    if (mapped !== undefined) return mapped;
+    const address = this.addresses.lookup(key);
+    return address < 0 || address >= this.addressClient.length ? -1 : this.addressClient[address]! - 1;
+  }
+
+  private classifyNewAgent(agent: number, buffer: Buffer, start: number, end: number, known?: AgentClass | null): void {
+    const agentClass = known !== undefined ? known : this.classifyAgent(this.agents.texts[agent]!);
     this.agentClasses[agent] = agentClass;
     if (agent >= this.agentKind.length) this.agentKind = growTyped(this.agentKind, agent + 1);
     this.agentKind[agent] = agentKindOf(agentClass);
@@ -372,6 +417,7 @@ export class Detector {
       clientData: this.clientData.slice(0, this.clientCount * CLIENT_STRIDE),
       probeExamples: this.probeExamples,
       records: this.records,
+      agentsOverflowed: this.agentsOverflowed,
       unindexed: this.unindexed,
       minTime: this.minTime,
       maxTime: this.maxTime,
@@ -404,7 +450,12 @@ export class Detector {
     const agentMap = new Uint32Array(state.agentTexts.length + 1);
     state.agentTexts.forEach((text, local) => {
       const bytes = Buffer.from(text, 'utf8');
-      const agent = this.agents.intern(bytes, 0, bytes.length);
+      let agent = this.agents.intern(bytes, 0, bytes.length, this.maxAgents);
+      if (agent < 0) {
+        // past this detector's limit: the part's requests with it are counted as overflowed below
+        agentMap[local + 1] = this.overflowAgent() + 1;
+        return;
+      }
       agentMap[local + 1] = agent + 1;
       if (agent >= this.agentClasses.length) {
         // classified where it was read: the same classifier, so the same class
@@ -420,7 +471,8 @@ export class Detector {
     const clientMap = new Int32Array(state.clientKeys.length);
     const other = state.clientData;
     state.clientKeys.forEach((key, local) => {
-      const client = this.clientIds.get(key) ?? this.newClient(key);
+      let client = this.clientOfKey(key);
+      if (client < 0) client = this.newClient(key, clientKeyOf(key) !== key || !state.clientAddresses[local]!.some((address) => state.addressTexts[address] === key));
       clientMap[local] = client;
       for (const localAddress of state.clientAddresses[local]!) {
         const address = addressMap[localAddress]!;
@@ -455,6 +507,7 @@ export class Detector {
       }
     });
     this.records += state.records;
+    this.agentsOverflowed += state.agentsOverflowed;
     this.unindexed += state.unindexed;
     if (state.minTime < this.minTime) this.minTime = state.minTime;
     if (state.maxTime > this.maxTime) this.maxTime = state.maxTime;
@@ -496,7 +549,7 @@ export class Detector {
 
   /** Client id for an address or /64 key, or -1. */
   clientOf(addressOrKey: string): number {
-    return this.clientIds.get(clientKeyOf(addressOrKey)) ?? -1;
+    return this.clientOfKey(clientKeyOf(addressOrKey));
   }
 
   summary(client: number): ClientSummary {

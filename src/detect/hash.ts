@@ -70,8 +70,8 @@ export class ByteInterner {
     return this.texts.length;
   }
 
-  /** The id of buffer[start, end), creating it on first sight. */
-  intern(buffer: Buffer, start: number, end: number): number {
+  /** The id of buffer[start, end), creating it on first sight; -1 when it is new and `maxSize` texts are held already. */
+  intern(buffer: Buffer, start: number, end: number, maxSize = Number.POSITIVE_INFINITY): number {
     hashBytes(buffer, start, end);
     const high = hashHigh;
     const low = hashLow;
@@ -84,6 +84,7 @@ export class ByteInterner {
       slot = (slot + 1) & mask;
     }
     const id = this.texts.length;
+    if (id >= maxSize) return -1;
     this.texts.push(buffer.toString('utf8', start, end));
     this.slotHigh[slot] = high;
     this.slotLow[slot] = low;

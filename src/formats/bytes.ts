@@ -24,6 +24,7 @@ export const Reason = {
   NoFieldsHeader: 'data before any #Fields header',
   ColumnCount: 'column count differs from #Fields',
   OverlongLine: 'line longer than the limit',
+  TimeOutOfRange: 'time out of range (before 1990 or after 2099)',
 } as const;
 
 /**
@@ -210,10 +211,18 @@ export function bytesEqual(line: Buffer, start: number, end: number, text: Buffe
 }
 
 /**
- * Length of a container-runtime (CRI) prefix `2025-12-31T17:37:40.493035218+01:00 stdout F `
- * that Kubernetes puts before every line a container writes, or 0.
+ * Length of what comes before a line's own fields, or 0: leading spaces or tabs (a honeypot's
+ * Apache writes ` 1.2.3.4:5678 - - [...]`), then a container-runtime (CRI) prefix
+ * `2025-12-31T17:37:40.493035218+01:00 stdout F ` that Kubernetes puts before every line a
+ * container writes.
  */
 export function containerPrefixLength(line: Buffer, start: number, end: number): number {
+  const first = start;
+  while (start < end && (line[start] === 32 || line[start] === 9)) start++; // ' ' '\t'
+  return start - first + criPrefixLength(line, start, end);
+}
+
+function criPrefixLength(line: Buffer, start: number, end: number): number {
   // cheap gate: 'YYYY-MM-DDT'
   if (end - start < 30 || line[start + 4] !== 45 || line[start + 7] !== 45 || line[start + 10] !== 84) return 0; // '-' '-' 'T'
   let at = start + 19;

@@ -18,4 +18,4 @@ export { PRESETS, DETECTION_ORDER, type FormatOptions, type PresetFormat, type S
 export { resolveFormat, detectFormat, DETECT_LINES, type Detection } from './resolve.js';
 export { SkipCounter, MAX_EXAMPLES, MAX_EXAMPLE_TEXT, type SkipCounts, type SkipExample } from './skip-counter.js';
 export { Reason } from './bytes.js';
-export { FileLines, nextFormat, PROBE_LINES, scanInputs, type ScanInputsOptions, type ScanInputsResult } from './scan-inputs.js';
+export { FileLines, judgeAccessLog, nextFormat, PROBE_LINES, scanInputs, type ScanInputsOptions, type ScanInputsResult } from './scan-inputs.js';

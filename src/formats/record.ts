@@ -1,3 +1,5 @@
+import { mappedIPv4Start, zoneStart } from '../common/ip-text.js';
+
 /**
  * The scanned record: one log line as slices of bytes plus a few numbers.
  *
@@ -56,6 +58,11 @@ export class ScanRecord {
   }
 
   set(field: FieldId, buffer: Buffer, start: number, end: number): void {
+    if (field === 0) {
+      // Field.Ip: the client, not how the socket wrote it (common/ip-text.ts)
+      start = mappedIPv4Start(buffer, start, end);
+      if (end > start) end = zoneStart(buffer, start, end);
+    }
     this.buffers[field] = buffer;
     this.starts[field] = start;
     this.ends[field] = end;

@@ -5,7 +5,7 @@ import { ReplaywatchError } from '../common/errors.js';
 import { parseApacheFormat } from './apache.js';
 import { parseMappingSpec } from './json.js';
 import { parseNginxFormat } from './nginx.js';
-import { compileLayout, LayoutScanner, type Segment } from './pattern.js';
+import { compileLayout, Kind, LayoutScanner, type Segment } from './pattern.js';
 import { DETECTION_ORDER, type FormatOptions, jsonMappingFormat, PRESETS } from './presets.js';
 import { type LineScanner, type LogFormat, ScanOutcome, ScanRecord } from './record.js';
 
@@ -14,9 +14,26 @@ function presetList(): string {
 }
 
 function compiledFormat(name: string, description: string, segments: Segment[], options: FormatOptions): LogFormat {
+  checkFormatString(name.slice(name.indexOf(':') + 1), segments);
   // compile now so a bad format fails at startup, not on the first line
   const layout = compileLayout(segments, { trailing: 'ignore', clientIpField: options.clientIpField });
   return { name, description, createScanner: () => new LayoutScanner([layout]) };
+}
+
+/**
+ * A format string that can read no request is refused before any line is read: quotes that do
+ * not pair (`"%r %>s` reads nothing), or no client address or no request (or URL) among its
+ * fields (`%t` alone). Without them a scan would skip every line, or compare nothing. (A format
+ * without a time is read; the scan then warns that nothing could be compared.)
+ */
+function checkFormatString(text: string, segments: Segment[]): void {
+  const quotes = text.split('"').length - 1;
+  if (quotes % 2 !== 0) throw new Error(`its quotes do not pair (${quotes} '"'): a quoted field never ends`);
+  const kinds = new Set(segments.flatMap((segment) => (typeof segment === 'string' ? [] : [segment.kind])));
+  const missing: string[] = [];
+  if (!kinds.has(Kind.Ip) && !kinds.has(Kind.ForwardedFor)) missing.push('client address (%h, %a, $remote_addr)');
+  if (![Kind.Request, Kind.Url, Kind.Path].some((kind) => kinds.has(kind))) missing.push('request or URL (%r, %U, $request, $request_uri)');
+  if (missing.length > 0) throw new Error(`it names no ${missing.join(' and no ')}: replaywatch needs both to compare requests`);
 }
 
 /**

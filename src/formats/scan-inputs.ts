@@ -16,6 +16,8 @@ import type { FormatOptions } from './presets.js';
 import { type LineScanner, type LogFormat, ScanOutcome, ScanRecord } from './record.js';
 import { DETECT_LINES, detectFormat } from './resolve.js';
 import { SkipCounter } from './skip-counter.js';
+import { MAX_LOG_TIME, MIN_LOG_TIME } from './time.js';
+import { Reason } from './bytes.js';
 
 export interface ScanInputsOptions extends FormatOptions {
   /** overall progress across files: bytes read so far, total bytes on disk (stdin counts 0) */
@@ -60,6 +62,11 @@ export class FileLines {
     const outcome = this.scanner.scan(line, start, end, record);
     if (outcome === ScanOutcome.Ok) {
       const time = record.time;
+      if (time < MIN_LOG_TIME || time >= MAX_LOG_TIME) {
+        // a wrong clock (1970, 9999): one such line would stretch the report by decades
+        this.counter.count(ScanOutcome.Skip, Reason.TimeOutOfRange, line, start, end, lineNumber, this.file);
+        return;
+      }
       if (time < this.from) this.from = time;
       if (time > this.to) this.to = time;
       this.onRecord(record);
@@ -68,6 +75,32 @@ export class FileLines {
     }
     this.counter.count(outcome, record.reason, line, start, end, lineNumber, this.file);
   }
+}
+
+/**
+ * Whether a file's first bytes are an access log, for choosing the files of a directory
+ * (ingest's `judgeHead`): null when `format` (or, without one, any preset) reads at least half
+ * of its first lines, else why not.
+ */
+export function judgeAccessLog(format: LogFormat | null, options: FormatOptions): (head: Buffer) => string | null {
+  return (head) => {
+    const lines: Buffer[] = [];
+    let start = 0;
+    while (lines.length < PROBE_LINES && start < head.length) {
+      let end = head.indexOf(10, start); // '\n'
+      // the head may end inside a line: only whole lines are judged, unless there is just one
+      if (end < 0) {
+        if (lines.length > 0) break;
+        end = head.length;
+      }
+      const line = head.subarray(start, end > start && head[end - 1] === 13 ? end - 1 : end); // '\r'
+      if (line.length > 0) lines.push(line);
+      start = end + 1;
+    }
+    if (lines.length === 0) return 'no lines';
+    if (format !== null) return readsWell(format, lines) ? null : `not in the format ${format.name} (its first lines do not parse)`;
+    return detectFormat(lines, options) === null ? 'not an access log: no known format matches its first lines' : null;
+  };
 }
 
 /** Probe lines buffered before choosing a file's format: enough for W3C header blocks plus DETECT_LINES data lines. */
@@ -167,6 +200,7 @@ export async function scanInputs(
           }
           counter.skipOverlong(line, start, end, lineNumber, file);
         },
+        onDamage: (reason) => counter.skipDamaged(reason, ++lineNumber, file),
       },
     );
     if (lines === null && probe.length > 0) startScanning();

@@ -7,6 +7,7 @@ import { Reason } from './bytes.js';
 import { ScanOutcome, type ScanOutcomeValue } from './record.js';
 
 export const MAX_EXAMPLES = 5;
+const EMPTY = Buffer.alloc(0);
 export const MAX_EXAMPLE_TEXT = 200;
 
 export interface SkipExample {
@@ -49,6 +50,15 @@ export class SkipCounter {
   /** Counts a line the reader cut because it was longer than its limit (never scanned). */
   skipOverlong(line: Buffer, start: number, end: number, lineNumber: number, file?: string): void {
     this.skip(Reason.OverlongLine, line, start, end, lineNumber, file);
+    this.lines++;
+  }
+
+  /**
+   * Counts the unreadable rest of an input (damaged gzip data) as one skipped line whose
+   * reason says what was lost; `lineNumber` is the line the damage cut.
+   */
+  skipDamaged(reason: string, lineNumber: number, file?: string): void {
+    this.skip(reason, EMPTY, 0, 0, lineNumber, file);
     this.lines++;
   }
 

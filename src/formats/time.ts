@@ -22,6 +22,21 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146_097 + dayOfEra - 719_468;
 }
 
+/** Days in a month of the proleptic Gregorian calendar (30/Feb is no date). */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * The times a log line may have: from 1990 (before the web) to the end of 2099. Outside them
+ * the clock that wrote the line was wrong (1970: a zero epoch; 9999: a placeholder), and one
+ * such line would stretch the report's window by decades, so the line is skipped as out of
+ * range. (The detector keeps times as uint32 seconds, good to 2106.)
+ */
+export const MIN_LOG_TIME = Date.UTC(1990, 0, 1);
+export const MAX_LOG_TIME = Date.UTC(2100, 0, 1);
+
 /** Month number (1-12) of a three-letter English abbreviation, any case; 0 when not a month. */
 export function monthFromBytes(a: number, b: number, c: number): number {
   // fold to lower case: ASCII letters differ from upper case by 0x20
@@ -117,7 +132,7 @@ export class ClfTimeParser {
     const day = twoDigits(line, pos);
     const month = monthFromBytes(line[pos + 3], line[pos + 4], line[pos + 5]);
     const year = twoDigits(line, pos + 7) * 100 + twoDigits(line, pos + 9);
-    if (day < 1 || day > 31 || month === 0 || year < 0) return -1;
+    if (day < 1 || day > 31 || month === 0 || year < 0 || day > daysInMonth(year, month)) return -1;
     const dayKey = year * 10_000 + month * 100 + day;
     if (dayKey !== this.lastDayKey) {
       this.lastDayKey = dayKey;
@@ -165,7 +180,7 @@ export class IsoTimeParser {
     const year = twoDigits(line, pos) * 100 + twoDigits(line, pos + 2);
     const month = twoDigits(line, pos + 5);
     const day = twoDigits(line, pos + 8);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31) return -1;
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || day > daysInMonth(year, month)) return -1;
     const dayKey = year * 10_000 + month * 100 + day;
     if (dayKey !== this.lastDayKey) {
       this.lastDayKey = dayKey;
@@ -405,7 +420,7 @@ export class StrftimeParser {
       parsedTime.value = epoch + Math.floor(fraction);
       return at;
     }
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return -1;
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 24 || minute > 59 || second > 60) return -1;
     parsedTime.value =
       daysFromCivil(year, month, day) * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000 + Math.floor(fraction) - offsetMinutes * 60_000;
     return at;

@@ -9,7 +9,7 @@
 import { bytesEqual, parseCount, Reason, Scratch, setClientAddress, setText, setUrl } from './bytes.js';
 import { isBlank } from './pattern.js';
 import { Field, type LineScanner, ScanOutcome, type ScanOutcomeValue, type ScanRecord } from './record.js';
-import { daysFromCivil, parseClock, parseDecimal, parsedTime } from './time.js';
+import { daysFromCivil, daysInMonth, parseClock, parseDecimal, parsedTime } from './time.js';
 
 const Action = {
   Skip: 0,
@@ -116,7 +116,7 @@ class W3cLineState {
     const year = parseCount(line, start, start + 4, -1);
     const month = parseCount(line, start + 5, start + 7, -1);
     const day = parseCount(line, start + 8, start + 10, -1);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31) return false;
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
     const key = year * 10_000 + month * 100 + day;
     if (key !== this.lastDateKey) {
       this.lastDateKey = key;

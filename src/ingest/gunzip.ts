@@ -13,6 +13,17 @@
  */
 import { constants, createGunzip, type Gunzip } from 'node:zlib';
 
+/**
+ * Damaged compressed data (a truncated file, garbage after the last member, a corrupt block):
+ * what came before it was read; the caller decides whether to go on without the rest.
+ */
+export class GzipDamage extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GzipDamage';
+  }
+}
+
 /** Gets each piece of output (valid during the call); false stops. */
 export type InflatedVisitor = (buffer: Buffer, length: number) => boolean;
 
@@ -38,7 +49,7 @@ export class Inflater {
     private readonly state: Uint32Array,
   ) {
     handle.onerror = (message) => {
-      this.failure = new Error(message);
+      this.failure = new GzipDamage(message);
     };
   }
 
@@ -74,14 +85,20 @@ export class Inflater {
     return true;
   }
 
-  /** The end of the input: the rest of the output; a truncated stream is an error. */
+  /** The end of the input: the rest of the output; a truncated stream is an error (after what it held was visited). */
   end(visit: InflatedVisitor): void {
+    // a sync flush first: it hands over what a truncated stream holds, where Z_FINISH would fail and lose it
+    if (this.drain(constants.Z_SYNC_FLUSH, visit)) this.drain(constants.Z_FINISH, visit);
+  }
+
+  /** Calls zlib with no more input and `flush` until its output is drained; false once a visit said stop. */
+  private drain(flush: number, visit: InflatedVisitor): boolean {
     for (;;) {
-      this.handle.writeSync(constants.Z_FINISH, this.output, 0, 0, this.output, 0, OUTPUT_BYTES);
+      this.handle.writeSync(flush, this.output, 0, 0, this.output, 0, OUTPUT_BYTES);
       this.check();
       const produced = OUTPUT_BYTES - this.state[0]!;
-      if (produced > 0 && !visit(this.output, produced)) return;
-      if (produced < OUTPUT_BYTES) return;
+      if (produced > 0 && !visit(this.output, produced)) return false;
+      if (produced < OUTPUT_BYTES) return true;
     }
   }
 

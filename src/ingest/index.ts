@@ -2,7 +2,7 @@
  * ingest: bytes in. Which files, in which order (rotated sets, .gz, stdin), and their lines
  * (whole inputs, or byte ranges of plain files for worker threads).
  */
-export { expandInputs, rotationKey, sniffFirstTime, unreadable, describeInput, type InputFile } from './inputs.js';
+export { expandInputs, rotationKey, sniffFirstTime, unreadable, describeInput, type InputFile, type LeftOut, type ExpandOptions } from './inputs.js';
 export {
   forEachLine,
   forEachLineInRange,

@@ -14,8 +14,27 @@ export interface InputFile {
   path: string;
   /** bytes on disk (compressed size for gzip); -1 for stdin */
   size: number;
-  /** gzip data (magic bytes 1f 8b), whatever the name says */
+  /** gzip data (magic bytes 1f 8b), whatever the name says (for a stream, sniffed as it is read) */
   gzip: boolean;
+  /** a named pipe, process substitution (`<(zcat a.gz)`) or device: read once, front to back, like stdin */
+  stream?: boolean;
+}
+
+/** A directory entry that was not read, and why (the report names them). */
+export interface LeftOut {
+  path: string;
+  reason: string;
+}
+
+export interface ExpandOptions {
+  /**
+   * Whether a directory entry's first bytes (decompressed) are an access log: null when they
+   * are, else why not. The formats stage answers (ingest knows no formats); without it, every
+   * readable text file of a directory is read.
+   */
+  judgeHead?: (head: Buffer, path: string) => string | null;
+  /** hears every directory entry left out, with the reason */
+  onLeftOut?: (leftOut: LeftOut) => void;
 }
 
 export function describeInput(path: string): string {
@@ -32,9 +51,16 @@ export function unreadable(path: string, cause: unknown): ReplaywatchError {
     : cause instanceof Error ? cause.message : String(cause);
   return new ReplaywatchError('E_INPUT_UNREADABLE', `cannot read ${describeInput(path)}: ${reason}`, {
     cause,
-    hint: code === 'EACCES' || code === 'EPERM' ? 'run as a user that can read the logs (e.g. in the adm group)' : 'check the path',
+    hint:
+      code === 'EACCES' || code === 'EPERM' ? 'run as a user that can read the logs (e.g. in the adm group)'
+      : code === 'ENOENT' || code === 'ENOTDIR' ? 'check the path'
+      : code === 'EISDIR' ? 'name the directory itself, or the files in it'
+      : undefined,
   });
 }
+
+/** Names of error logs (`error.log`, `error_log`, `site-error.log.1`, `php7.4-fpm.error.log`). */
+const ERROR_LOG = /(^|[._-])errors?([._-]|$)|^error_log/i;
 
 /** Names in a log directory that are never access logs. */
 const NOT_LOG = /\.(pid|lock|sock|swp|swx|tmp|conf|ini|ya?ml|toml|sh|py|js|ts|md|html?|css|png|jpe?g|gif|svg|ico|zip|bz2|xz|zst|lz4|7z|tar|tgz|db|sqlite|journal)$|^\.|~$/i;
@@ -145,8 +171,9 @@ async function inspect(path: string): Promise<Candidate> {
  * Arguments (files, directories, '-') -> the files to read, in reading order. Throws
  * E_INPUT_UNREADABLE for a missing or unreadable file, or a directory with no logs in it.
  */
-export async function expandInputs(args: string[]): Promise<InputFile[]> {
+export async function expandInputs(args: string[], options: ExpandOptions = {}): Promise<InputFile[]> {
   const candidates: Candidate[] = [];
+  const streams: InputFile[] = [];
   let stdin: InputFile | null = null;
   const seen = new Set<string>();
   for (const arg of args) {
@@ -160,6 +187,12 @@ export async function expandInputs(args: string[]): Promise<InputFile[]> {
     } catch (error) {
       throw unreadable(arg, error);
     }
+    if (info.isFIFO() || info.isCharacterDevice() || info.isSocket()) {
+      // a pipe cannot be sniffed without consuming it: read as a stream, in argument order after the files
+      if (!seen.has(arg)) streams.push({ path: arg, size: -1, gzip: false, stream: true });
+      seen.add(arg);
+      continue;
+    }
     if (info.isDirectory()) {
       let names: string[];
       try {
@@ -168,18 +201,16 @@ export async function expandInputs(args: string[]): Promise<InputFile[]> {
         throw unreadable(arg, error);
       }
       const found: Candidate[] = [];
+      const leftOut: LeftOut[] = [];
       for (const name of names.sort()) {
-        if (NOT_LOG.test(name)) continue;
         const path = join(arg, name);
-        const entry = await stat(path).catch(() => null);
-        if (entry === null || !entry.isFile()) continue;
-        const candidate = await inspect(path).catch(() => null);
-        if (candidate === null) continue;
-        if (!candidate.file.gzip && looksBinary(candidate.head)) continue;
-        found.push(candidate);
+        const reason = await leftOutReason(path, name, options, found);
+        if (reason !== null) leftOut.push({ path, reason });
       }
+      for (const entry of leftOut) options.onLeftOut?.(entry);
       if (found.length === 0) {
-        throw new ReplaywatchError('E_INPUT_UNREADABLE', `cannot read ${arg}: the directory holds no log files`, {
+        const why = leftOut.slice(0, 5).map((entry) => `${basename(entry.path)}: ${entry.reason}`).join('; ');
+        throw new ReplaywatchError('E_INPUT_UNREADABLE', `cannot read ${arg}: the directory holds no access logs${why ? ` (${why}${leftOut.length > 5 ? '; …' : ''})` : ''}`, {
           hint: 'name the log files, or the directory that holds them',
         });
       }
@@ -218,6 +249,44 @@ export async function expandInputs(args: string[]): Promise<InputFile[]> {
     return a.key.localeCompare(b.key);
   });
   const files = ordered.flatMap(({ group }) => group.map((candidate) => candidate.file));
+  files.push(...streams);
   if (stdin !== null) files.push(stdin);
   return files;
+}
+
+/**
+ * Why a directory entry is not read (null: it is, and it was added to `found`): not a regular
+ * file, unreadable, named like an error log or a file that is never a log, binary, or not an
+ * access log by its first lines.
+ */
+async function leftOutReason(path: string, name: string, options: ExpandOptions, found: Candidate[]): Promise<string | null> {
+  if (name.startsWith('.')) return 'a hidden file';
+  let entry;
+  try {
+    entry = await stat(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return code === 'ENOENT' ? 'a dangling link (its target does not exist)' : `cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message})`;
+  }
+  if (entry.isDirectory()) return 'a directory (not read recursively; name it to read it)';
+  if (entry.isFIFO()) return 'a named pipe (name it on the command line to read it)';
+  if (!entry.isFile()) return 'not a regular file';
+  if (ERROR_LOG.test(name)) return 'an error log, by its name';
+  if (NOT_LOG.test(name)) return 'not a log, by its name';
+  let candidate: Candidate;
+  try {
+    candidate = await inspect(path);
+  } catch (error) {
+    const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
+    return `cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message})`;
+  }
+  if (candidate.file.size === 0) return 'empty';
+  if (!candidate.file.gzip && looksBinary(candidate.head)) return 'binary data';
+  // a .gz whose head does not inflate is read anyway: the scan reports its damage
+  if (candidate.head.length > 0 && options.judgeHead !== undefined) {
+    const verdict = options.judgeHead(candidate.head, path);
+    if (verdict !== null) return verdict;
+  }
+  found.push(candidate);
+  return null;
 }

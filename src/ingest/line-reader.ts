@@ -13,7 +13,8 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { InputFile } from './inputs.js';
 import { describeInput, unreadable } from './inputs.js';
-import { Inflater } from './gunzip.js';
+import { GzipDamage, Inflater } from './gunzip.js';
+import { ReplaywatchError } from '../common/errors.js';
 
 /** 4 MiB reads: large enough that syscalls vanish from the profile, small enough for many workers. */
 export const CHUNK_BYTES = 4 << 20;
@@ -33,6 +34,12 @@ export interface LineReaderOptions {
   stdin?: Readable;
   /** forEachLineInRange: bytes of the range read so far, after each read */
   onBytes?: (bytesRead: number) => void;
+  /**
+   * Damaged gzip data (truncated, trailing garbage, a corrupt block): the lines before the
+   * damage were visited, the rest cannot be read; called once with the reason, and the read
+   * ends normally. Without it the damage is E_INPUT_UNREADABLE.
+   */
+  onDamage?: (reason: string) => void;
 }
 
 /**
@@ -164,7 +171,7 @@ async function readStream(stream: Readable, splitter: LineSplitter, onChunk?: ()
   splitter.finish();
 }
 
-/** stdin, gunzipped when it starts with the gzip magic bytes. */
+/** stdin, gunzipped when it starts with the gzip magic bytes; damaged gzip data ends it with a GzipDamage after the lines before it. */
 async function readStdin(stream: Readable, splitter: LineSplitter): Promise<void> {
   const iterator = stream[Symbol.asyncIterator]();
   const first = await iterator.next();
@@ -179,7 +186,15 @@ async function readStdin(stream: Readable, splitter: LineSplitter): Promise<void
       }
       gunzip.end();
     })();
-    await Promise.all([feed, readStream(gunzip, splitter)]);
+    try {
+      await Promise.all([feed, readStream(gunzip, splitter)]);
+    } catch (error) {
+      if (!isZlibError(error)) throw error;
+      splitter.finish();
+      // the rest of stdin is not read: let the writer finish rather than block on a full pipe
+      stream.resume();
+      throw new GzipDamage((error as Error).message);
+    }
     return;
   }
   splitter.push(head, head.length);
@@ -242,18 +257,25 @@ export async function forEachLine(
   const path = typeof input === 'string' ? input : input.path;
   try {
     const file: InputFile = typeof input === 'string' ? await describeFile(input) : input;
-    if (file.path === '-') {
-      await readStdin(options.stdin ?? process.stdin, splitter);
+    if (file.path === '-' || file.stream === true) {
+      try {
+        // a named pipe or process substitution is read like stdin: once, as it comes (no seeking)
+        await readStdin(file.path === '-' ? (options.stdin ?? process.stdin) : createReadStream(file.path, { highWaterMark: 1 << 20 }), splitter);
+      } catch (error) {
+        if (!(error instanceof GzipDamage)) throw error;
+        damaged(options, describeInput(path), error.message);
+      }
       return;
     }
     if (file.gzip) {
       const total = file.size;
-      await inflateFile(file.path, (chunk, length, read) => {
+      const damage = await inflateFile(file.path, (chunk, length, read) => {
         splitter.push(chunk, length);
         progress?.(read, total);
         return true;
       });
       splitter.finish();
+      if (damage !== null) damaged(options, file.path, damage);
       return;
     }
     const handle = await open(file.path, 'r');
@@ -269,9 +291,22 @@ export async function forEachLine(
       await handle.close();
     }
   } catch (error) {
-    if ((error as { code?: string }).code === 'E_INPUT_UNREADABLE') throw error;
+    // the visitor's own errors (no format matches, E_FORMAT_UNDETECTED) are not read errors
+    if (error instanceof ReplaywatchError) throw error;
     throw unreadable(describeInput(path), error);
   }
+}
+
+/** Damaged gzip data: the reader's onDamage hears it, else it is E_INPUT_UNREADABLE. */
+function damaged(options: LineReaderOptions, path: string, reason: string): void {
+  const sentence = `damaged gzip data in ${path} (${reason}): the lines before the damage were read, the rest is lost`;
+  if (options.onDamage === undefined) throw unreadable(path, new Error(sentence));
+  options.onDamage(sentence);
+}
+
+function isZlibError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 /** A path given as a string: its size, and gzip by the magic bytes 1f 8b. */
@@ -333,6 +368,7 @@ export async function forEachLineInRange(
     });
     if (!stopped) splitter.finish();
   } catch (error) {
+    if (error instanceof ReplaywatchError) throw error;
     throw unreadable(path, error);
   } finally {
     await handle.close();
@@ -421,7 +457,7 @@ export async function forEachLineOfGzipHalf(
   let afterNewline = true;
   let stopped = false;
   try {
-    await inflateFile(path, (chunk, length, read) => {
+    const damage = await inflateFile(path, (chunk, length, read) => {
       if (splitter === null) {
         if (read >= half) {
           const start = cutAt(chunk, length, offset, afterNewline, cut);
@@ -454,8 +490,12 @@ export async function forEachLineOfGzipHalf(
       return true;
     });
     if (!stopped) (splitter as LineSplitter | null)?.finish();
+    // the damage is the reader's whose lines reach it: the first half's unless the second
+    // had cut (then the first stopped at the cut, before the damage); once, either way
+    if (damage !== null && (second ? splitter !== null : !limited)) damaged(options, path, damage);
   } catch (error) {
-    if ((error as { code?: string }).code === 'E_INPUT_UNREADABLE') throw error;
+    // the visitor's own errors (no format matches, E_FORMAT_UNDETECTED) are not read errors
+    if (error instanceof ReplaywatchError) throw error;
     throw unreadable(path, error);
   }
 }
@@ -477,16 +517,13 @@ export async function readHeadBytes(input: InputFile, limit: number): Promise<Bu
   }
   const pieces: Buffer[] = [];
   let length = 0;
-  try {
-    await inflateFile(input.path, (chunk, size) => {
-      // the inflater's buffer is reused: copy
-      pieces.push(Buffer.from(chunk.subarray(0, size)));
-      length += size;
-      return length < limit;
-    });
-  } catch (error) {
-    if (length === 0) throw error;
-  }
+  const damage = await inflateFile(input.path, (chunk, size) => {
+    // the inflater's buffer is reused: copy
+    pieces.push(Buffer.from(chunk.subarray(0, size)));
+    length += size;
+    return length < limit;
+  });
+  if (damage !== null && length === 0) throw unreadable(input.path, new Error(`damaged gzip data (${damage})`));
   return Buffer.concat(pieces);
 }
 
@@ -494,8 +531,14 @@ export async function readHeadBytes(input: InputFile, limit: number): Promise<Bu
  * The decompressed bytes of a gzip file, in pieces (valid during the call), with the
  * compressed bytes read so far; `onData` returns false to stop. Inflated on this thread into a
  * reused buffer (gunzip.ts), or by Node's zlib stream where that is not available.
+ *
+ * Returns null, or the reason the data is damaged: everything before the damage has been
+ * handed over by then. A call into zlib that meets damage reports no output, so the bytes it
+ * had inflated (up to 1 MiB) are recovered by inflating again from the start in small steps
+ * (salvage), skipping what was already handed over; damage is rare, so this costs nothing on
+ * good files.
  */
-async function inflateFile(path: string, onData: (chunk: Buffer, length: number, read: number) => boolean): Promise<void> {
+async function inflateFile(path: string, onData: (chunk: Buffer, length: number, read: number) => boolean): Promise<string | null> {
   const inflater = Inflater.open();
   if (inflater === null) {
     const source = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -505,35 +548,108 @@ async function inflateFile(path: string, onData: (chunk: Buffer, length: number,
     try {
       for await (const value of gunzip) {
         const chunk = value as Buffer;
-        if (chunk.length > 0 && !onData(chunk, chunk.length, source.bytesRead)) return;
+        if (chunk.length > 0 && !onData(chunk, chunk.length, source.bytesRead)) return null;
       }
+    } catch (error) {
+      if (isZlibError(error)) return (error as Error).message;
+      throw error;
     } finally {
       source.destroy();
       gunzip.destroy();
     }
-    return;
+    return null;
   }
   const handle = await openOrUnreadable(path);
+  let delivered = 0;
+  let damage: GzipDamage | null = null;
+  let inEnd = false;
   try {
     let read = 0;
     let going = true;
-    const visit = (chunk: Buffer, length: number): boolean => (going = onData(chunk, length, read));
+    const visit = (chunk: Buffer, length: number): boolean => {
+      delivered += length;
+      return (going = onData(chunk, length, read));
+    };
     // compressed reads of 256 KiB (about 5 MB of log): the progress bar and a gzip half's cut
     // follow the compressed position at that grain
-    await readChunks(
-      handle,
-      0,
-      (chunk, length, total) => {
-        read = total;
-        return inflater.write(chunk, length, visit);
-      },
-      GZIP_READ_BYTES,
-    );
-    if (going) inflater.end(visit);
+    try {
+      await readChunks(
+        handle,
+        0,
+        (chunk, length, total) => {
+          read = total;
+          return inflater.write(chunk, length, visit);
+        },
+        GZIP_READ_BYTES,
+      );
+      inEnd = true;
+      if (going) inflater.end(visit);
+    } catch (error) {
+      if (!(error instanceof GzipDamage)) throw error;
+      damage = error;
+    }
   } finally {
     inflater.close();
     await handle.close();
   }
+  if (damage === null) return null;
+  // truncated: the sync flush in end() handed everything over already
+  if (!inEnd) await salvage(path, delivered, onData);
+  return damage.message;
+}
+
+/** Compressed bytes per zlib call while salvaging, and one byte a call near the damage. */
+const SALVAGE_STEP = 512;
+
+/**
+ * Inflates `path` again from the start, handing over what comes after the first `skip`
+ * decompressed bytes, up to the damage. A zlib call that meets the damage reports nothing, so
+ * a first pass finds the step where the damage is and a second feeds the bytes before it one
+ * at a time: nothing that inflates is lost (a member's last line before garbage included).
+ */
+async function salvage(path: string, skip: number, onData: (chunk: Buffer, length: number, read: number) => boolean): Promise<void> {
+  const failedAt = await salvagePass(path, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, () => true);
+  await salvagePass(path, skip, failedAt - SALVAGE_STEP, onData);
+}
+
+/** One salvage pass: returns the compressed offset of the step that met the damage. */
+async function salvagePass(path: string, skip: number, fineFrom: number, onData: (chunk: Buffer, length: number, read: number) => boolean): Promise<number> {
+  const inflater = Inflater.open();
+  if (inflater === null) return 0;
+  const handle = await openOrUnreadable(path);
+  let seen = 0;
+  let read = 0;
+  let stepAt = 0;
+  const visit = (chunk: Buffer, length: number): boolean => {
+    const from = Math.max(0, skip - seen);
+    seen += length;
+    if (from >= length) return true;
+    return onData(from === 0 ? chunk : chunk.subarray(from), length - from, read);
+  };
+  try {
+    await readChunks(
+      handle,
+      0,
+      (chunk, length, total) => {
+        const chunkAt = total - length;
+        read = total;
+        for (let at = 0; at < length; ) {
+          const step = chunkAt + at >= fineFrom ? 1 : Math.min(SALVAGE_STEP, length - at);
+          stepAt = chunkAt + at;
+          if (!inflater.write(chunk.subarray(at, at + step), step, visit)) return false;
+          at += step;
+        }
+        return true;
+      },
+      64 << 10,
+    );
+  } catch (error) {
+    if (!(error instanceof GzipDamage)) throw error;
+  } finally {
+    inflater.close();
+    await handle.close();
+  }
+  return stepAt;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ActorMatch, NetworkInfo, ReverseName } from '../attribute/types.js';
 import { pairsInvolving, type Detector, type Findings } from '../detect/index.js';
 import type { EvidencePair, ReplayPattern, SourceKind } from '../detect/types.js';
+import { parseIPv4, parseIPv6 } from '../common/ip-text.js';
 import { plotPairs, type SourcePlots } from './plots.js';
 
 /**
@@ -18,6 +19,12 @@ export interface ReportModel {
   minConfidence: number;
   /** sources below minConfidence, counted so the terminal can say they exist */
   hiddenSources: number;
+  /**
+   * extension: what the report left out on purpose. `anonymized`: people's addresses are
+   * pseudonyms (`anon-...`, --anonymize); `secretsRedacted`: secrets in URLs are
+   * `[redacted:hash]` (the default; --show-secrets shows them).
+   */
+  privacy?: { anonymized: boolean; secretsRedacted: boolean };
   /** extension: a live view's figures (`follow --dashboard`) */
   live?: LiveView;
 }
@@ -103,6 +110,8 @@ export interface ReportContext {
   minConfidence: number;
   /** pseudonymize people's addresses (keyed hash, prefix kept); replayers stay named */
   anonymize?: (ip: string) => string;
+  /** redact secrets in URLs (redact.ts); absent with --show-secrets */
+  redact?: (url: string) => string;
   /** count every pair of the shown sources into plots (one more walk of the index): the HTML report's */
   plots?: { networkKey(address: string): string };
 }
@@ -145,6 +154,7 @@ export function buildReport(detector: Detector, findings: Findings, input: Input
     if (unconfirmed.size > 0) info.rdnsUnconfirmed = [...unconfirmed];
     return info;
   };
+  const redact = context.redact ?? ((url: string) => url);
   const shown = findings.sources.filter((source) => source.confidence >= context.minConfidence);
   const sources = shown.map((source): SourceView => {
     const ips = source.clients.flatMap((client) => detector.addressesOf(client));
@@ -163,7 +173,7 @@ export function buildReport(detector: Detector, findings: Findings, input: Input
       lagSeconds: source.lagSeconds,
       authMismatch: source.authMismatch,
       examples: source.examples.map((pair) => ({
-        url: pair.url,
+        url: redact(pair.url),
         origin: requestView(pair.origin),
         replay: requestView(pair.replay),
         lagSeconds: pair.lagSeconds,
@@ -178,19 +188,37 @@ export function buildReport(detector: Detector, findings: Findings, input: Input
   if (context.plots && sources.length > 0 && Number.isFinite(detector.minTime)) addPlots(detector, shown, sources, context.plots);
   const probes = findings.probes.map((probe): ProbeView => {
     const ip = detector.firstAddressOf(probe.client);
-    return { ip, network: networkOf(ip), paths: probe.paths, first: isoTime(probe.first), last: isoTime(probe.last), examples: probe.examples };
+    return { ip, network: networkOf(ip), paths: probe.paths, first: isoTime(probe.first), last: isoTime(probe.last), examples: probe.examples.map(redact) };
   });
   return {
     version: 1,
-    input,
+    // a skipped line is shown as read: its URL may hold a secret, its address a person
+    input: { ...input, skippedExamples: input.skippedExamples.map((example) => ({ ...example, text: redactLine(example.text, redact, context.anonymize) })) },
     sources,
     probes,
     warnings,
     attribution: { notice: context.notice, reverseDns: context.reverseDns },
     minConfidence: context.minConfidence,
     hiddenSources: findings.sources.length - shown.length,
+    privacy: { anonymized: context.anonymize !== undefined, secretsRedacted: context.redact !== undefined },
   };
 }
+
+/**
+ * A raw log line with its secrets redacted (every space-separated word that is a URL or path
+ * goes through `redact`) and, when anonymizing, every address-shaped word pseudonymized.
+ */
+export function redactLine(line: string, redact: (url: string) => string, anonymize?: (ip: string) => string): string {
+  return line.replace(/[^\s"]+/g, (word) => {
+    if (anonymize && /^\[?[0-9a-fA-F:.]+\]?$/.test(word) && (word.includes('.') || word.split(':').length > 2) && /\d/.test(word)) {
+      const bare = word.replace(/^\[|\]$/g, '');
+      if (parseIPv4(bare) >= 0 || parseIPv6(bare, scratchWords)) return anonymize(bare);
+    }
+    return word.includes('/') || word.includes('?') || word.includes('=') ? redact(word) : word;
+  });
+}
+
+const scratchWords = [0, 0, 0, 0];
 
 /** One walk of the index for the pairs of every shown source, each pair counted into its source's plots. */
 function addPlots(detector: Detector, shown: Findings['sources'], views: SourceView[], context: { networkKey(address: string): string }): void {

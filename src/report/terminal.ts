@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { terminalStrings } from '../common/terminal-text.js';
 import type { ExampleView, ReportModel, SourceView } from './model.js';
 
 export interface TerminalOptions {
@@ -7,7 +8,9 @@ export interface TerminalOptions {
 }
 
 /** The report a webmaster reads at a glance: most certain sources first, each with its evidence. */
-export function renderTerminal(model: ReportModel, options: TerminalOptions): string {
+export function renderTerminal(raw: ReportModel, options: TerminalOptions): string {
+  // every string of the model may come from a log line: escaped once, here, before any is printed
+  const model = terminalStrings(raw);
   const c = pc.createColors(options.colour);
   const out: string[] = [];
   const input = model.input;
@@ -67,11 +70,18 @@ export function renderTerminal(model: ReportModel, options: TerminalOptions): st
     out.push('');
     for (const warning of model.warnings) out.push(c.yellow(`warning: ${warning}`));
   }
+  if (model.privacy?.anonymized) out.push('', c.dim("Anonymized (--anonymize): people's addresses are pseudonyms (anon-…); replayers, crawlers and probes stay named."));
+  if (model.privacy?.secretsRedacted && mentionsRedaction(model)) out.push('', c.dim('Secrets in URLs are shown as [redacted:hash] (equal hashes, equal values); --show-secrets shows them.'));
   out.push('', c.dim(model.attribution.reverseDns === 'offline' ? 'Reverse DNS not looked up (--offline).' : ''), c.dim(model.attribution.notice));
   return out.filter((line, index, all) => !(line === '' && all[index - 1] === '')).join('\n') + '\n';
 }
 
 type Colours = ReturnType<typeof pc.createColors>;
+
+function mentionsRedaction(model: ReportModel): boolean {
+  const urls = [...model.sources.flatMap((source) => source.examples.map((example) => example.url)), ...model.probes.flatMap((probe) => probe.examples), ...model.input.skippedExamples.map((example) => example.text)];
+  return urls.some((url) => url.includes('[redacted:'));
+}
 
 function renderSource(source: SourceView, number: number, c: Colours): string[] {
   const lines: string[] = [];

@@ -21,7 +21,7 @@ export function createCanaryHitCollector(tokens: readonly string[]): CanaryHitCo
       if (!record.has(Field.Url)) return;
       const index = matcher.match(record.buffers[Field.Url]!, record.starts[Field.Url]!, record.ends[Field.Url]!);
       if (index === -1) return;
-      hits.push({ token: tokens[index]!, time: record.time, ip: record.text(Field.Ip), userAgent: record.text(Field.UserAgent) || null, method: record.text(Field.Method) });
+      hits.push({ token: tokens[index]!, time: record.time, ip: record.text(Field.Ip), userAgent: record.text(Field.UserAgent) || null, method: record.text(Field.Method), url: record.text(Field.Url) });
     },
   };
 }

@@ -43,6 +43,8 @@ export interface FollowOptions {
   fromEnd?: boolean;
   /** per-source plots in the model (the dashboard draws them) */
   plots?: boolean;
+  /** redact secrets in URLs (report/createRedactor), as a scan's report does */
+  redact?: (url: string) => string;
   /** the state of a previous run (snapshot()) */
   resume?: FollowSnapshot;
 }
@@ -177,6 +179,7 @@ export class FollowSession {
         reverseDns: 'offline',
         notice: ATTRIBUTION_NOTICE,
         minConfidence: this.minConfidence,
+        redact: this.options.redact,
         plots: this.options.plots === true ? { networkKey: (address) => attributor.networkKey(address) } : undefined,
       },
     );

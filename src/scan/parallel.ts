@@ -128,9 +128,15 @@ export interface ParallelScanHooks {
 /** What the report should say about the scan itself: rare-URL detail dropped for memory. */
 export function scanWarnings(detector: Detector): string[] {
   const index = detector.index;
-  if (index.dropped === 0) return [];
+  const warnings: string[] = [];
+  if (detector.agentsOverflowed > 0)
+    warnings.push(
+      `${detector.agentsOverflowed} requests came with a new user agent past the limit of distinct agents for the memory budget: those agents were not classified (declared bots among them are not named) nor told apart. Raise the budget to keep more.`,
+    );
+  if (index.dropped === 0) return warnings;
   const through = new Date(index.droppedThrough * 1000).toISOString().replace('.000Z', 'Z');
   return [
+    ...warnings,
     `rare-URL detail was dropped to stay within the memory budget (${Math.round(index.memoryBudget / (1 << 20))} MB): the oldest ${index.dropped} URL units, with requests up to ${through}; replays of those URLs cannot be seen. Scan fewer days at once or raise the budget.`,
   ];
 }

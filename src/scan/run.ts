@@ -2,10 +2,11 @@ import { availableParallelism } from 'node:os';
 import type { Attributor, ReverseName } from '../attribute/types.js';
 import { ATTRIBUTION_NOTICE, cdnOf, loadAttributor, reverseLookupAll, type CatalogueAttributor, type ReverseResolver } from '../attribute/index.js';
 import { analyze, Counter, Detector, type DetectionPolicy, type Findings } from '../detect/index.js';
-import { resolveFormat, scanInputs, type ScanRecord } from '../formats/index.js';
-import { expandInputs } from '../ingest/index.js';
+import { judgeAccessLog, Reason, resolveFormat, scanInputs, type ScanRecord } from '../formats/index.js';
+import { expandInputs, type LeftOut } from '../ingest/index.js';
+import { ReplaywatchError } from '../common/errors.js';
 import { buildReport, createAnonymizer, isoTime, type ReportModel } from '../report/index.js';
-import { buildCanaryReport, type CanaryInput } from '../canary/index.js';
+import { buildCanaryReport, type CanaryHitInput, type CanaryInput } from '../canary/index.js';
 import { createCanaryHitCollector } from './canary-hits.js';
 import { scanInParallel, scanWarnings } from './parallel.js';
 
@@ -28,8 +29,10 @@ export interface ScanOptions {
   workers?: number;
   /** bytes for rare-URL detail; default the detector's (256 MB) */
   memoryBudget?: number;
-  /** pseudonymize people's addresses: true for a fresh keyed hash, or your own function */
+  /** pseudonymize people's addresses: true for a fresh random key, or your own function (the CLI's is keyed by report.key) */
   anonymize?: boolean | ((ip: string) => string);
+  /** redact secrets in URLs (report/createRedactor); none: URLs are shown as logged (--show-secrets) */
+  redact?: (url: string) => string;
   /** count every pair of the shown sources into per-source plots (the HTML report draws them) */
   plots?: boolean;
   /** attribution tables; default: the ones shipped (loadAttributor) */
@@ -57,6 +60,8 @@ export interface ScanResult {
   detector: Detector;
   findings: Findings;
   attributor: Attributor;
+  /** the canaries' hits found in the log (the CLI stores them: canary/recordLogHits) */
+  canaryHits: CanaryHitInput[];
 }
 
 /** ingest -> formats -> detect -> attribute -> report: what `scan`, `explain` and a library caller run. */
@@ -67,8 +72,13 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   // timing every attribution call costs two clock reads a call: only when someone listens
   const attributor = diagnostics ? timings.wrapAttributor(loaded) : loaded;
   const paths = options.inputs === undefined || options.inputs.length === 0 ? ['-'] : [...options.inputs];
-  const inputs = await expandInputs(paths);
   const format = options.format ? resolveFormat(options.format, { clientIpField: options.clientIpField }) : null;
+  // a directory's access logs, by name and content; what was left out is named in the report
+  const leftOut: LeftOut[] = [];
+  const inputs = await expandInputs(paths, {
+    judgeHead: judgeAccessLog(format, { clientIpField: options.clientIpField }),
+    onLeftOut: (entry) => leftOut.push(entry),
+  });
   const minConfidence = options.minConfidence ?? 0.5;
   // the detector interns user agents and classifies each distinct one once
   const detector = new Detector({ classifyAgent: (userAgent) => attributor.classifyAgent(userAgent) });
@@ -107,6 +117,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   }
 
   timings.mark('read, parse and index');
+  if (scanned.counter.records === 0) throw noRecords(scanned.counter, scanned.files);
   const findings = analyze(
     detector,
     {
@@ -118,6 +129,10 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   );
 
   const warnings = [...collectWarnings(detector, scanned.counter, loaded), ...scanWarnings(detector)];
+  if (leftOut.length > 0) {
+    const shown = leftOut.slice(0, 10).map((entry) => `${entry.path}: ${entry.reason}`);
+    warnings.push(`left out of the directory: ${shown.join('; ')}${leftOut.length > 10 ? ` and ${leftOut.length - 10} more` : ''}`);
+  }
   for (const source of findings.sources) {
     if (source.kind !== 'crawler' || source.verified !== false) continue;
     const ips = source.clients.flatMap((client) => detector.addressesOf(client));
@@ -157,18 +172,31 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
       notice: ATTRIBUTION_NOTICE,
       minConfidence,
       anonymize,
+      redact: options.redact,
       plots: options.plots === true ? { networkKey: (address) => attributor.networkKey(address) } : undefined,
     },
   );
   if (canaries.length > 0) model.canaries = buildCanaryReport(canaries, scanned.canaryHits, attributor, (options.clock ?? Date.now)()).canaries;
   timings.mark('report');
   diagnostics?.(timings.describe(scanned.counter.lines));
-  return { model, detector, findings, attributor };
+  return { model, detector, findings, attributor, canaryHits: scanned.canaryHits };
 }
 
-function collectWarnings(detector: Detector, counter: { lines: number; records: number; skipped: number }, attributor: CatalogueAttributor): string[] {
+/** E_NO_RECORDS: every line was skipped (or a header); says how many and why, most frequent reasons first. */
+function noRecords(counter: { lines: number; skipped: number; reasons: Map<string, number> }, files: string[]): ReplaywatchError {
+  const reasons = [...counter.reasons].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([reason, count]) => `${count} ${reason}`);
+  const where = files.map((file) => (file === '-' ? 'standard input' : file)).join(', ');
+  return new ReplaywatchError('E_NO_RECORDS', `no line of ${where} could be read as a request: ${counter.skipped} of ${counter.lines} lines skipped${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`, {
+    hint: 'check that these are access logs, and give the format with --format if it was not detected right',
+  });
+}
+
+function collectWarnings(detector: Detector, counter: { lines: number; records: number; skipped: number; reasons: Map<string, number> }, attributor: CatalogueAttributor): string[] {
   const warnings: string[] = [];
-  if (counter.records === 0) warnings.push('no request could be read from the input');
+  // a damaged .gz was read up to the damage: the reason names the file and what was lost
+  for (const reason of counter.reasons.keys()) if (reason.startsWith('damaged gzip data')) warnings.push(reason);
+  const outOfRange = counter.reasons.get(Reason.TimeOutOfRange) ?? 0;
+  if (outOfRange > 0) warnings.push(`${outOfRange} line${outOfRange === 1 ? '' : 's'} had a time before 1990 or after 2099 (a wrong clock) and ${outOfRange === 1 ? 'was' : 'were'} skipped`);
   if (counter.lines > 0 && counter.skipped / counter.lines > 0.05)
     warnings.push(`${((counter.skipped / counter.lines) * 100).toFixed(1)}% of lines did not parse: is --format right?`);
   if (detector.unindexed > 0 && detector.unindexed === detector.records) warnings.push('no line had a usable time and client address; nothing could be compared');

@@ -51,6 +51,7 @@ export async function scanTask(task: ScanTask, detector: Detector, onBytes: (byt
     onBytes: report,
     maxLineBytes: MAX_LINE_BYTES,
     onOverlongLine: (line: Buffer, start: number, end: number) => counter.skipOverlong(line, start, end, ++lineNumber, task.path),
+    onDamage: (reason: string) => counter.skipDamaged(reason, ++lineNumber, task.path),
   };
   if (task.gzipHalf !== undefined) {
     const { second, half, cut } = task.gzipHalf;

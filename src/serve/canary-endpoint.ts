@@ -41,7 +41,8 @@ export const defaultListenerLimits: ListenerLimits = {
   maxConnections: 1024,
   maxConnectionsPerPeer: 32,
   maxRequestsPerSocket: 100,
-  maxUrlLength: 2048,
+  // as long as the request line may be: a canary URL with a 3 KB query string is still a hit
+  maxUrlLength: 8 * 1024,
   maxHeaderValueLength: 1024,
   burst: 30,
   perSecond: 5,

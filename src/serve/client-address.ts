@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { ReplaywatchError } from '../common/errors.js';
+import { clientAddressText } from '../common/ip-text.js';
 
 /*
  * Who sent a request. The direct TCP peer, unless that peer is a reverse proxy the operator
@@ -33,11 +34,12 @@ export function parseTrustedProxies(cidrs: readonly string[]): TrustedProxies {
   };
 }
 
-/** IPv4-mapped IPv6 (`::ffff:1.2.3.4`) as IPv4, IPv6 in its canonical short form; other text as is. */
+/** IPv4-mapped IPv6 (`::ffff:1.2.3.4`) as IPv4, IPv6 in its canonical short form without a zone id; other text as is. */
 export function normaliseAddress(raw: string | undefined): string {
   if (!raw) return '';
-  if (!ipaddr.isValid(raw)) return raw;
-  return ipaddr.process(raw).toString();
+  const text = clientAddressText(raw);
+  if (!ipaddr.isValid(text)) return text;
+  return ipaddr.process(text).toString();
 }
 
 /** An X-Forwarded-For entry without port or brackets (`[2001:db8::1]:443`, `1.2.3.4:5678`); null when not an address. */

@@ -1,6 +1,6 @@
 import { readJournal } from './journal.js';
 import { stateFiles } from './paths.js';
-import { withStore, type StoreOptions, type StoreSession } from './duckdb-store.js';
+import { withStore, type SqlParams, type StoreOptions, type StoreSession } from './duckdb-store.js';
 
 /** A canary as stored. Times are milliseconds since the epoch. */
 export interface CanaryRecord {
@@ -60,17 +60,26 @@ export async function insertHits(session: StoreSession, hits: readonly CanaryHit
   if (hits.length === 0) return 0;
   return session.transaction(async () => {
     const before = Number((await session.all('SELECT count(*) AS n FROM canary_hit'))[0]!.n);
-    for (const hit of hits) {
-      await session.run(
-        `INSERT OR IGNORE INTO canary_hit VALUES ($id, $token, $time, $ip, $peer, $method, $url, $userAgent, $referer,
-           $acceptLanguage, $via, $xForwardedFor, $source)`,
-        { ...hit },
-      );
+    // many rows a statement: one awaited statement per hit held the file for seconds while the
+    // listener's event loop served a flood between them, and kept the CLI out (E_STATE_LOCKED)
+    for (let from = 0; from < hits.length; from += HITS_PER_STATEMENT) {
+      const batch = hits.slice(from, from + HITS_PER_STATEMENT);
+      const params: SqlParams = {};
+      const rows = batch.map((hit, row) => {
+        const names = HIT_COLUMNS.map((column) => `$${column}${row}`);
+        HIT_COLUMNS.forEach((column) => (params[`${column}${row}`] = hit[column] ?? null));
+        return `(${names.join(', ')})`;
+      });
+      await session.run(`INSERT OR IGNORE INTO canary_hit VALUES ${rows.join(', ')}`, params);
     }
     const after = Number((await session.all('SELECT count(*) AS n FROM canary_hit'))[0]!.n);
     return after - before;
   });
 }
+
+/** canary_hit's columns, in table order, as CanaryHitRecord keys. */
+const HIT_COLUMNS = ['id', 'token', 'time', 'ip', 'peer', 'method', 'url', 'userAgent', 'referer', 'acceptLanguage', 'via', 'xForwardedFor', 'source'] as const;
+const HITS_PER_STATEMENT = 256;
 
 export async function listHits(session: StoreSession): Promise<CanaryHitRecord[]> {
   const rows = await session.all(
@@ -95,13 +104,22 @@ export async function listHits(session: StoreSession): Promise<CanaryHitRecord[]
 }
 
 /** Deletes hits recorded before `cutoff`, and canaries revoked before it (with their hits). */
-export async function purgeBefore(session: StoreSession, cutoff: number): Promise<{ hits: number; canaries: number }> {
+/**
+ * Deletes hits older than `cutoff` and canaries revoked before it. With `refuseAll`, deletes
+ * nothing and returns `refused: true` when that would delete every hit there is (a slip of the
+ * unit, `1m` for a month, must not empty the store without a confirmation).
+ */
+export async function purgeBefore(session: StoreSession, cutoff: number, options: { refuseAll?: boolean } = {}): Promise<{ hits: number; canaries: number; refused?: boolean; total?: number }> {
   return session.transaction(async () => {
     const count = async (sql: string) => Number((await session.all(sql, { cutoff }))[0]!.n);
     const hits = await count(
       'SELECT count(*) AS n FROM canary_hit WHERE time_ms < $cutoff OR token IN (SELECT token FROM canary WHERE revoked_ms < $cutoff)',
     );
     const canaries = await count('SELECT count(*) AS n FROM canary WHERE revoked_ms < $cutoff');
+    if (options.refuseAll === true && hits > 0) {
+      const total = Number((await session.all('SELECT count(*) AS n FROM canary_hit'))[0]!.n);
+      if (hits === total) return { hits, canaries, refused: true, total };
+    }
     await session.run('DELETE FROM canary_hit WHERE time_ms < $cutoff OR token IN (SELECT token FROM canary WHERE revoked_ms < $cutoff)', { cutoff });
     await session.run('DELETE FROM canary WHERE revoked_ms < $cutoff', { cutoff });
     return { hits, canaries };

@@ -141,33 +141,53 @@ async function runSession<T>(path: string, options: StoreOptions, work: (session
 
   let instance = await openInstance(path, readOnly, options.busyTimeoutMs ?? 5000);
   try {
-    let connection = await instance.connect();
-    const version = await readSchemaVersion(connection, readOnly);
-    const latest = list.length === 0 ? 0 : list[list.length - 1]!.version;
-    if (version > latest) {
-      throw new ReplaywatchError('E_STATE_SCHEMA', `the store ${path} has schema version ${version}, newer than this replaywatch understands (${latest})`, {
-        hint: 'upgrade replaywatch, or point --state at another file',
-      });
-    }
-    if (version < latest) {
-      if (readOnly) {
-        // a reader of an older file: migrate in a short read-write session, then read
-        connection.closeSync();
-        instance.closeSync();
-        await withMigrated(path, options, list);
-        instance = await openInstance(path, true, options.busyTimeoutMs ?? 5000);
-        connection = await instance.connect();
-      } else {
-        await migrate(connection, version, list, path);
+    return await damagedAsStateIo(path, async () => {
+      let connection = await instance.connect();
+      const version = await readSchemaVersion(connection, readOnly);
+      const latest = list.length === 0 ? 0 : list[list.length - 1]!.version;
+      if (version > latest) {
+        throw new ReplaywatchError('E_STATE_SCHEMA', `the store ${path} has schema version ${version}, newer than this replaywatch understands (${latest})`, {
+          hint: 'upgrade replaywatch, or point --state at another file',
+        });
       }
-    }
-    try {
-      return await work(new StoreSession(connection, path, readOnly));
-    } finally {
-      connection.closeSync();
-    }
+      if (version < latest) {
+        if (readOnly) {
+          // a reader of an older file: migrate in a short read-write session, then read
+          connection.closeSync();
+          instance.closeSync();
+          await withMigrated(path, options, list);
+          instance = await openInstance(path, true, options.busyTimeoutMs ?? 5000);
+          connection = await instance.connect();
+        } else {
+          await migrate(connection, version, list, path);
+        }
+      }
+      try {
+        return await work(new StoreSession(connection, path, readOnly));
+      } finally {
+        connection.closeSync();
+      }
+    });
   } finally {
     instance.closeSync();
+  }
+}
+
+/**
+ * A damaged file (truncated, overwritten) opens and then fails inside a query with DuckDB's
+ * "IO Error" or "Corruption" or a bad checksum: that is the store's fault, not ours, so it is
+ * E_STATE_IO (exit 2) naming the file, not an internal error.
+ */
+async function damagedAsStateIo<T>(path: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (cause) {
+    if (cause instanceof ReplaywatchError) throw cause;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    if (/IO Error|Corrupt|checksum|Could not read|not a valid DuckDB/i.test(message)) {
+      throw new ReplaywatchError('E_STATE_IO', `the store ${path} is damaged and cannot be read`, { cause, hint: 'restore it from a backup, or move it away and start a new one (canaries and hits in it are lost)' });
+    }
+    throw cause;
   }
 }
 

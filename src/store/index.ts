@@ -5,7 +5,9 @@
  */
 export { withStore, StoreSession, lockHolder, latestSchemaVersion, type StoreOptions, type SqlParams } from './duckdb-store.js';
 export { migrations, type Migration } from './migrations.js';
-export { defaultStatePath, stateFiles, type StateFiles } from './paths.js';
+export { dataDirectory, defaultStatePath, stateFiles, type StateFiles } from './paths.js';
+export { loadReportKey } from './report-key.js';
+export { appendCanaryEvent, CanaryEventTail } from './canary-events.js';
 export { AppendJournal, readJournal, removeJournalSegment } from './journal.js';
 export { acquireWriterLock, type WriterLock } from './writer-lock.js';
 export {

@@ -6,8 +6,13 @@ import { join } from 'node:path';
  * `$XDG_DATA_HOME/replaywatch/state.duckdb`, else `~/.local/share/replaywatch/state.duckdb`.
  */
 export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(dataDirectory(env), 'state.duckdb');
+}
+
+/** The user's replaywatch data directory: `$XDG_DATA_HOME/replaywatch`, else `~/.local/share/replaywatch`. */
+export function dataDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
-  return join(dataHome, 'replaywatch', 'state.duckdb');
+  return join(dataHome, 'replaywatch');
 }
 
 /** Files that live beside the database and belong to it. */
@@ -19,6 +24,8 @@ export interface StateFiles {
   hitJournalImporting: string;
   /** pid file of the one long-lived writer (the canary listener) */
   writerLock: string;
+  /** canaries as minted and revoked, for a running listener to see at once (canary-events.ts) */
+  canaryEvents: string;
 }
 
 export function stateFiles(database: string): StateFiles {
@@ -27,5 +34,6 @@ export function stateFiles(database: string): StateFiles {
     hitJournal: `${database}.hits.jsonl`,
     hitJournalImporting: `${database}.hits.importing.jsonl`,
     writerLock: `${database}.writer.pid`,
+    canaryEvents: `${database}.canaries.jsonl`,
   };
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error plain JS module shared with scripts/update-golden.js
-import { goldenRuns } from './runs.js';
+import { goldenEnv, goldenRuns } from './runs.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -19,7 +19,7 @@ for (const run of goldenRuns as { name: string; args: string[]; expected: string
     const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'replaywatch.js'), ...run.args], {
       cwd: repoRoot,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', ...run.env },
+      env: { ...process.env, ...goldenEnv, ...run.env },
     });
     assert.equal(result.status, run.exit, result.stderr);
     const expected = readFileSync(join(repoRoot, 'test', 'expected', run.expected), 'utf8');

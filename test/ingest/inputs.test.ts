@@ -80,7 +80,7 @@ test('missing files, directories without logs, unreadable files: E_INPUT_UNREADA
   const isUnreadable = (fragment: string) => (error: Error & { code?: string }) => error.code === 'E_INPUT_UNREADABLE' && error.message.includes(fragment);
   await assert.rejects(expandInputs([join(root, 'missing.log')]), isUnreadable('missing.log: no such file'));
   const empty = folder('nologs', { 'server.conf': 'x\n' });
-  await assert.rejects(expandInputs([empty]), isUnreadable('no log files'));
+  await assert.rejects(expandInputs([empty]), isUnreadable('no access logs (server.conf: not a log, by its name)'));
   const locked = folder('locked', { 'access.log': clf(1) });
   chmodSync(join(locked, 'access.log'), 0o000);
   if (process.getuid?.() === 0) {

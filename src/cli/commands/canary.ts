@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { loadAttributor, type Attributor } from '../../attribute/index.js';
 import {
   CanaryRecorder,
+  canaryLeaked,
   createCanary,
   createWebhookSender,
   loadCanaryHits,
@@ -16,6 +17,7 @@ import {
   type Paint,
 } from '../../canary/index.js';
 import { ReplaywatchError } from '../../common/errors.js';
+import { terminalText } from '../../common/terminal-text.js';
 import { parseTrustedProxies, startCanaryListener } from '../../serve/index.js';
 import { defaultStatePath } from '../../store/index.js';
 import { useColour, type CliIo } from '../io.js';
@@ -38,7 +40,8 @@ const canaryOptions = {
     new Option('--trust-proxy <cidr...>', 'reverse proxies whose X-Forwarded-For is believed (e.g. 127.0.0.1/32); repeatable').default([] as string[]),
   webhook: () => new Option('--webhook <url>', 'POST each hit as JSON to this URL'),
   retention: () => new Option('--retention <duration>', 'drop hits older than this (e.g. 90d) at start and daily (default: keep)'),
-  olderThan: () => new Option('--older-than <duration>', 'what to drop: hits older than this, canaries revoked before it (e.g. 90d, 12h)').makeOptionMandatory(),
+  olderThan: () => new Option('--older-than <duration>', 'what to drop: hits older than this, canaries revoked before it (a number and a unit: 90d, 12h, 30min, 2w)').makeOptionMandatory(),
+  yes: () => new Option('--yes', 'confirm a purge that deletes every hit'),
   interval: () => new Option('--interval <seconds>', 'how often to look for new hits').default('1'),
 };
 
@@ -80,7 +83,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
         const paint = paintFor(io);
         io.stdout.write(
           [
-            `canary "${created.label}":`,
+            `canary "${terminalText(created.label)}":`,
             '',
             `  ${paint.bold(created.url)}`,
             '',
@@ -124,7 +127,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
       } else {
         for (const c of canaries) {
           const state = c.revoked === null ? '' : '  (revoked)';
-          io.stdout.write(`${c.token}  ${new Date(c.created).toISOString()}  ${String(counts.get(c.token) ?? 0).padStart(4)} hit(s)  ${c.label}${state}\n    ${c.url}\n`);
+          io.stdout.write(`${c.token}  ${new Date(c.created).toISOString()}  ${String(counts.get(c.token) ?? 0).padStart(4)} hit(s)  ${terminalText(c.label)}${state}\n    ${terminalText(c.url)}\n`);
         }
       }
       setExitCode(0);
@@ -140,7 +143,8 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
       const report = await loadCanaryReport(statePath(flags, io), loadCanaryAttributor(), { selector });
       if (flags.json) io.stdout.write(JSON.stringify(report) + '\n');
       else io.stdout.write(renderCanaryReport(report, paintFor(io)).join('\n') + '\n');
-      setExitCode(0);
+      // as scan: 1 when a canary reached a replayer or prefetcher
+      setExitCode(canaryLeaked(report) ? 1 : 0);
     });
 
   canary
@@ -152,8 +156,8 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .action(async (selector: string, flags: CommonFlags) => {
       const revoked = await revokeCanaries(statePath(flags, io), selector);
       if (flags.json) io.stdout.write(JSON.stringify({ revoked: revoked.map((c) => c.token) }) + '\n');
-      else if (revoked.length === 0) io.stdout.write(`"${selector}" was already revoked\n`);
-      else for (const c of revoked) io.stdout.write(`revoked ${c.token} (${c.label})\n`);
+      else if (revoked.length === 0) io.stdout.write(`"${terminalText(selector)}" was already revoked\n`);
+      else for (const c of revoked) io.stdout.write(`revoked ${c.token} (${terminalText(c.label)})\n`);
       setExitCode(0);
     });
 
@@ -161,12 +165,16 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .command('purge')
     .description('delete old hits and long-revoked canaries (retention)')
     .addOption(canaryOptions.olderThan())
+    .addOption(canaryOptions.yes())
     .addOption(canaryOptions.state())
     .addOption(canaryOptions.json())
-    .action(async (flags: CommonFlags & { olderThan: string }) => {
+    .action(async (flags: CommonFlags & { olderThan: string; yes?: boolean }) => {
       const age = parseDuration(flags.olderThan);
-      if (age === null) throw new ReplaywatchError('E_USAGE', `--older-than is not a duration: ${flags.olderThan}`, { hint: 'e.g. 90d, 12h, 30m' });
-      const purged = await purgeCanaryData(statePath(flags, io), Date.now() - age);
+      if (age === null) throw new ReplaywatchError('E_USAGE', `--older-than needs a number and a unit, not ${terminalText(flags.olderThan)}`, { hint: 'e.g. 90d, 12h, 30min, 2w (s, min, h, d, w; "m" is refused: minutes or months?)' });
+      const purged = await purgeCanaryData(statePath(flags, io), Date.now() - age, { all: flags.yes === true });
+      if (purged.refused) {
+        throw new ReplaywatchError('E_USAGE', `--older-than ${terminalText(flags.olderThan)} would delete every hit (${purged.total}); nothing was deleted`, { hint: 'add --yes to delete them all, or give a longer duration' });
+      }
       if (flags.json) io.stdout.write(JSON.stringify(purged) + '\n');
       else io.stdout.write(`purged ${purged.hits} hit(s) and ${purged.canaries} revoked canar${purged.canaries === 1 ? 'y' : 'ies'}\n`);
       setExitCode(0);
@@ -184,7 +192,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
       const { host, port } = parseListen(flags.listen);
       const trustProxy = parseTrustedProxies(flags.trustProxy);
       const retentionMs = flags.retention === undefined ? null : parseDuration(flags.retention);
-      if (retentionMs === null && flags.retention !== undefined) throw new ReplaywatchError('E_USAGE', `--retention is not a duration: ${flags.retention}`, { hint: 'e.g. 90d' });
+      if (retentionMs === null && flags.retention !== undefined) throw new ReplaywatchError('E_USAGE', `--retention needs a number and a unit, not ${terminalText(flags.retention)}`, { hint: 'e.g. 90d (s, min, h, d, w)' });
       const warn = (message: string) => io.stderr.write(`replaywatch: ${message}\n`);
       const webhook = flags.webhook ? createWebhookSender(flags.webhook, { onError: warn }) : null;
       const path = statePath(flags, io);

@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { createWebhookSender, type WebhookSender } from '../../canary/index.js';
 import { ReplaywatchError } from '../../common/errors.js';
-import { escapeControls, formatNumber, type ReportModel } from '../../report/index.js';
+import { createRedactor, escapeControls, formatNumber, type ReportModel } from '../../report/index.js';
+import { loadReportKey } from '../../store/index.js';
 import { FollowSession, type FollowEvent, type FollowSnapshot } from '../../scan/index.js';
 import { parseListenAddress, startDashboard, type Dashboard } from '../../serve/index.js';
 import type { CliIo } from '../io.js';
@@ -127,6 +128,8 @@ export const registerFollow: RegisterCommand = (program, io, setExitCode) => {
         memoryBudget: flags.memoryBudget === undefined ? undefined : parseSize(flags.memoryBudget, '--memory-budget'),
         fromEnd: flags.fromEnd === true,
         plots: listen !== null,
+        // secrets in URLs redacted in every event, line and dashboard, as in a scan's report
+        redact: createRedactor(loadReportKey(io.env).key),
         resume: statePath === null ? undefined : loadSnapshot(statePath),
       });
       const secret = flags.webhookSecret ?? io.env.REPLAYWATCH_WEBHOOK_SECRET;

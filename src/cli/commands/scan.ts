@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { recordLogHits } from '../../canary/index.js';
+import { defaultStatePath } from '../../store/index.js';
 import cliProgress from 'cli-progress';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -60,6 +62,10 @@ export const registerScan: RegisterCommand = (program, io, setExitCode) => {
       progress.stop();
     }
     const { model } = result;
+    // the canary hits found in the log go to the store, so `canary report` knows them too
+    if (result.canaryHits.length > 0) {
+      await recordLogHits(options.state ?? defaultStatePath(io.env), result.canaryHits).catch((error: Error) => model.warnings.push(`the canary hits found in the log could not be stored: ${error.message}`));
+    }
     if (options.html !== undefined) writeHtml(resolve(io.cwd, options.html), renderHtml(model));
     io.stdout.write(options.json ? renderJson(model) : renderTerminal(model, { colour: useColour(io.stdout, io.env) }));
     setExitCode(foundReplayers(model) ? 1 : 0);

@@ -46,9 +46,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   });
 }
 
+/** A command's JSON; exit 1 is an answer too ("found": `canary report` of a canary that leaked, as scan). */
 export async function runCliJson<T>(args: string[]): Promise<T> {
   const result = await runCli(args);
-  if (result.code !== 0) throw new Error(`replaywatch ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  if (result.code !== 0 && result.code !== 1) throw new Error(`replaywatch ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }
 

@@ -1,0 +1,59 @@
+/**
+ * Issue 11, defect 2 (in part): what the detector keeps per distinct user agent and client
+ * under a hostile log. Distinct agents are bounded by the memory budget (past the limit a new
+ * agent is "another user agent", not classified, and the report says how many requests);
+ * an IPv4 client costs no map entry (it is found through the address table), and lookups by
+ * address or /64 still find every client, also after worker states are merged.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { agentsForBudget, Detector } from '../../src/detect/detector.js';
+import { runCli, scratchDir } from '../support/cli.js';
+import { combinedLine } from '../support/hostile-log.js';
+import { toRecord } from '../support/records.js';
+
+const start = Date.UTC(2026, 2, 2);
+
+test('agents past the limit are counted as one "another agent", never classified', () => {
+  let classified = 0;
+  const detector = new Detector({ maxAgents: 10, classifyAgent: () => (classified++, null) });
+  for (let index = 0; index < 100; index++) detector.observe(toRecord({ ip: `10.0.0.${index}`, time: start + index * 1000, url: `/p${index}`, userAgent: `agent ${index}` }));
+  assert.equal(detector.agentsOverflowed, 90);
+  assert.equal(classified, 10, 'only the agents within the limit are classified');
+  assert.equal(detector.summary(detector.clientOf('10.0.0.5')).userAgent, 'agent 5');
+  assert.match(detector.summary(detector.clientOf('10.0.0.50')).userAgent, /another user agent/);
+  assert.equal(agentsForBudget(256 << 20), 65_536);
+  assert.equal(agentsForBudget(1 << 20), 1024);
+});
+
+test('clients are found by address and by /64 without a map entry per IPv4 client, also after a merge', () => {
+  const parts = [0, 1].map(() => new Detector({ keepTexts: true }));
+  const addresses = ['203.0.113.9', '2001:db8:1:2::1', '2001:db8:1:2::2', '198.51.100.7'];
+  addresses.forEach((ip, index) => parts[index % 2]!.observe(toRecord({ ip, time: start + index * 1000, url: `/u${index}` })));
+  // the same IPv4 client in both parts
+  parts[1]!.observe(toRecord({ ip: '203.0.113.9', time: start + 9000, url: '/again' }));
+  const merged = new Detector();
+  for (const part of parts) merged.merge(part.exportState());
+  assert.equal(merged.clientCount, 3, 'two IPv4 clients and one /64');
+  assert.equal(merged.clientOf('2001:db8:1:2::1'), merged.clientOf('2001:db8:1:2::2'));
+  assert.equal(merged.clientOf('2001:db8:1:2::/64'), merged.clientOf('2001:db8:1:2::1'));
+  const client = merged.clientOf('203.0.113.9');
+  assert.ok(client >= 0);
+  assert.equal(merged.summary(client).requests, 2);
+  assert.equal(merged.clientOf('192.0.2.1'), -1);
+});
+
+test('scan of a log with a new user agent on every line: bounded agents, and the report says so', () => {
+  const directory = scratchDir('agents');
+  const path = join(directory, 'distinct.log');
+  const lines: string[] = [];
+  for (let index = 0; index < 3000; index++) lines.push(combinedLine(`1.0.${index >> 8}.${index & 255}`, start + index * 1000, `/r/${index}`, { agent: `Mozilla/5.0 (rv:${index}) Firefox/128.0` }));
+  writeFileSync(path, lines.join('\n') + '\n');
+  const run = runCli(['scan', path, '--json', '--offline', '--workers', '1', '--memory-budget', '1MB', '--state', '/nonexistent/x.duckdb']);
+  assert.ok(run.status === 0 || run.status === 1, run.stderr);
+  const report = JSON.parse(run.stdout) as { input: { records: number }; warnings: string[] };
+  assert.equal(report.input.records, 3000);
+  assert.ok(report.warnings.some((warning) => warning.startsWith('1976 requests came with a new user agent past the limit')), report.warnings.join('\n'));
+});
