@@ -45,6 +45,8 @@ export interface FollowOptions {
   plots?: boolean;
   /** redact secrets in URLs (report/createRedactor), as a scan's report does */
   redact?: (url: string) => string;
+  /** pseudonyms for people's addresses in the model (report/createAnonymizer); replayers stay named */
+  anonymize?: (ip: string) => string;
   /** the state of a previous run (snapshot()) */
   resume?: FollowSnapshot;
 }
@@ -179,6 +181,7 @@ export class FollowSession {
         reverseDns: 'offline',
         notice: ATTRIBUTION_NOTICE,
         minConfidence: this.minConfidence,
+        anonymize: this.options.anonymize,
         redact: this.options.redact,
         plots: this.options.plots === true ? { networkKey: (address) => attributor.networkKey(address) } : undefined,
       },

@@ -169,6 +169,33 @@ describe('follow, as a process', () => {
   });
 });
 
+describe('follow --anonymize', () => {
+  it("pseudonymizes people's addresses in every event, and names the replayers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replaywatch-follow-anon-'));
+    try {
+      const made = spawnSync(process.execPath, [bin, 'simulate', '--scenario', 'incident', '--out', join(dir, 'sim'), '--seed', '3', '--days', '3'], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      const truth = JSON.parse(readFileSync(join(dir, 'sim', 'truth.json'), 'utf8')) as { actors: { kind: string; ips: string[] }[] };
+      // people (bots, crawlers, previewers and probers are named by design)
+      const personKinds = new Set(['human', 'dynamic-ip', 'ipv6-privacy', 'cgnat', 'vpn', 'office-nat', 'colleague', 'viral']);
+      const people = new Set(truth.actors.filter((actor) => personKinds.has(actor.kind)).flatMap((actor) => actor.ips));
+      const follow = startFollow([join(dir, 'sim', 'access.log'), '--json', '--anonymize', '--interval', '200']);
+      try {
+        const events = () => follow.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; source?: { kind: string; ips: string[]; examples: { origin: { ip: string } }[] } });
+        await until(() => events().some((event) => event.source?.kind === 'replayer'), 'a replayer told');
+        const replayer = events().find((event) => event.source?.kind === 'replayer')!.source!;
+        assert.ok(replayer.ips.every((ip) => !ip.startsWith('anon-')), 'replayers stay named');
+        assert.ok(replayer.examples.length > 0 && replayer.examples.every((example) => example.origin.ip.startsWith('anon-')), JSON.stringify(replayer.examples.map((example) => example.origin.ip)));
+        for (const address of people) assert.ok(!follow.stdout().includes(`"${address}"`), `${address} (a person) printed in full`);
+      } finally {
+        await follow.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('follow, bad usage', () => {
   it('refuses a missing input and a .gz file (it will not grow) with exit 2', () => {
     const missing = spawnSync(process.execPath, [bin, 'follow', join(tmpdir(), 'replaywatch-no-such-log')], { encoding: 'utf8' });

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { createWebhookSender, type WebhookSender } from '../../canary/index.js';
 import { ReplaywatchError } from '../../common/errors.js';
-import { createRedactor, escapeControls, formatNumber, type ReportModel } from '../../report/index.js';
+import { createAnonymizer, createRedactor, escapeControls, formatNumber, type ReportModel } from '../../report/index.js';
 import { loadReportKey } from '../../store/index.js';
 import { FollowSession, type FollowEvent, type FollowSnapshot } from '../../scan/index.js';
 import { parseListenAddress, startDashboard, type Dashboard } from '../../serve/index.js';
@@ -24,6 +24,7 @@ interface FollowFlags {
   state?: string;
   interval: string;
   fromEnd?: boolean;
+  anonymize?: boolean;
   memoryBudget?: string;
 }
 
@@ -105,6 +106,7 @@ export const registerFollow: RegisterCommand = (program, io, setExitCode) => {
     .option('--interval <ms>', 'how often the files are polled and the evidence analysed', '1000')
     .option('--from-end', 'skip what the files hold now; read only lines written from now on')
     .option('--memory-budget <size>', 'memory for rare-URL detail (default 128MB); past it the oldest detail is dropped')
+    .option('--anonymize', "pseudonymize people's addresses in every event, line and dashboard (anon-<prefix>-<keyed hash>, stable with the key in the user data directory); replayers stay named")
     .addHelpText(
       'after',
       '\nRuns until interrupted (Ctrl-C or SIGTERM saves the state and exits 0).\n\nExamples:\n  replaywatch follow /var/log/nginx/ --state ~/.local/share/replaywatch/state.duckdb\n  replaywatch follow access.log --json --webhook https://hooks.example.org/rw --webhook-secret s3cret\n  replaywatch follow /var/log/nginx/access.log --dashboard 127.0.0.1:8080',
@@ -120,6 +122,7 @@ export const registerFollow: RegisterCommand = (program, io, setExitCode) => {
         if (/\.gz$/i.test(input)) throw new ReplaywatchError('E_USAGE', `${input} is a rotated, compressed log: it will not grow`, { hint: `scan it: replaywatch scan ${input}` });
       }
       const statePath = flags.state === undefined ? null : followStatePath(flags.state);
+      const reportKey = loadReportKey(io.env).key;
       const session = new FollowSession({
         targets: inputs.map((input) => resolve(io.cwd, input)),
         format: flags.format,
@@ -128,8 +131,10 @@ export const registerFollow: RegisterCommand = (program, io, setExitCode) => {
         memoryBudget: flags.memoryBudget === undefined ? undefined : parseSize(flags.memoryBudget, '--memory-budget'),
         fromEnd: flags.fromEnd === true,
         plots: listen !== null,
-        // secrets in URLs redacted in every event, line and dashboard, as in a scan's report
-        redact: createRedactor(loadReportKey(io.env).key),
+        // secrets in URLs redacted in every event, line and dashboard, as in a scan's report;
+        // people's addresses pseudonymized with --anonymize, with the same key
+        redact: createRedactor(reportKey),
+        anonymize: flags.anonymize === true ? createAnonymizer(reportKey) : undefined,
         resume: statePath === null ? undefined : loadSnapshot(statePath),
       });
       const secret = flags.webhookSecret ?? io.env.REPLAYWATCH_WEBHOOK_SECRET;
