@@ -20,6 +20,8 @@ export interface DetectorOptions {
   keepTexts?: boolean;
   /** Distinct user agents told apart (default: from the memory budget, agentsForBudget). */
   maxAgents?: number;
+  /** Distinct client addresses kept (default: from the memory budget, addressesForBudget). */
+  maxAddresses?: number;
 }
 
 /**
@@ -33,6 +35,22 @@ export interface DetectorOptions {
 export function agentsForBudget(memoryBudget: number): number {
   return Math.max(1024, Math.floor(memoryBudget / 4096));
 }
+
+/**
+ * Distinct client addresses a detector keeps within a memory budget: one per 256 bytes of
+ * budget (1 M at the default 256 MiB, four times the 10 M-line bench log's 250 k), at least
+ * 65,536. An address and its client cost ~250 bytes (text, tables, counters): so the client
+ * tables take at most about the budget again, whatever the log holds (a hostile log with a new
+ * address on every line spent 2.8 GB on 5 M of them). Past the limit a new address is "another
+ * client" (OVERFLOW_CLIENT): its requests are counted, not told apart, and analysis leaves them
+ * out (detect/traits.ts declaredKinds); the report says how many.
+ */
+export function addressesForBudget(memoryBudget: number): number {
+  return Math.max(65_536, Math.floor(memoryBudget / 256));
+}
+
+/** The key of the client that stands for every new address past the limit (addressesForBudget). */
+export const OVERFLOW_CLIENT = '(another client, past the limit of distinct addresses)';
 
 /** What an agent past the limit is counted as (agentsForBudget). */
 const OVERFLOW_AGENT = Buffer.from('(another user agent, past the limit of distinct agents)');
@@ -99,6 +117,7 @@ export interface DetectorState {
   probeExamples: Map<number, Set<string>>;
   records: number;
   agentsOverflowed: number;
+  clientsOverflowed: number;
   unindexed: number;
   minTime: number;
   maxTime: number;
@@ -163,6 +182,12 @@ export class Detector {
   agentsOverflowed = 0;
   private maxAgents: number;
   private readonly fixedMaxAgents: number | undefined;
+  /** requests from a new address past the limit of distinct addresses (addressesForBudget) */
+  clientsOverflowed = 0;
+  /** the client standing for addresses past the limit, -1 until one came */
+  overflowClient = -1;
+  private maxAddresses: number;
+  private readonly fixedMaxAddresses: number | undefined;
   /** records without a usable time or address (counted, not indexed) */
   unindexed = 0;
   minTime = Number.POSITIVE_INFINITY;
@@ -179,6 +204,8 @@ export class Detector {
     this.classifyAgent = options.classifyAgent ?? (() => null);
     this.fixedMaxAgents = options.maxAgents;
     this.maxAgents = options.maxAgents ?? agentsForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+    this.fixedMaxAddresses = options.maxAddresses;
+    this.maxAddresses = options.maxAddresses ?? addressesForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
   }
 
   /**
@@ -186,7 +213,7 @@ export class Detector {
    * input on the same thread and merging it here (keeps URL texts, as a worker's does).
    */
   sibling(memoryBudget: number): Detector {
-    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents });
+    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses });
   }
 
   /** Sets the index's memory budget; only before the first record. */
@@ -194,6 +221,7 @@ export class Detector {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
     this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget: bytes, keepTexts: this.keepTexts });
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
+    this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
   }
 
   get clientCount(): number {
@@ -306,10 +334,17 @@ export class Detector {
       }
       if (same) return this.lastClient;
     }
-    const address = this.addresses.intern(buffer, start, end);
+    const address = this.addresses.intern(buffer, start, end, this.maxAddresses);
+    let client: number;
+    if (address < 0) {
+      // past the limit of distinct addresses: counted, not told apart (not cached either: the
+      // cache holds kept addresses only)
+      this.clientsOverflowed++;
+      return this.overflowClientId();
+    }
     if (address >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, address + 1);
     const mapped = this.addressClient[address]!;
-    const client = mapped === 0 ? this.newAddress(address) : mapped - 1;
+    client = mapped === 0 ? this.newAddress(address) : mapped - 1;
     if (length <= ADDRESS_CACHE_BYTES) {
       // a loop: Buffer.copy's argument checks cost more than copying a few bytes
       for (let index = 0; index < length; index++) last[index] = buffer[start + index]!;
@@ -334,6 +369,12 @@ export class Detector {
     } else if (agent >= this.agentClasses.length) this.classifyNewAgent(agent, buffer, start, end);
     data[row + Counter.LastAgent] = agent + 1;
     return agent + 1;
+  }
+
+  /** The client that stands for every new address past the limit (made on first use, with no address). */
+  private overflowClientId(): number {
+    if (this.overflowClient < 0) this.overflowClient = this.newClient(OVERFLOW_CLIENT, true);
+    return this.overflowClient;
   }
 
   /** The agent id that stands for every new agent past the limit (interned on first use, not classified). */
@@ -418,6 +459,7 @@ export class Detector {
       probeExamples: this.probeExamples,
       records: this.records,
       agentsOverflowed: this.agentsOverflowed,
+      clientsOverflowed: this.clientsOverflowed,
       unindexed: this.unindexed,
       minTime: this.minTime,
       maxTime: this.maxTime,
@@ -440,10 +482,11 @@ export class Detector {
    * AgentChanges is exact as the only thing read from it, whether it is zero.
    */
   merge(state: DetectorState): void {
+    // -1: past this detector's limit of distinct addresses (its client becomes the overflow client)
     const addressMap = new Int32Array(state.addressTexts.length);
     state.addressTexts.forEach((text, local) => {
       const bytes = Buffer.from(text, 'utf8');
-      addressMap[local] = this.addresses.intern(bytes, 0, bytes.length);
+      addressMap[local] = this.addresses.intern(bytes, 0, bytes.length, this.maxAddresses);
       if (addressMap[local]! >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, addressMap[local]! + 1);
     });
     // agent id + 1 here of a part's agent id + 1 (0 stays 0)
@@ -471,11 +514,19 @@ export class Detector {
     const clientMap = new Int32Array(state.clientKeys.length);
     const other = state.clientData;
     state.clientKeys.forEach((key, local) => {
-      let client = this.clientOfKey(key);
-      if (client < 0) client = this.newClient(key, clientKeyOf(key) !== key || !state.clientAddresses[local]!.some((address) => state.addressTexts[address] === key));
+      let client = key === OVERFLOW_CLIENT ? this.overflowClientId() : this.clientOfKey(key);
+      if (client < 0) {
+        // a client of the part none of whose addresses is kept here: past the limit
+        const kept = state.clientAddresses[local]!.some((address) => addressMap[address]! >= 0);
+        if (!kept) {
+          client = this.overflowClientId();
+          this.clientsOverflowed += other[local * CLIENT_STRIDE + Counter.Requests]!;
+        } else client = this.newClient(key, clientKeyOf(key) !== key || !state.clientAddresses[local]!.some((address) => state.addressTexts[address] === key));
+      }
       clientMap[local] = client;
       for (const localAddress of state.clientAddresses[local]!) {
         const address = addressMap[localAddress]!;
+        if (address < 0) continue;
         if (this.addressClient[address] === 0) {
           this.addressClient[address] = client + 1;
           this.addAddress(client, address);
@@ -508,6 +559,7 @@ export class Detector {
     });
     this.records += state.records;
     this.agentsOverflowed += state.agentsOverflowed;
+    this.clientsOverflowed += state.clientsOverflowed;
     this.unindexed += state.unindexed;
     if (state.minTime < this.minTime) this.minTime = state.minTime;
     if (state.maxTime > this.maxTime) this.maxTime = state.maxTime;

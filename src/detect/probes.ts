@@ -5,6 +5,7 @@ import type { ProbeFinding } from './types.js';
 export function findProbes(detector: Detector): ProbeFinding[] {
   const probes: ProbeFinding[] = [];
   for (const [client, paths] of detector.probeExamples) {
+    if (client === detector.overflowClient) continue;
     const requests = detector.count(client, Counter.Requests);
     const errors = detector.count(client, Counter.ClientErrors);
     const enough = paths.size >= 3 || (paths.size >= 1 && errors >= 10 && errors / requests >= 0.8);

@@ -24,7 +24,10 @@ export type Declared = 'crawler' | 'link-preview' | 'quiet';
  */
 export function declaredKinds(detector: Detector): Map<number, Declared> {
   const declared = new Map<number, Declared>();
+  // the addresses past the memory budget's limit, together: nobody, and nobody's fingerprint
+  if (detector.overflowClient >= 0) declared.set(detector.overflowClient, 'quiet');
   for (let client = 0; client < detector.clientCount; client++) {
+    if (client === detector.overflowClient) continue;
     const requests = detector.count(client, Counter.Requests);
     const bots = detector.count(client, Counter.BotRequests);
     if (bots === 0 || bots * 2 < requests) continue;

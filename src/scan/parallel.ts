@@ -133,6 +133,10 @@ export function scanWarnings(detector: Detector): string[] {
     warnings.push(
       `${detector.agentsOverflowed} requests came with a new user agent past the limit of distinct agents for the memory budget: those agents were not classified (declared bots among them are not named) nor told apart. Raise the budget to keep more.`,
     );
+  if (detector.clientsOverflowed > 0)
+    warnings.push(
+      `${detector.clientsOverflowed} requests came from a new address past the limit of distinct addresses for the memory budget: they were counted, not told apart nor analysed (a replayer among them would not be seen). Raise the budget to keep more.`,
+    );
   if (index.dropped === 0) return warnings;
   const through = new Date(index.droppedThrough * 1000).toISOString().replace('.000Z', 'Z');
   return [

@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { agentsForBudget, Detector } from '../../src/detect/detector.js';
+import { analyze } from '../../src/detect/analyze.js';
+import { addressesForBudget, agentsForBudget, Detector } from '../../src/detect/detector.js';
 import { runCli, scratchDir } from '../support/cli.js';
-import { combinedLine } from '../support/hostile-log.js';
+import { combinedLine, replayedLog, replayerAddress } from '../support/hostile-log.js';
 import { toRecord } from '../support/records.js';
 
 const start = Date.UTC(2026, 2, 2);
@@ -56,4 +57,45 @@ test('scan of a log with a new user agent on every line: bounded agents, and the
   const report = JSON.parse(run.stdout) as { input: { records: number }; warnings: string[] };
   assert.equal(report.input.records, 3000);
   assert.ok(report.warnings.some((warning) => warning.startsWith('1976 requests came with a new user agent past the limit')), report.warnings.join('\n'));
+});
+
+test('addresses past the limit are one "another client": counted, never a source, also after a merge', () => {
+  const detector = new Detector({ maxAddresses: 10 });
+  for (let index = 0; index < 100; index++) detector.observe(toRecord({ ip: `10.0.1.${index}`, time: start + index * 1000, url: `/same-page?q=${index % 3}` }));
+  assert.equal(detector.clientsOverflowed, 90);
+  assert.equal(detector.clientCount, 11, 'ten clients and the one standing for the rest');
+  assert.equal(detector.summary(detector.overflowClient).requests, 90);
+  assert.equal(detector.clientOf('10.0.1.50'), -1, 'an address past the limit is not kept');
+  const findings = analyze(detector, { networkKey: (address) => address, actors: () => [], verifyCrawler: () => 'unknown' });
+  assert.ok(findings.sources.every((source) => !source.clients.includes(detector.overflowClient)));
+
+  const parts = [0, 1].map((part) => {
+    const detector = new Detector({ keepTexts: true });
+    for (let index = 0; index < 10; index++) detector.observe(toRecord({ ip: `10.${part}.2.${index}`, time: start + index * 1000, url: `/p${index}` }));
+    return detector;
+  });
+  const merged = new Detector({ maxAddresses: 15 });
+  for (const part of parts) merged.merge(part.exportState());
+  assert.equal(merged.clientCount, 16);
+  assert.equal(merged.clientsOverflowed, 5);
+  assert.equal(merged.summary(merged.overflowClient).requests, 5);
+  assert.equal(addressesForBudget(256 << 20), 1 << 20);
+  assert.equal(addressesForBudget(1 << 20), 65_536);
+});
+
+test('scan of a log with a new address on every line: bounded clients, the replayer still found, and the report says so', () => {
+  const directory = scratchDir('addresses');
+  const path = join(directory, 'distinct-addresses.log');
+  const { text } = replayedLog(['/search?q=my+own+words', '/orders/4711', '/messages/1234']);
+  const lines: string[] = text.trimEnd().split('\n');
+  const later = Date.UTC(2026, 2, 3);
+  for (let index = 0; index < 70_000; index++) lines.push(combinedLine(`2.${index >> 16}.${(index >> 8) & 255}.${index & 255}`, later + index * 100, `/r/${index}`));
+  writeFileSync(path, lines.join('\n') + '\n');
+  // 16 MB: room for every URL (no unit dropped), 65,536 addresses
+  const run = runCli(['scan', path, '--json', '--offline', '--workers', '1', '--memory-budget', '16MB', '--state', '/nonexistent/x.duckdb']);
+  assert.equal(run.status, 1, run.stderr);
+  const report = JSON.parse(run.stdout) as { input: { records: number }; warnings: string[]; sources: { kind: string; ips: string[] }[] };
+  assert.equal(report.input.records, lines.length);
+  assert.ok(report.sources.some((source) => source.kind === 'replayer' && source.ips.includes(replayerAddress)));
+  assert.ok(report.warnings.some((warning) => /^\d+ requests came from a new address past the limit of distinct addresses/.test(warning)), report.warnings.join('\n'));
 });
