@@ -23,6 +23,8 @@ import { createCanary, CanaryRecorder } from '../../src/canary/index.js';
 import { main } from '../../src/cli/main.js';
 import { parseTrustedProxies, startCanaryListener } from '../../src/serve/index.js';
 import { simulate } from '../../src/simulate/index.js';
+// mulberry32: small, seeded, the same on every machine
+import { random } from '../support/records.js';
 
 const seed = Number(process.env.REPLAYWATCH_FUZZ_SEED ?? 20261206);
 const rounds = Number(process.env.REPLAYWATCH_FUZZ_ROUNDS ?? 60);
@@ -30,18 +32,6 @@ const rounds = Number(process.env.REPLAYWATCH_FUZZ_ROUNDS ?? 60);
 const TIME_CAP_MS = 45_000;
 /** Raw bytes a terminal would obey: C0 controls but '\n', DEL, C1 controls, bidi overrides. */
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-
-/** mulberry32: small, seeded, the same on every machine. */
-function random(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const nasties = ['\u001b]0;PWNED\u0007', '\u001b[31m', '\u009b2J', '\r', '\u0000', '\u202e', '"', '\\', '\\"', ' ', '\t', '%', '\u00ff', '\ud83d\ude00', '::ffff:', '%eth0', ':65535', '[', ']', '{', '}', '-', '\n'];
 const times = ['[31/Dec/9999:23:59:59 +0000]', '[01/Jan/1970:00:00:00 +0000]', '[30/Feb/2026:10:00:00 +0000]', '[99/Zzz/2026:99:99:99 +9999]', '[]'];
