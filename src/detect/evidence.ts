@@ -103,10 +103,6 @@ export class EvidenceTable {
     if (victims.size < this.victimCap) victims.add(victim);
   }
 
-  victimCount(client: number): number {
-    return this.victims.get(client)?.size ?? 0;
-  }
-
   /**
    * Share of a client's rare-URL requests that are someone else's: its explained replays over
    * those, what it originated (first on a URL), and half its ambiguous replays (a page others
