@@ -673,17 +673,23 @@ export class FirstSeenIndex {
   }
 
   /**
-   * Every day unit's URL key and its clients that day (maxClientsPerDay + 1 once popular): how
-   * many person-days a page draws, for the chance that someone else fetched it shortly before.
+   * Person-days per URL key: the sum over a URL's day units of its clients that day
+   * (maxClientsPerDay + 1 once popular): how many person-days a page draws, for the chance that
+   * someone else fetched it shortly before. Built in one pass over the units into a typed table
+   * (a Map of every day unit, with a callback per unit, was a tenth of analysis).
    */
-  forEachDayUnit(visit: (key: number, clients: number) => void): void {
+  personDays(): KeyCounts {
+    let dayUnits = 0;
+    for (let unit = 0; unit < this.unitCount; unit++) if (this.pages[unit >>> PAGE_SHIFT]![(unit & PAGE_MASK) * UNIT_STRIDE + U_BUCKET] !== GLOBAL_BUCKET) dayUnits++;
+    const counts = new KeyCounts(dayUnits);
     for (let unit = 0; unit < this.unitCount; unit++) {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       if (page[base + U_BUCKET] === GLOBAL_BUCKET) continue;
       const count = page[base + U_STATE]! & 255;
-      visit(urlKeyOf(page[base + U_HIGH]!, page[base + U_LOW]!), count === POPULAR ? this.maxClientsPerDay + 1 : count);
+      counts.add(urlKeyOf(page[base + U_HIGH]!, page[base + U_LOW]!), count === POPULAR ? this.maxClientsPerDay + 1 : count);
     }
+    return counts;
   }
 
   /** Appends a unit's entries to `entries` from `length`; returns the new length. */
@@ -844,5 +850,51 @@ export class FirstSeenIndex {
     this.buildSlots();
     this.dropped = state.dropped;
     this.droppedThrough = state.droppedThrough;
+  }
+}
+
+/**
+ * Counts by small non-negative integer key (urlKeyOf's 30 bits): open addressing with linear
+ * probing in two Int32Arrays, at most half full. Keys are stored + 1 (0 is empty).
+ */
+export class KeyCounts {
+  private readonly keys: Int32Array;
+  private readonly counts: Int32Array;
+  private readonly mask: number;
+
+  constructor(expected: number) {
+    let capacity = 16;
+    while (capacity < expected * 2) capacity *= 2;
+    this.keys = new Int32Array(capacity);
+    this.counts = new Int32Array(capacity);
+    this.mask = capacity - 1;
+  }
+
+  add(key: number, count: number): void {
+    let slot = Math.imul(key, 0x9e3779b1) & this.mask;
+    for (;;) {
+      const held = this.keys[slot]!;
+      if (held === 0) {
+        this.keys[slot] = key + 1;
+        this.counts[slot] = count;
+        return;
+      }
+      if (held === key + 1) {
+        this.counts[slot]! += count;
+        return;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** The count of `key`, or -1 when it has none. */
+  get(key: number): number {
+    let slot = Math.imul(key, 0x9e3779b1) & this.mask;
+    for (;;) {
+      const held = this.keys[slot]!;
+      if (held === 0) return -1;
+      if (held === key + 1) return this.counts[slot]!;
+      slot = (slot + 1) & this.mask;
+    }
   }
 }

@@ -4,7 +4,7 @@
  * pairs of the grouped clients); explain walks once for one client's pairs.
  */
 import type { Detector } from './detector.js';
-import { GLOBAL_BUCKET, type UnitEntry } from './first-seen-index.js';
+import { GLOBAL_BUCKET, type KeyCounts, type UnitEntry } from './first-seen-index.js';
 import type { ClientNetworks } from './networks.js';
 import type { DetectionPolicy } from './policy.js';
 import type { EvidencePair } from './types.js';
@@ -50,7 +50,7 @@ const DAY_SECONDS = 86400;
  */
 export class ChanceModel {
   /** URL key -> person-days over the log (sum of its day units' clients) */
-  private readonly personDays = new Map<number, number>();
+  private readonly personDays: KeyCounts;
   readonly spanSeconds: number;
 
   constructor(
@@ -59,7 +59,7 @@ export class ChanceModel {
   ) {
     const span = detector.maxTime - detector.minTime;
     this.spanSeconds = Number.isFinite(span) ? Math.max(DAY_SECONDS, span) : DAY_SECONDS;
-    detector.index.forEachDayUnit((key, clients) => this.personDays.set(key, (this.personDays.get(key) ?? 0) + clients));
+    this.personDays = detector.index.personDays();
   }
 
   /**
@@ -69,7 +69,9 @@ export class ChanceModel {
    * handful, is too noisy to say more).
    */
   rate(strong: boolean, key: number, clients: number): number {
-    return strong ? Math.max(1, clients - 1) / this.spanSeconds : (this.personDays.get(key) ?? clients) / this.spanSeconds;
+    if (strong) return Math.max(1, clients - 1) / this.spanSeconds;
+    const days = this.personDays.get(key);
+    return (days < 0 ? clients : days) / this.spanSeconds;
   }
 
   /** Bits of a replay `lag` seconds after its origin, at the unit's `rate`; `discoverable`: a declared bot fetched it (crawled, previewed). */
