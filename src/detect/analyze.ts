@@ -53,7 +53,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   for (const client of declared.keys()) declaredFlag[client] = 1;
   const isBot = (client: number): boolean => declaredFlag[client] === 1;
   // per client: 0 not asked, 1 no, 2 yes; a person (looksHuman) is never a candidate, so its
-  // replays need no burst test
+  // replays need no burst test (asked once per client: candidates and companions ask again)
   const personFlag = new Uint8Array(clients);
   const person = (client: number): boolean => {
     if (personFlag[client] === 0) personFlag[client] = looksHuman(detector, client, policy) ? 2 : 1;
@@ -118,11 +118,11 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   snapshots.credit(evidence);
 
   const actors = clientActors(detector, context);
-  const candidates = selectCandidates(detector, evidence, declared, actors, policy);
+  const candidates = selectCandidates(detector, evidence, declared, actors, policy, person);
   const groups = groupCandidates(candidates, evidence, actors, networkOf);
   // Companions: clients of a group's network with the group's user agent that never originated
   // anything and show no human traits (a replay cloud's address that only fetched popular pages)
-  addCompanions(detector, groups, evidence, declared, networkOf, (client) => actors.actorOf(client), policy);
+  addCompanions(detector, groups, evidence, declared, networkOf, (client) => actors.actorOf(client), person);
 
   // Pass 2: the pairs of the grouped clients, for lags, patterns and examples
   const groupOfClient = new Map<number, string>();

@@ -7,7 +7,7 @@ import type { ActorMatch } from '../attribute/types.js';
 import { Counter, type Detector } from './detector.js';
 import { type EvidenceTable, ROLE_PREFETCHER, ROLE_REPLAYER } from './evidence.js';
 import type { DetectionPolicy } from './policy.js';
-import { type Declared, looksHuman } from './traits.js';
+import type { Declared } from './traits.js';
 
 export type Role = 'replayer' | 'prefetcher';
 
@@ -30,11 +30,19 @@ export interface ClientActors {
  * share of policy.candidateShare, less inside a documented replayer network), or first on URLs
  * others follow. Marks `evidence.human` and `evidence.role` on the way.
  */
-export function selectCandidates(detector: Detector, evidence: EvidenceTable, declared: Map<number, Declared>, actors: ClientActors, policy: DetectionPolicy): Map<number, Role> {
+export function selectCandidates(
+  detector: Detector,
+  evidence: EvidenceTable,
+  declared: Map<number, Declared>,
+  actors: ClientActors,
+  policy: DetectionPolicy,
+  /** traits.ts looksHuman, asked once per client by the caller */
+  isPerson: (client: number) => boolean,
+): Map<number, Role> {
   const candidates = new Map<number, Role>();
   for (let at = 0; at < evidence.order.length; at++) {
     const client = evidence.order[at]!;
-    const human = looksHuman(detector, client, policy);
+    const human = isPerson(client);
     evidence.human[client] = human ? 1 : 0;
     if (declared.get(client) !== undefined) continue;
     const strongReplays = evidence.strongReplays[client]!;
@@ -100,7 +108,7 @@ export function addCompanions(
   declared: Map<number, Declared>,
   networkOf: (client: number) => string,
   actorOf: (client: number) => ActorMatch | null,
-  policy: DetectionPolicy,
+  isPerson: (client: number) => boolean,
 ): void {
   const placeOf = (client: number, role: 'replayer' | 'prefetcher'): string => {
     const actor = actorOf(client);
@@ -120,7 +128,7 @@ export function addCompanions(
     if (grouped.has(client) || declared.has(client)) continue;
     // columns are zero for a client without evidence
     const originated = evidence.strongOriginated[client]!;
-    const human = looksHuman(detector, client, policy);
+    const human = isPerson(client);
     // the cheap conditions first: attribution lookups only for clients that could still qualify
     // (its replays may be there, none explained: a popular page fetched after someone)
     const quiet = !(originated > 0 || evidence.weakOriginated[client]! > 1 || evidence.explainedStrong[client]! + evidence.explainedWeak[client]! > 0 || evidence.leads[client]! > 0);
