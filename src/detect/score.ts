@@ -6,7 +6,7 @@ import { Counter, type Detector } from './detector.js';
 import { type EvidenceTable, shareOf } from './evidence.js';
 import type { Role } from './grouping.js';
 import type { DetectionPolicy } from './policy.js';
-import { isOnePersonsHistory } from './snapshot-bursts.js';
+import { burstsOf, isOnePersonsHistory } from './snapshot-bursts.js';
 import type { EvidencePair, ReplayPattern, RequestRef, SourceFinding } from './types.js';
 
 /**
@@ -36,21 +36,16 @@ export function pairWeight(pair: EvidencePair, policy: DetectionPolicy): number 
 export function sweptPairs(pairs: EvidencePair[], policy: DetectionPolicy): Set<EvidencePair> {
   const swept = new Set<EvidencePair>();
   const weak = pairs.filter((pair) => !pair.strong).sort((a, b) => a.replay.time - b.replay.time);
-  let start = 0;
-  for (let index = 1; index <= weak.length; index++) {
-    if (index < weak.length && weak[index]!.replay.time - weak[index - 1]!.replay.time <= policy.burstGapSeconds) continue;
-    const length = index - start;
-    if (length >= policy.sweepMinPages) {
-      const burst = weak.slice(start, index);
-      const origins = new Set(burst.map((pair) => pair.origin.client)).size;
-      const pages = new Set(burst.map((pair) => pair.url)).size;
-      const pace = pages > 1 ? (burst[length - 1]!.replay.time - burst[0]!.replay.time) / (pages - 1) : Number.POSITIVE_INFINITY;
-      // many people's pages in one walk; or a walk faster than anyone reads (one person's
-      // uploaded history is taken back out by the caller: onePersonBursts)
-      const walk = origins * 2 > length || (pages >= policy.sweepMinPages && pace <= policy.sweepPaceSeconds);
-      if (walk) for (const pair of burst) swept.add(pair);
-    }
-    start = index;
+  for (const burst of burstsOf(weak, (pair) => pair.replay.time, policy.burstGapSeconds)) {
+    const length = burst.length;
+    if (length < policy.sweepMinPages) continue;
+    const origins = new Set(burst.map((pair) => pair.origin.client)).size;
+    const pages = new Set(burst.map((pair) => pair.url)).size;
+    const pace = pages > 1 ? (burst[length - 1]!.replay.time - burst[0]!.replay.time) / (pages - 1) : Number.POSITIVE_INFINITY;
+    // many people's pages in one walk; or a walk faster than anyone reads (one person's
+    // uploaded history is taken back out by the caller: onePersonBursts)
+    const walk = origins * 2 > length || (pages >= policy.sweepMinPages && pace <= policy.sweepPaceSeconds);
+    if (walk) for (const pair of burst) swept.add(pair);
   }
   return swept;
 }
@@ -289,21 +284,15 @@ export function onePersonBursts(
   const inBursts = new Set<EvidencePair>();
   let longest = 0;
   let span = 0;
-  let start = 0;
-  for (let index = 1; index <= late.length; index++) {
-    if (index < late.length && late[index]!.replay.time - late[index - 1]!.replay.time <= policy.burstGapSeconds) continue;
-    if (index - start >= 2) {
-      const burst = late.slice(start, index);
-      if (isOnePersonsHistory(burst.map((pair) => ({ time: pair.replay.time, originTime: personOf(pair).time, network: networkOf(personOf(pair).client) })), policy, strict)) {
-        for (const pair of burst) inBursts.add(pair);
-        if (burst.length > longest) {
-          const originTimes = burst.map((pair) => personOf(pair).time);
-          longest = burst.length;
-          span = Math.max(...originTimes) - Math.min(...originTimes);
-        }
-      }
+  for (const burst of burstsOf(late, (pair) => pair.replay.time, policy.burstGapSeconds)) {
+    if (burst.length < 2) continue;
+    if (!isOnePersonsHistory(burst.map((pair) => ({ time: pair.replay.time, originTime: personOf(pair).time, network: networkOf(personOf(pair).client) })), policy, strict)) continue;
+    for (const pair of burst) inBursts.add(pair);
+    if (burst.length > longest) {
+      const originTimes = burst.map((pair) => personOf(pair).time);
+      longest = burst.length;
+      span = Math.max(...originTimes) - Math.min(...originTimes);
     }
-    start = index;
   }
   return { inBursts, longest, span };
 }

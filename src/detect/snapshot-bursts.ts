@@ -28,27 +28,30 @@ export class SnapshotBursts {
     for (const [client, list] of this.kept) {
       const count = list.length / STRIDE;
       if (count < this.policy.snapshotMinPairs) continue;
-      const order = Array.from({ length: count }, (_, index) => index).sort((a, b) => list[a * STRIDE]! - list[b * STRIDE]!);
-      let start = 0;
-      for (let at = 1; at <= count; at++) {
-        if (at < count && list[order[at]! * STRIDE]! - list[order[at - 1]! * STRIDE]! <= this.policy.burstGapSeconds) continue;
-        const length = at - start;
-        if (length >= this.policy.snapshotMinPairs) {
-          // where each replay of the burst sits in `list`
-          const offsets: number[] = [];
-          for (let index = start; index < at; index++) offsets.push(order[index]! * STRIDE);
-          if (isOnePersonsHistory(offsets.map((offset) => ({ time: list[offset]!, originTime: list[offset + 1]!, network: list[offset + 2]! })), this.policy, true)) {
-            let ambiguous = 0;
-            for (const offset of offsets) ambiguous += list[offset + 3]!;
-            evidence.explainedWeak[client]! += ambiguous;
-            evidence.ambiguousWeak[client]! -= ambiguous;
-            evidence.snapshotReplays[client]! += length;
-          }
-        }
-        start = at;
+      const replays = Array.from({ length: count }, (_, index) => ({ time: list[index * STRIDE]!, originTime: list[index * STRIDE + 1]!, network: list[index * STRIDE + 2]!, ambiguous: list[index * STRIDE + 3]! }));
+      replays.sort((a, b) => a.time - b.time);
+      for (const burst of burstsOf(replays, (replay) => replay.time, this.policy.burstGapSeconds)) {
+        if (burst.length < this.policy.snapshotMinPairs || !isOnePersonsHistory(burst, this.policy, true)) continue;
+        let ambiguous = 0;
+        for (const replay of burst) ambiguous += replay.ambiguous;
+        evidence.explainedWeak[client]! += ambiguous;
+        evidence.ambiguousWeak[client]! -= ambiguous;
+        evidence.snapshotReplays[client]! += burst.length;
       }
     }
   }
+}
+
+/** Items (sorted by time) cut into bursts: runs in which each comes within `gap` seconds of the one before. */
+export function burstsOf<T>(sorted: readonly T[], timeOf: (item: T) => number, gap: number): T[][] {
+  const bursts: T[][] = [];
+  let start = 0;
+  for (let index = 1; index <= sorted.length; index++) {
+    if (index < sorted.length && timeOf(sorted[index]!) - timeOf(sorted[index - 1]!) <= gap) continue;
+    if (index > start) bursts.push(sorted.slice(start, index));
+    start = index;
+  }
+  return bursts;
 }
 
 /**
