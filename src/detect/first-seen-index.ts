@@ -163,7 +163,8 @@ function sortEntries(entries: UnitEntry[], from: number, to: number): void {
 /**
  * Visits one rare unit: entries in time order. For a day unit, the first `context` entries
  * are the previous day's unit of the same URL (when rare), offered only as possible origins:
- * a replay at 00:15 of a page visited at 21:00 crosses midnight.
+ * a replay at 00:15 of a page visited at 21:00 crosses midnight. `url` is null when the unit
+ * holds one entry (no pair to name) or its text was not kept.
  */
 export type RareUnitVisitor = (bucket: number, url: string | null, entries: UnitEntry[], context: number, key: number) => void;
 
@@ -672,7 +673,7 @@ export class FirstSeenIndex {
    * One rare unit to `visit`: a day unit with the previous day's unit of its URL first (its
    * entries are the context), each part sorted, in the one reused array (no array made per
    * unit). `only`: a unit none of whose clients (context included) it accepts is not visited,
-   * and its URL text not looked up.
+   * and its URL text not looked up. A unit of one entry is visited without its text (null).
    */
   private visitUnit(high: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor, only?: (client: number) => boolean): void {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
@@ -701,8 +702,12 @@ export class FirstSeenIndex {
       if (!wanted) return;
     }
     if (length - context > 1) sortEntries(entries, context, length);
-    let text = this.textOf(unit);
-    if (previous !== NONE) text ??= this.textOf(previous) ?? this.textOf(this.find(high | 0, low | 0, GLOBAL_BUCKET));
+    // one entry makes no pair: its URL is never read (most day units of a busy site)
+    let text: string | null = null;
+    if (length > 1) {
+      text = this.textOf(unit);
+      if (previous !== NONE) text ??= this.textOf(previous) ?? this.textOf(this.find(high | 0, low | 0, GLOBAL_BUCKET));
+    }
     visit(bucket, text, entries, context, urlKeyOf(high, low));
   }
 
