@@ -124,6 +124,8 @@ export interface DetectorState {
   agentsOverflowed: number;
   clientsOverflowed: number;
   unindexed: number;
+  /** clock histogram (Detector.clock) */
+  clock: Uint32Array;
   minTime: number;
   maxTime: number;
   index: FirstSeenIndexState;
@@ -195,6 +197,12 @@ export class Detector {
   private readonly fixedMaxAddresses: number | undefined;
   /** records without a usable time or address (counted, not indexed) */
   unindexed = 0;
+  /**
+   * Indexed records by second of the minute (0-59) and by minute of the hour (60-119): how
+   * fine the log's clock really is (unit-walk.ts timeResolution). A log written to the minute
+   * has every second at 0; a log whose times were bucketed has a few minutes only.
+   */
+  clock = new Uint32Array(120);
   minTime = Number.POSITIVE_INFINITY;
   maxTime = Number.NEGATIVE_INFINITY;
 
@@ -267,6 +275,8 @@ export class Detector {
       return;
     }
     const seconds = Math.floor(time / 1000);
+    this.clock[seconds % 60]!++;
+    this.clock[60 + (Math.floor(seconds / 60) % 60)]!++;
     if (seconds < this.minTime) this.minTime = seconds;
     if (seconds > this.maxTime) this.maxTime = seconds;
 
@@ -478,6 +488,7 @@ export class Detector {
       agentsOverflowed: this.agentsOverflowed,
       clientsOverflowed: this.clientsOverflowed,
       unindexed: this.unindexed,
+      clock: this.clock,
       minTime: this.minTime,
       maxTime: this.maxTime,
       index: this.index.exportState(),
@@ -580,6 +591,7 @@ export class Detector {
     this.agentsOverflowed += state.agentsOverflowed;
     this.clientsOverflowed += state.clientsOverflowed;
     this.unindexed += state.unindexed;
+    for (let index = 0; index < this.clock.length; index++) this.clock[index]! += state.clock[index]!;
     if (state.minTime < this.minTime) this.minTime = state.minTime;
     if (state.maxTime > this.maxTime) this.maxTime = state.maxTime;
     this.index.merge(state.index, clientMap);

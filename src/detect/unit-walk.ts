@@ -53,6 +53,10 @@ export class ChanceModel {
   /** URL key -> person-days over the log (sum of its day units' clients) */
   private readonly personDays: KeyCounts;
   readonly spanSeconds: number;
+  /** how much coarser than a second the log's clock is, as a factor on every rate (clockOf) */
+  readonly dilation: number;
+  /** requests this close are in step (policy.inStepSeconds), -1 when the clock is too coarse to tell */
+  readonly inStepSeconds: number;
 
   constructor(
     detector: Detector,
@@ -61,6 +65,9 @@ export class ChanceModel {
     const span = detector.maxTime - detector.minTime;
     this.spanSeconds = Number.isFinite(span) ? Math.max(DAY_SECONDS, span) : DAY_SECONDS;
     this.personDays = detector.index.personDays();
+    const clock = clockOf(detector.clock);
+    this.dilation = clock.secondsFactor * clock.minutesFactor;
+    this.inStepSeconds = clock.secondsFactor > COARSEST_IN_STEP_CLOCK ? -1 : policy.inStepSeconds;
   }
 
   /**
@@ -70,9 +77,9 @@ export class ChanceModel {
    * handful, is too noisy to say more).
    */
   rate(strong: boolean, key: number, clients: number): number {
-    if (strong) return Math.max(1, clients - 1) / this.spanSeconds;
+    if (strong) return (Math.max(1, clients - 1) / this.spanSeconds) * this.dilation;
     const days = this.personDays.get(key);
-    return (days < 0 ? clients : days) / this.spanSeconds;
+    return ((days < 0 ? clients : days) / this.spanSeconds) * this.dilation;
   }
 
   /** Bits of a replay `lag` seconds after its origin, at the unit's `rate`; `discoverable`: a declared bot fetched it (crawled, previewed). */
@@ -87,6 +94,33 @@ export class ChanceModel {
   bits(strong: boolean, key: number, clients: number, lag: number, discoverable: boolean): number {
     return this.bitsAt(this.rate(strong, key, clients), strong, lag, discoverable);
   }
+}
+
+/** Fewer records than this say nothing about the clock (a factor of 1). */
+const CLOCK_MIN_RECORDS = 200;
+/** A clock coarser than this many seconds cannot tell an in-step fetch from one a minute later. */
+const COARSEST_IN_STEP_CLOCK = 4;
+
+/**
+ * How fine a log's clock is, from the detector's histogram of seconds and minutes (Detector.clock):
+ * 60 over the perplexity (2^entropy) of each. A log written to the second: both about 1. Written
+ * to the minute (every second 0): seconds 60. Times bucketed into a few minutes an hour (a
+ * dataset's anonymisation): minutes up to 60. Requests a coarse clock writes with one time are
+ * that much likelier to coincide, so the chance model multiplies every rate by both.
+ */
+export function clockOf(clock: Uint32Array): { secondsFactor: number; minutesFactor: number } {
+  const factor = (from: number): number => {
+    let total = 0;
+    for (let index = from; index < from + 60; index++) total += clock[index]!;
+    if (total < CLOCK_MIN_RECORDS) return 1;
+    let entropy = 0;
+    for (let index = from; index < from + 60; index++) {
+      const share = clock[index]! / total;
+      if (share > 0) entropy -= share * Math.log2(share);
+    }
+    return Math.max(1, Math.round((60 / Math.pow(2, entropy)) * 100) / 100);
+  };
+  return { secondsFactor: factor(0), minutesFactor: factor(60) };
 }
 
 /** A site's entry points: fetched by checkers, crawlers and people alike, whoever came before. */
@@ -147,7 +181,8 @@ export function walkUnits(
     lone.bytes = bytes;
     visitor.originated(lone, true);
   };
-  const inStep = policy.inStepSeconds;
+  // -1 when the log's clock is too coarse to tell in-step fetches (clockOf)
+  const inStep = chance.inStepSeconds;
   detector.index.forEachRareUnit((bucket, url, unitEntries, unitContext, key) => {
     const strong = bucket === GLOBAL_BUCKET;
     // declared crawlers and previewers are reported as what they are; a URL one fetched is public
