@@ -1,6 +1,6 @@
 import { readJournal } from './journal.js';
 import { stateFiles } from './paths.js';
-import { withStore, type SqlParams, type StoreOptions, type StoreSession } from './duckdb-store.js';
+import { withStore, type StoreOptions, type StoreSession } from './duckdb-store.js';
 
 /** A canary as stored. Times are milliseconds since the epoch. */
 export interface CanaryRecord {
@@ -55,31 +55,19 @@ export async function revokeCanary(session: StoreSession, token: string, time: n
   return true;
 }
 
-/** Inserts hits in one transaction, ignoring ids already stored; returns how many were new. */
+/**
+ * Inserts hits in one transaction, ignoring ids already stored; returns how many were new.
+ * In bulk (the appender): the listener holds the file while it imports, and the CLI waits for
+ * it; one awaited statement per hit, then statements of 256 rows of bound parameters, held it
+ * for seconds, then for hundreds of milliseconds under a flood.
+ */
 export async function insertHits(session: StoreSession, hits: readonly CanaryHitRecord[]): Promise<number> {
   if (hits.length === 0) return 0;
-  return session.transaction(async () => {
-    const before = Number((await session.all('SELECT count(*) AS n FROM canary_hit'))[0]!.n);
-    // many rows a statement: one awaited statement per hit held the file for seconds while the
-    // listener's event loop served a flood between them, and kept the CLI out (E_STATE_LOCKED)
-    for (let from = 0; from < hits.length; from += HITS_PER_STATEMENT) {
-      const batch = hits.slice(from, from + HITS_PER_STATEMENT);
-      const params: SqlParams = {};
-      const rows = batch.map((hit, row) => {
-        const names = HIT_COLUMNS.map((column) => `$${column}${row}`);
-        HIT_COLUMNS.forEach((column) => (params[`${column}${row}`] = hit[column] ?? null));
-        return `(${names.join(', ')})`;
-      });
-      await session.run(`INSERT OR IGNORE INTO canary_hit VALUES ${rows.join(', ')}`, params);
-    }
-    const after = Number((await session.all('SELECT count(*) AS n FROM canary_hit'))[0]!.n);
-    return after - before;
-  });
+  return session.transaction(() => session.insertOrIgnore('canary_hit', hits.map((hit) => HIT_COLUMNS.map((column) => hit[column] ?? null))));
 }
 
 /** canary_hit's columns, in table order, as CanaryHitRecord keys. */
 const HIT_COLUMNS = ['id', 'token', 'time', 'ip', 'peer', 'method', 'url', 'userAgent', 'referer', 'acceptLanguage', 'via', 'xForwardedFor', 'source'] as const;
-const HITS_PER_STATEMENT = 256;
 
 export async function listHits(session: StoreSession): Promise<CanaryHitRecord[]> {
   const rows = await session.all(

@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { ReplaywatchError } from '../common/errors.js';
 import { latestSchemaVersion, migrations as defaultMigrations, type Migration } from './migrations.js';
@@ -55,6 +56,40 @@ export class StoreSession {
     });
   }
 
+  /**
+   * Inserts `rows` (values in the table's column order: text, whole numbers, null) into
+   * `table`, skipping rows whose key is already stored; returns how many were new. The rows go
+   * through DuckDB's appender into a temporary copy of the table and then in one
+   * `INSERT OR IGNORE`: 1,000 canary hits take ~40 ms, where statements of bound parameters
+   * took 800 ms and held the file (and kept the CLI out) all that time. Run it inside
+   * `transaction` to make it one commit with the rest.
+   */
+  async insertOrIgnore(table: string, rows: ReadonlyArray<ReadonlyArray<string | number | null>>): Promise<number> {
+    if (rows.length === 0) return 0;
+    const incoming = `incoming_${table}`;
+    await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${incoming} AS SELECT * FROM ${table} LIMIT 0`);
+    try {
+      const appender = await this.connection.createAppender(incoming, 'main', 'temp');
+      try {
+        for (const row of rows) {
+          for (const value of row) {
+            if (value === null) appender.appendNull();
+            // DuckDB would round a fraction when casting to BIGINT; so does this
+            else if (typeof value === 'number') appender.appendBigInt(BigInt(Math.round(value)));
+            else appender.appendVarchar(value);
+          }
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+      return (await this.connection.run(`INSERT OR IGNORE INTO ${table} SELECT * FROM ${incoming}`)).rowsChanged;
+    } finally {
+      await this.connection.run(`DROP TABLE IF EXISTS ${incoming}`);
+    }
+  }
+
   /** Runs `work` in one transaction: all of it or none of it. */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.connection.run('BEGIN TRANSACTION');
@@ -88,12 +123,15 @@ function typesOf(params: SqlParams): Record<string, DuckDBType | undefined> {
 
 /**
  * DuckDB is loaded on the first session, not at startup: its native library adds ~37 MB to a
- * process, and a scan without canaries never opens the store.
+ * process, and a scan without canaries never opens the store. It is loaded with `require`, not
+ * `import()`: @duckdb/node-api is CommonJS in ~120 files, and through Node 20's ES module
+ * loader every one of them is also lexed for its exports, which took 160-230 ms of a
+ * `canary report` against 85-130 ms (docs/PERFORMANCE.md, "Start-up of the canary commands").
  */
 let api: typeof import('@duckdb/node-api') | null = null;
 
 async function duckdbApi(): Promise<typeof import('@duckdb/node-api')> {
-  api ??= await import('@duckdb/node-api');
+  api ??= createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
   return api;
 }
 
@@ -219,7 +257,10 @@ async function openInstance(path: string, readOnly: boolean, busyTimeoutMs: numb
         });
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(1, deadline - Date.now()))));
-      delay = Math.min(delay * 2, 250);
+      // sessions hold the file for tens of milliseconds (the listener's import of a flood's
+      // hits included), so look again soon; a failed open costs DuckDB ~6 ms of CPU, so not
+      // more often than this
+      delay = Math.min(delay * 2, 50);
     }
   }
 }
