@@ -85,10 +85,13 @@ export async function loadCanaryHits(statePath: string, storeOptions: StoreOptio
   return { canaries, hits };
 }
 
-/** The report for the canaries named by `selector` (all when undefined), as `canary report` prints it. */
+/**
+ * The report for the canaries named by `selector` (all when undefined), as `canary report`
+ * prints it. Give the attributor as a loader to load it only when a shown canary was fetched.
+ */
 export async function loadCanaryReport(
   statePath: string,
-  attributor: Attributor,
+  attributor: Attributor | (() => Attributor),
   options: { selector?: string; now?: number } = {},
   storeOptions: StoreOptions = {},
 ): Promise<CanaryReport> {
