@@ -16,9 +16,12 @@ export {
   revokeCanary,
   insertHits,
   listHits,
+  listHitSummaries,
   purgeBefore,
   parseHitRecord,
   readCanaryState,
   type CanaryRecord,
   type CanaryHitRecord,
+  type CanaryHitSummary,
+  type CanaryState,
 } from './canary-records.js';

@@ -104,10 +104,8 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.state())
     .addOption(canaryOptions.json())
     .action(async (flags: CommonFlags) => {
-      const { loadCanaryHits } = await canaryStage();
-      const { canaries, hits } = await loadCanaryHits(statePath(flags, io));
-      const counts = new Map<string, number>();
-      for (const hit of hits) counts.set(hit.token, (counts.get(hit.token) ?? 0) + 1);
+      const { loadCanaryCounts } = await canaryStage();
+      const { canaries, hits: counts } = await loadCanaryCounts(statePath(flags, io));
       if (flags.json) {
         const list = canaries.map((c) => ({
           token: c.token,
