@@ -2,6 +2,7 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ReplaywatchError } from '../common/errors.js';
 import { latestSchemaVersion, migrations as defaultMigrations, type Migration } from './migrations.js';
 
@@ -125,14 +126,28 @@ function typesOf(params: SqlParams): Record<string, DuckDBType | undefined> {
  * DuckDB is loaded on the first session, not at startup: its native library adds ~37 MB to a
  * process, and a scan without canaries never opens the store. It is loaded with `require`, not
  * `import()`: @duckdb/node-api is CommonJS in ~120 files, and through Node 20's ES module
- * loader every one of them is also lexed for its exports, which took 160-230 ms of a
- * `canary report` against 85-130 ms (docs/PERFORMANCE.md, "Start-up of the canary commands").
+ * loader every one of them is also lexed for its exports (160-230 ms of a `canary report`
+ * against 85-130 ms). The build bundles those files into one (`duckdb-api.cjs` beside this
+ * module, scripts/bundle-duckdb.js): ~45 ms of CPU against ~100 ms. The bundle is used when it
+ * was made from the installed version; otherwise (run from source, or the package changed
+ * since the build) the package itself (docs/PERFORMANCE.md, "Start-up of the canary commands").
  */
 let api: typeof import('@duckdb/node-api') | null = null;
 
 async function duckdbApi(): Promise<typeof import('@duckdb/node-api')> {
-  api ??= createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
+  api ??= loadDuckdbApi();
   return api;
+}
+
+function loadDuckdbApi(): typeof import('@duckdb/node-api') {
+  const require = createRequire(import.meta.url);
+  const bundle = new URL('./duckdb-api.cjs', import.meta.url);
+  if (existsSync(bundle)) {
+    const installed = (require('@duckdb/node-api/package.json') as { version: string }).version;
+    const bundled = require(fileURLToPath(bundle)) as typeof import('@duckdb/node-api') & { bundledVersion?: string };
+    if (bundled.bundledVersion === installed) return bundled;
+  }
+  return require('@duckdb/node-api') as typeof import('@duckdb/node-api');
 }
 
 /** The DuckDB module once a session has loaded it (a session's queries run after it opened). */
