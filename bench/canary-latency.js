@@ -13,7 +13,9 @@
  * a child process of its own, so the timer here is not slowed by it. With /usr/bin/time
  * (Debian's `time`), each command's CPU seconds (user + system) are kept too: on a shared
  * machine they move less than wall time, and say whether a command did less work or only
- * waited less. Compares, never asserts (STYLE.md): the figures go in docs/PERFORMANCE.md and
+ * waited less. REPLAYWATCH_TIMINGS=1 is set for the commands and the listener: their store
+ * sessions say how long each open waited for another process and how long the listener's
+ * imports held the file. Compares, never asserts (STYLE.md): the figures go in docs/PERFORMANCE.md and
  * docs/RELIABILITY.md (case 7).
  */
 const timeBinary = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
@@ -67,14 +69,16 @@ async function main() {
     const flooderDone = new Promise((done) => flooder.on('close', done));
     await sleep(1500);
     const floodStarted = performance.now();
+    const listenerBefore = listener.output().length;
     rows.push(await measure(`canary report, ${loops} loops flooding`, rounds, () => run(bin, ['canary', 'report', '--state', state, '--json'], [0, 1])));
     rows.push(await measure(`canary new, ${loops} loops flooding`, rounds, () => run(bin, ['canary', 'new', '--label', 'flood', '--state', state, '--json'])));
     const floodSeconds = (performance.now() - floodStarted) / 1000;
+    const imports = sessions(listener.output().slice(listenerBefore)).filter((session) => session.write);
     flooder.kill('SIGTERM');
     await flooderDone;
     const sent = Number(/sent (\d+)/.exec(floodOut)?.[1] ?? 0);
     const hits = JSON.parse((await run(bin, ['canary', 'list', '--state', state, '--json'])).stdout).canaries.find((canary) => canary.token === first.token)?.hits ?? 0;
-    print(rows, { bin, loadBefore, loadAfter: load(), sent, floodSeconds, hits, rounds });
+    print(rows, { bin, loadBefore, loadAfter: load(), sent, floodSeconds, hits, rounds, imports });
   } finally {
     await listener?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -85,16 +89,18 @@ async function main() {
 async function measure(name, rounds, once) {
   const times = [];
   const cpu = [];
+  const waits = [];
   const failures = [];
   for (let round = 0; round < rounds; round++) {
     const started = performance.now();
     const result = await once();
     times.push(performance.now() - started);
     if (result.cpuMs !== null) cpu.push(result.cpuMs);
+    for (const session of sessions(result.stderr)) waits.push(session);
     if (!result.ok) failures.push(`exit ${result.code}: ${result.stderr.trim().split('\n')[0]}`);
   }
   process.stderr.write(`bench: ${name}: median ${median(times).toFixed(0)} ms\n`);
-  return { name, times, cpu, failures };
+  return { name, times, cpu, waits, failures };
 }
 
 /** One command; its wall time is the caller's, its CPU time /usr/bin/time's (null without it). */
@@ -102,7 +108,8 @@ function run(bin, argv, okCodes = [0]) {
   return new Promise((done, reject) => {
     const command = [process.execPath, ...(bin === null ? argv : [bin, ...argv])];
     const timed = timeBinary !== null && cpuFile !== null;
-    const child = timed ? spawn(timeBinary, ['-f', '%U %S', '-o', cpuFile, ...command], { cwd: root, env: { ...process.env, NO_COLOR: '1' } }) : spawn(command[0], command.slice(1), { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    const env = { ...process.env, NO_COLOR: '1', REPLAYWATCH_TIMINGS: '1' };
+    const child = timed ? spawn(timeBinary, ['-f', '%U %S', '-o', cpuFile, ...command], { cwd: root, env }) : spawn(command[0], command.slice(1), { cwd: root, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -121,13 +128,17 @@ function run(bin, argv, okCodes = [0]) {
 
 function startListener(bin, state) {
   return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [bin, 'canary', 'serve', '--listen', '127.0.0.1:0', '--state', state], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [bin, 'canary', 'serve', '--listen', '127.0.0.1:0', '--state', state], { cwd: root, env: { ...process.env, NO_COLOR: '1', REPLAYWATCH_TIMINGS: '1' } });
     let output = '';
+    let started = false;
     const exited = new Promise((resolveExit) => child.on('exit', resolveExit));
     const onData = (chunk) => {
       output += chunk;
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      if (match) done({ port: Number(match[1]), stop: () => (child.kill('SIGTERM'), exited) });
+      if (match && !started) {
+        started = true;
+        done({ port: Number(match[1]), output: () => output, stop: () => (child.kill('SIGTERM'), exited) });
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -135,6 +146,16 @@ function startListener(bin, state) {
       if (!/listening on/.test(output)) reject(new Error(`canary serve exited ${code}: ${output}`));
     });
   });
+}
+
+/** The store sessions a command or the listener printed (REPLAYWATCH_TIMINGS=1). */
+function sessions(stderr) {
+  return [...stderr.matchAll(/store (read|write) session: opened in (\d+) ms \((\d+) tr(?:y|ies)\), held (\d+) ms/g)].map((match) => ({
+    write: match[1] === 'write',
+    openMs: Number(match[2]),
+    tries: Number(match[3]),
+    heldMs: Number(match[4]),
+  }));
 }
 
 /** The flood (a child process): `loops` loops, even ones fetching the canary, odd ones made-up tokens, each from rotating 127.0.4.x addresses. */
@@ -196,13 +217,20 @@ function print(rows, info) {
   out.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores, ${cpu}, Node ${process.version}; ${info.bin}`);
   out.push(`Load average before ${info.loadBefore}, after ${info.loadAfter}; ${info.rounds} runs of each, one after another; wall time from spawn to exit.`);
   out.push(`Flood: ${info.sent} requests in about ${info.floodSeconds.toFixed(0)} s of measuring (${(info.sent / Math.max(1, info.floodSeconds + 1.5)).toFixed(0)}/s); the bench canary had ${info.hits} hits at the end.`);
+  if (info.imports.length > 0) {
+    const held = info.imports.map((session) => session.heldMs);
+    out.push(`The listener's imports while the commands ran: ${held.length}, holding the store ${median(held).toFixed(0)} ms (median), ${Math.max(...held).toFixed(0)} ms at most.`);
+  }
   out.push('');
-  out.push('| what | min ms | median ms | max ms | median CPU ms | failed |');
-  out.push('|---|---:|---:|---:|---:|---:|');
+  out.push('| what | min ms | median ms | max ms | median CPU ms | store busy (waited ms, max) | failed |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const sorted = row.times.slice().sort((a, b) => a - b);
     const cpu = row.cpu.length > 0 ? median(row.cpu).toFixed(0) : '';
-    out.push(`| ${row.name} | ${sorted[0].toFixed(0)} | ${median(sorted).toFixed(0)} | ${sorted[sorted.length - 1].toFixed(0)} | ${cpu} | ${row.failures.length} of ${row.times.length} |`);
+    // an open that needed more than one try waited for another process
+    const busy = row.waits.filter((session) => session.tries > 1);
+    const waited = row.waits.length === 0 ? '' : `${busy.length} of ${row.waits.length}${busy.length > 0 ? ` (${Math.max(...busy.map((session) => session.openMs))})` : ''}`;
+    out.push(`| ${row.name} | ${sorted[0].toFixed(0)} | ${median(sorted).toFixed(0)} | ${sorted[sorted.length - 1].toFixed(0)} | ${cpu} | ${waited} | ${row.failures.length} of ${row.times.length} |`);
   }
   const failures = rows.flatMap((row) => row.failures.map((failure) => `${row.name}: ${failure}`));
   if (failures.length > 0) out.push('', 'Failures:', ...[...new Set(failures)].map((failure) => `- ${failure}`));

@@ -30,6 +30,20 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** the schema to apply (tests pass their own list to simulate a newer or older build) */
   migrations?: readonly Migration[];
+  /** hears how each session went (the CLI prints it with REPLAYWATCH_TIMINGS=1) */
+  onSession?: (timings: SessionTimings) => void;
+}
+
+/** One session, as `onSession` hears it. Times in milliseconds. */
+export interface SessionTimings {
+  path: string;
+  readOnly: boolean;
+  /** opens tried: more than 1 when another process held the file */
+  tries: number;
+  /** from the first try to the open that worked (waiting for another process included) */
+  openMs: number;
+  /** from that open to the close: how long this session kept other processes out */
+  heldMs: number;
 }
 
 export type SqlParams = Record<string, string | number | bigint | boolean | null>;
@@ -192,7 +206,10 @@ async function runSession<T>(path: string, options: StoreOptions, work: (session
     }
   }
 
-  let instance = await openInstance(path, readOnly, options.busyTimeoutMs ?? 5000);
+  const started = performance.now();
+  const attempts = { tries: 0 };
+  let instance = await openInstance(path, readOnly, options.busyTimeoutMs ?? 5000, attempts);
+  const opened = performance.now();
   try {
     return await damagedAsStateIo(path, async () => {
       let connection = await instance.connect();
@@ -223,6 +240,7 @@ async function runSession<T>(path: string, options: StoreOptions, work: (session
     });
   } finally {
     instance.closeSync();
+    options.onSession?.({ path, readOnly, tries: attempts.tries, openMs: opened - started, heldMs: performance.now() - opened });
   }
 }
 
@@ -255,10 +273,11 @@ async function withMigrated(path: string, options: StoreOptions, list: readonly 
   }
 }
 
-async function openInstance(path: string, readOnly: boolean, busyTimeoutMs: number): Promise<DuckDBInstance> {
+async function openInstance(path: string, readOnly: boolean, busyTimeoutMs: number, attempts: { tries: number } = { tries: 0 }): Promise<DuckDBInstance> {
   const deadline = Date.now() + busyTimeoutMs;
   let delay = 10;
   for (;;) {
+    attempts.tries++;
     try {
       return await (await duckdbApi()).DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : { access_mode: 'READ_WRITE' });
     } catch (cause) {

@@ -4,7 +4,7 @@ import type { Attributor } from '../../attribute/index.js';
 import type { Paint } from '../../canary/index.js';
 import { ReplaywatchError } from '../../common/errors.js';
 import { terminalText } from '../../common/terminal-text.js';
-import { defaultStatePath } from '../../store/index.js';
+import { defaultStatePath, type StoreOptions } from '../../store/index.js';
 import { useColour, type CliIo } from '../io.js';
 import type { RegisterCommand } from '../main.js';
 
@@ -44,6 +44,20 @@ function statePath(flags: CommonFlags, io: CliIo): string {
   return flags.state ? (flags.state.startsWith('/') ? flags.state : `${io.cwd}/${flags.state}`) : defaultStatePath(io.env);
 }
 
+/**
+ * REPLAYWATCH_TIMINGS=1: each store session on stderr, with how long it waited for another
+ * process (the listener importing, another command) and how long it kept others out.
+ */
+function storeOptions(io: CliIo): StoreOptions {
+  if (io.env.REPLAYWATCH_TIMINGS !== '1') return {};
+  return {
+    onSession: (session) =>
+      io.stderr.write(
+        `replaywatch: store ${session.readOnly ? 'read' : 'write'} session: opened in ${session.openMs.toFixed(0)} ms (${session.tries} ${session.tries === 1 ? 'try' : 'tries'}), held ${session.heldMs.toFixed(0)} ms, closed ${performance.now().toFixed(0)} ms after the process started\n`,
+      ),
+  };
+}
+
 function paintFor(io: CliIo, noPaint: Paint): Paint {
   return useColour(io.stdout, io.env) ? { bold: pc.bold, red: pc.red, yellow: pc.yellow, green: pc.green, dim: pc.dim } : noPaint;
 }
@@ -71,7 +85,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
       const label = flags.label?.trim() || `canary ${new Date().toISOString().slice(0, 10)}`;
       const baseUrl = flags.baseUrl ?? io.env.REPLAYWATCH_BASE_URL ?? defaultBaseUrl;
       const { createCanary, noPaint } = await canaryStage();
-      const created = await createCanary(statePath(flags, io), { label, baseUrl });
+      const created = await createCanary(statePath(flags, io), { label, baseUrl }, storeOptions(io));
       if (flags.json) {
         io.stdout.write(JSON.stringify({ token: created.token, url: created.url, label: created.label }) + '\n');
       } else {
@@ -105,7 +119,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.json())
     .action(async (flags: CommonFlags) => {
       const { loadCanaryCounts } = await canaryStage();
-      const { canaries, hits: counts } = await loadCanaryCounts(statePath(flags, io));
+      const { canaries, hits: counts } = await loadCanaryCounts(statePath(flags, io), storeOptions(io));
       if (flags.json) {
         const list = canaries.map((c) => ({
           token: c.token,
@@ -135,7 +149,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.json())
     .action(async (selector: string | undefined, flags: CommonFlags) => {
       const { loadCanaryReport, renderCanaryReport, canaryLeaked, noPaint } = await canaryStage();
-      const report = await loadCanaryReport(statePath(flags, io), await canaryAttributor(), { selector });
+      const report = await loadCanaryReport(statePath(flags, io), await canaryAttributor(), { selector }, storeOptions(io));
       if (flags.json) io.stdout.write(JSON.stringify(report) + '\n');
       else io.stdout.write(renderCanaryReport(report, paintFor(io, noPaint)).join('\n') + '\n');
       // as scan: 1 when a canary reached a replayer or prefetcher
@@ -150,7 +164,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.json())
     .action(async (selector: string, flags: CommonFlags) => {
       const { revokeCanaries } = await canaryStage();
-      const revoked = await revokeCanaries(statePath(flags, io), selector);
+      const revoked = await revokeCanaries(statePath(flags, io), selector, Date.now(), storeOptions(io));
       if (flags.json) io.stdout.write(JSON.stringify({ revoked: revoked.map((c) => c.token) }) + '\n');
       else if (revoked.length === 0) io.stdout.write(`"${terminalText(selector)}" was already revoked\n`);
       else for (const c of revoked) io.stdout.write(`revoked ${c.token} (${terminalText(c.label)})\n`);
@@ -168,7 +182,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
       const { parseDuration, purgeCanaryData } = await canaryStage();
       const age = parseDuration(flags.olderThan);
       if (age === null) throw new ReplaywatchError('E_USAGE', `--older-than needs a number and a unit, not ${terminalText(flags.olderThan)}`, { hint: 'e.g. 90d, 12h, 30min, 2w (s, min, h, d, w; "m" is refused: minutes or months?)' });
-      const purged = await purgeCanaryData(statePath(flags, io), Date.now() - age, { all: flags.yes === true });
+      const purged = await purgeCanaryData(statePath(flags, io), Date.now() - age, { all: flags.yes === true }, storeOptions(io));
       if (purged.refused) {
         throw new ReplaywatchError('E_USAGE', `--older-than ${terminalText(flags.olderThan)} would delete every hit (${purged.total}); nothing was deleted`, { hint: 'add --yes to delete them all, or give a longer duration' });
       }
@@ -199,6 +213,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
         statePath: path,
         retentionMs,
         onWarning: warn,
+        onSession: storeOptions(io).onSession,
         onHit: (hit, canary) => {
           io.stdout.write(`hit  ${renderHitLine(hit, canary.label)}\n`);
           webhook?.send({ event: 'canary.hit', label: canary.label, canaryUrl: canary.url, ...hit, time: new Date(hit.time).toISOString() });
