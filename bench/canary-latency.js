@@ -222,15 +222,16 @@ function print(rows, info) {
     out.push(`The listener's imports while the commands ran: ${held.length}, holding the store ${median(held).toFixed(0)} ms (median), ${Math.max(...held).toFixed(0)} ms at most.`);
   }
   out.push('');
-  out.push('| what | min ms | median ms | max ms | median CPU ms | store busy (waited ms, max) | failed |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|');
+  out.push('| what | min ms | median ms | max ms | over 1 s | median CPU ms | store busy (waited ms, max) | failed |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const sorted = row.times.slice().sort((a, b) => a - b);
     const cpu = row.cpu.length > 0 ? median(row.cpu).toFixed(0) : '';
     // an open that needed more than one try waited for another process
     const busy = row.waits.filter((session) => session.tries > 1);
     const waited = row.waits.length === 0 ? '' : `${busy.length} of ${row.waits.length}${busy.length > 0 ? ` (${Math.max(...busy.map((session) => session.openMs))})` : ''}`;
-    out.push(`| ${row.name} | ${sorted[0].toFixed(0)} | ${median(sorted).toFixed(0)} | ${sorted[sorted.length - 1].toFixed(0)} | ${cpu} | ${waited} | ${row.failures.length} of ${row.times.length} |`);
+    const slow = sorted.filter((ms) => ms > 1000).length;
+    out.push(`| ${row.name} | ${sorted[0].toFixed(0)} | ${median(sorted).toFixed(0)} | ${sorted[sorted.length - 1].toFixed(0)} | ${slow} | ${cpu} | ${waited} | ${row.failures.length} of ${row.times.length} |`);
   }
   const failures = rows.flatMap((row) => row.failures.map((failure) => `${row.name}: ${failure}`));
   if (failures.length > 0) out.push('', 'Failures:', ...[...new Set(failures)].map((failure) => `- ${failure}`));
