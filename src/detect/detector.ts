@@ -4,7 +4,7 @@ import { parseIPv6 } from '../common/ip-text.js';
 import { viewOf } from '../common/data-view.js';
 import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow } from './hash.js';
 import { FirstSeenIndex, type FirstSeenIndexState } from './first-seen-index.js';
-import { classifiedPathEnd, classifyPath, isProbePath, PathKind, tracksDaysOf } from './paths.js';
+import { classifiedPathEnd, classifyPath, isEntryPage, isProbePath, PathKind, tracksDaysOf } from './paths.js';
 import type { ClientSummary } from './types.js';
 
 export interface DetectorOptions {
@@ -14,6 +14,8 @@ export interface DetectorOptions {
   maxClientsPerUrl?: number;
   /** The same within one day, for URLs popular overall. */
   maxClientsPerDay?: number;
+  /** The same for the day units of `/` and the landing pages (first-seen-index.ts WIDE). */
+  maxClientsPerEntryDay?: number;
   /** Bytes the first-seen index may hold before its oldest units are dropped (default DEFAULT_MEMORY_BUDGET). */
   memoryBudget?: number;
   /** Keep every rare URL's bytes (a worker's detector, merged later). */
@@ -94,7 +96,10 @@ export const Counter = {
   CrawlerRequests: 16,
   PreviewRequests: 17,
   ProbeHits: 18,
-  /** agent id + 1 of the client's last request: a cache, neither exported nor merged */
+  /**
+   * agent id + 1 of the client's last request: read with lastAgentOf (kin in grouping.ts); a
+   * merge keeps the latest part's. Also the cache agentOf tries first.
+   */
   LastAgent: 19,
 } as const;
 export type CounterId = (typeof Counter)[keyof typeof Counter];
@@ -198,6 +203,7 @@ export class Detector {
     this.index = new FirstSeenIndex({
       maxClients: options.maxClientsPerUrl,
       maxClientsPerDay: options.maxClientsPerDay,
+      maxClientsPerEntryDay: options.maxClientsPerEntryDay,
       memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
       keepTexts: this.keepTexts,
     });
@@ -213,19 +219,24 @@ export class Detector {
    * input on the same thread and merging it here (keeps URL texts, as a worker's does).
    */
   sibling(memoryBudget: number): Detector {
-    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses });
+    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses });
   }
 
   /** Sets the index's memory budget; only before the first record. */
   setMemoryBudget(bytes: number): void {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
-    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget: bytes, keepTexts: this.keepTexts });
+    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget: bytes, keepTexts: this.keepTexts });
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
   }
 
   get clientCount(): number {
     return this.clientKeys.length;
+  }
+
+  /** Distinct agents interned (ids run from 0). */
+  get agentCount(): number {
+    return this.agents.texts.length;
   }
 
   /** A client's column (Counter). */
@@ -236,6 +247,11 @@ export class Detector {
   /** The agent id of a client's first request, -1 if it had none. */
   firstAgentOf(client: number): number {
     return this.clientData[client * CLIENT_STRIDE + Counter.FirstAgent]! - 1;
+  }
+
+  /** The agent id of the client's last request (-1 for none). */
+  lastAgentOf(client: number): number {
+    return this.clientData[client * CLIENT_STRIDE + Counter.LastAgent]! - 1;
   }
 
   /** The first declared-bot agent a client used, -1 if none. */
@@ -317,7 +333,7 @@ export class Detector {
     }
     hashBytes(urlBuffer, urlStart, urlEnd);
     const trackDay = tracksDaysOf(pathKind, urlBuffer, pathEnd, urlEnd);
-    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, urlBuffer, urlStart, urlEnd);
+    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, urlBuffer, urlStart, urlEnd, trackDay && isEntryPage(urlBuffer, urlStart, pathEnd));
   }
 
   /** The client of an address: the last line's when the bytes are the same, else interned. */
@@ -358,7 +374,8 @@ export class Detector {
   private agentOf(row: number, buffer: Buffer, start: number, end: number): number {
     const data = this.clientData;
     const cached = data[row + Counter.LastAgent]!;
-    if (cached !== 0) {
+    // a merged agent keeps no bytes (an empty range): an empty agent is interned, never taken from the cache
+    if (cached !== 0 && end > start) {
       const from = this.agentStart[cached - 1]!;
       if (this.agentStart[cached]! - from === end - start && sameBytes(buffer, start, end, this.agentBytes, this.agentView, from)) return cached;
     }
@@ -550,6 +567,8 @@ export class Detector {
       }
       for (const column of SUMMED) data[row + column]! += other[from + column]!;
       if (data[row + Counter.BotAgent] === 0) data[row + Counter.BotAgent] = agentMap[other[from + Counter.BotAgent]!]!;
+      // parts come in input order: the later part's last agent is the client's
+      if (other[from + Counter.LastAgent] !== 0) data[row + Counter.LastAgent] = agentMap[other[from + Counter.LastAgent]!]!;
       const examples = state.probeExamples.get(local);
       if (examples !== undefined) {
         let merged = this.probeExamples.get(client);

@@ -6,6 +6,7 @@
 import type { Detector } from './detector.js';
 import { GLOBAL_BUCKET, type KeyCounts, type UnitEntry } from './first-seen-index.js';
 import type { ClientNetworks } from './networks.js';
+import { ENTRY_PAGES } from './paths.js';
 import type { DetectionPolicy } from './policy.js';
 import type { EvidencePair } from './types.js';
 
@@ -100,7 +101,7 @@ export function isEntryPoint(url: string): boolean {
 
 const ENTRY_POINTS = new Set([
   '/robots.txt', '/favicon.ico', '/sitemap.xml', '/ads.txt', '/humans.txt', '/security.txt', '/.well-known/security.txt',
-  '/index.html', '/index.htm', '/index.php', '/default.htm', '/default.html', '/default.asp', '/default.aspx', '/index.asp', '/index.aspx', '/home', '/home/',
+  ...ENTRY_PAGES,
 ]);
 
 /**
@@ -111,7 +112,8 @@ const ENTRY_POINTS = new Set([
  *   from another network that got the page (the lag a replay cloud shows is to the visit it copies);
  * - two entries of two networks within policy.inStepSeconds are one fetch in step with the
  *   other, in either order: each is offered as the other's replay (a web filter may be logged
- *   before its user), and the person among them is told apart by behaviour;
+ *   before its user), and the person among them is told apart by behaviour; the first of the
+ *   two is not also offered as a replay of whoever came before;
  * - declared crawlers and link previewers take no part: they are reported as what they are,
  *   and a URL one of them fetched is discoverable (evidence by timing only);
  * - entries of the first entry's network before the first other-network entry lead, when that
@@ -223,6 +225,12 @@ export function walkUnits(
       }
       if (origin < 0) continue;
       if (firstOther < 0 && networks[index] !== networks[0]) firstOther = index;
+      // in step with a later entry of another network (a filter logged a moment before its
+      // user): that pair explains this fetch, offered when the walk reaches the later entry; it
+      // is not also a replay of whoever came before
+      let inStepWithLater = false;
+      for (let later = index + 1; later < entries.length && entries[later]!.time - replay.time <= inStep && !inStepWithLater; later++) inStepWithLater = networks[later] !== networks[index];
+      if (inStepWithLater) continue;
       const lag = replay.time - entries[origin]!.time;
       evidence.inStep = false;
       evidence.entryPoint = entryPoint;

@@ -229,3 +229,33 @@ test('signals name what counted for and against a client', () => {
   const theirs = signalsOf(findings.evidence.get(person), detector.summary(person), findings.policy);
   assert.ok(theirs.against.some((line) => line.includes('behaves like a person')), theirs.against.join('\n'));
 });
+
+test('kin: shadow fetchers of two networks that share a distinctive agent are one source; a lone shadow alone is not reported', () => {
+  const BARE = 'Mozilla/4.0';
+  const shadows = (loneAgent: string): RecordSpec[] => {
+    const records = quietSite();
+    // a busy morning on `/` (14 visitors: more than a day unit of another page keeps)
+    for (let index = 0; index < 14; index++) records.push(...visit(`90.${index}.0.1`, BASE + 40 * DAY + index * 11 * MINUTE, '/'));
+    // fetcher A shadows three people in step, on three days, with its own agent and then the bare one
+    for (const [day, page] of [[5, 2], [17, 4], [29, 6]] as const) {
+      const time = BASE + day * DAY + (page + 1) * 3600 * SECOND;
+      records.push({ ip: '208.115.138.254', time, url: `/menu${page}.htm`, userAgent: day === 29 ? BARE : 'Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 5.1)' });
+    }
+    // fetcher B, another network, once: in step with one of the morning's visitors of `/`
+    records.push({ ip: '8.21.4.254', time: BASE + 40 * DAY + 5 * 11 * MINUTE, url: '/', userAgent: loneAgent });
+    return records;
+  };
+  // B's only fetch could be chance: alone, it is not reported
+  const alone = run(shadows('Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0'));
+  assert.deepEqual(reported(alone.findings, alone.detector), ['208.115.138.254']);
+  const lone = alone.findings.evidence.get(alone.detector.clientOf('8.21.4.254'))!;
+  assert.equal(lone.inStep, 1, 'the in-step fetch of a busy day\'s `/` is seen (a wide day unit)');
+  // with the agent only A used, B is A's kin: one source of two networks
+  const kin = run(shadows(BARE));
+  assert.deepEqual(reported(kin.findings, kin.detector).sort(), ['208.115.138.254', '8.21.4.254']);
+  const source = kin.findings.sources.find((entry) => entry.kind === 'replayer')!;
+  assert.ok(source.reasons.some((reason) => reason.includes('"Mozilla/4.0"')), source.reasons.join('\n'));
+  // an agent many clients use is nobody's signature
+  const common = run(shadows(BARE), { ...DEFAULT_POLICY, kinAgentMaxClients: 1 });
+  assert.deepEqual(reported(common.findings, common.detector), ['208.115.138.254']);
+});
