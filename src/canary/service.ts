@@ -80,11 +80,11 @@ export async function recordLogHits(statePath: string, hits: readonly CanaryHitI
 }
 
 /** Every canary and how often it was fetched (store and the running listener's journal). */
-export async function loadCanaryCounts(statePath: string, storeOptions: StoreOptions = {}): Promise<{ canaries: CanaryRecord[]; hits: Map<string, number> }> {
+export async function loadCanaryCounts(statePath: string, storeOptions: StoreOptions = {}): Promise<{ canaries: CanaryRecord[]; counts: Map<string, number> }> {
   const { canaries, hits } = await readCanaryState(statePath, storeOptions, 'summary');
   const counts = new Map<string, number>();
   for (const hit of hits) counts.set(hit.token, (counts.get(hit.token) ?? 0) + 1);
-  return { canaries, hits: counts };
+  return { canaries, counts };
 }
 
 /** Every canary with every hit (store and the running listener's journal). */

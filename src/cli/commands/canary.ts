@@ -119,7 +119,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.json())
     .action(async (flags: CommonFlags) => {
       const { loadCanaryCounts } = await canaryStage();
-      const { canaries, hits: counts } = await loadCanaryCounts(statePath(flags, io), storeOptions(io));
+      const { canaries, counts } = await loadCanaryCounts(statePath(flags, io), storeOptions(io));
       if (flags.json) {
         const list = canaries.map((c) => ({
           token: c.token,
