@@ -163,7 +163,8 @@ function sortEntries(entries: UnitEntry[], from: number, to: number): void {
 /**
  * Visits one rare unit: entries in time order. For a day unit, the first `context` entries
  * are the previous day's unit of the same URL (when rare), offered only as possible origins:
- * a replay at 00:15 of a page visited at 21:00 crosses midnight.
+ * a replay at 00:15 of a page visited at 21:00 crosses midnight. `url` is null when the unit
+ * holds one entry (no pair to name) or its text was not kept.
  */
 export type RareUnitVisitor = (bucket: number, url: string | null, entries: UnitEntry[], context: number, key: number) => void;
 
@@ -651,7 +652,7 @@ export class FirstSeenIndex {
    * it instead (SingleUnitVisitor). The entries array and its objects are reused for the next
    * unit: a visitor copies what it keeps (analyze's makePair does).
    */
-  forEachRareUnit(visit: RareUnitVisitor, skipSingles: boolean | SingleUnitVisitor = false): void {
+  forEachRareUnit(visit: RareUnitVisitor, skipSingles: boolean | SingleUnitVisitor = false, only?: (client: number) => boolean): void {
     const entries: UnitEntry[] = [];
     const single = typeof skipSingles === 'function' ? skipSingles : null;
     for (let unit = 0; unit < this.unitCount; unit++) {
@@ -664,11 +665,17 @@ export class FirstSeenIndex {
         single?.(page[base + U_CLIENT]!, page[base + U_TIME]! >>> 0, (state >>> 8) & STATUS_MASK, page[base + U_BYTES]! >>> 0);
         continue;
       }
-      this.visitUnit(page[base + U_HIGH]!, unit, entries, visit);
+      this.visitUnit(page[base + U_HIGH]!, unit, entries, visit, only);
     }
   }
 
-  private visitUnit(high: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor): void {
+  /**
+   * One rare unit to `visit`: a day unit with the previous day's unit of its URL first (its
+   * entries are the context), each part sorted, in the one reused array (no array made per
+   * unit). `only`: a unit none of whose clients (context included) it accepts is not visited,
+   * and its URL text not looked up. A unit of one entry is visited without its text (null).
+   */
+  private visitUnit(high: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor, only?: (client: number) => boolean): void {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
     const state = page[base + U_STATE]!;
@@ -677,26 +684,31 @@ export class FirstSeenIndex {
     const low = page[base + U_LOW]!;
     // a day unit speaks only for URLs popular overall; a URL rare overall has its global unit
     if (bucket !== GLOBAL_BUCKET && this.countOf(high, low, GLOBAL_BUCKET) !== POPULAR) return;
-    let length = this.fillUnit(unit, entries, 0);
+    let context = 0;
+    let previous = NONE;
+    if (bucket !== GLOBAL_BUCKET) {
+      previous = this.find(high | 0, low | 0, bucket - 1);
+      if (previous !== NONE && (this.pages[previous >>> PAGE_SHIFT]![(previous & PAGE_MASK) * UNIT_STRIDE + U_STATE]! & 255) === POPULAR) previous = NONE;
+      if (previous !== NONE) {
+        context = this.fillUnit(previous, entries, 0);
+        if (context > 1) sortEntries(entries, 0, context);
+      }
+    }
+    const length = this.fillUnit(unit, entries, context);
     entries.length = length;
-    if (length > 1) sortEntries(entries, 0, length);
-    let text = this.textOf(unit);
-    const key = urlKeyOf(high, low);
-    if (bucket === GLOBAL_BUCKET) {
-      visit(bucket, text, entries, 0, key);
-      return;
+    if (only !== undefined) {
+      let wanted = false;
+      for (let index = 0; index < length && !wanted; index++) wanted = only(entries[index]!.client);
+      if (!wanted) return;
     }
-    const previous = this.find(high | 0, low | 0, bucket - 1);
-    if (previous === NONE || (this.pages[previous >>> PAGE_SHIFT]![(previous & PAGE_MASK) * UNIT_STRIDE + U_STATE]! & 255) === POPULAR) {
-      visit(bucket, text, entries, 0, key);
-      return;
+    if (length - context > 1) sortEntries(entries, context, length);
+    // one entry makes no pair: its URL is never read (most day units of a busy site)
+    let text: string | null = null;
+    if (length > 1) {
+      text = this.textOf(unit);
+      if (previous !== NONE) text ??= this.textOf(previous) ?? this.textOf(this.find(high | 0, low | 0, GLOBAL_BUCKET));
     }
-    const current = length;
-    length = this.fillUnit(previous, entries, current);
-    sortEntries(entries, current, length);
-    const context = entries.slice(current, length);
-    text ??= this.textOf(previous) ?? this.textOf(this.find(high | 0, low | 0, GLOBAL_BUCKET));
-    visit(bucket, text, [...context, ...entries.slice(0, current)], context.length, key);
+    visit(bucket, text, entries, context, urlKeyOf(high, low));
   }
 
   /**

@@ -56,12 +56,15 @@ export function selectCandidates(
     const strongReplays = evidence.strongReplays[client]!;
     const strongOriginated = evidence.strongOriginated[client]!;
     const foundLeads = evidence.leads[client]!;
+    const explained = evidence.explainedStrong[client]! + evidence.explainedWeak[client]!;
+    // neither shape is possible without leads or explained replays: most clients stop here,
+    // before the catalogue lookup
+    if (foundLeads + evidence.lateLeads[client]! === 0 && (explained === 0 || human)) continue;
     const prior = actors.priorOf(client);
     // a link scanner that renders pages in a headless browser loads assets and sends referrers
     // like a person; in a network documented as a scanner's, leading without ever posting is enough
     const renderingScanner = human && foundLeads + evidence.lateLeads[client]! > 0 && detector.count(client, Counter.Posts) === 0 && prior === 'prefetcher';
     if (human && !renderingScanner) continue;
-    const explained = evidence.explainedStrong[client]! + evidence.explainedWeak[client]!;
     const share = evidence.share(client);
     const leadShare = strongOriginated > 0 ? foundLeads / strongOriginated : 0;
     // a mail scanner opens every link of a message (tracking redirects, unsubscribe) and the

@@ -150,11 +150,6 @@ export function walkUnits(
   const inStep = policy.inStepSeconds;
   detector.index.forEachRareUnit((bucket, url, unitEntries, unitContext, key) => {
     const strong = bucket === GLOBAL_BUCKET;
-    if (only !== undefined) {
-      let wanted = false;
-      for (let index = 0; index < unitEntries.length && !wanted; index++) wanted = only(unitEntries[index]!.client);
-      if (!wanted) return;
-    }
     // declared crawlers and previewers are reported as what they are; a URL one fetched is public
     let entries = unitEntries;
     let context = unitContext;
@@ -248,7 +243,8 @@ export function walkUnits(
         visitor.lead(url, first, later, strong);
       }
     }
-  }, pairsOnly ? true : single);
+    // units with none of `only`'s clients are skipped by the index, before their text is looked up
+  }, pairsOnly ? true : single, only);
 }
 
 export function makePair(url: string, origin: UnitEntry, replay: UnitEntry, strong: boolean, evidence?: PairEvidence): EvidencePair {
