@@ -672,14 +672,17 @@ export class FirstSeenIndex {
   /**
    * One rare unit to `visit`: a day unit with the previous day's unit of its URL first (its
    * entries are the context), each part sorted, in the one reused array (no array made per
-   * unit). `only`: a unit none of whose clients (context included) it accepts is not visited,
-   * and its URL text not looked up. A unit of one entry is visited without its text (null).
+   * unit). `only`: a unit none of whose own clients it accepts (the previous day's are only
+   * origins) is not visited, nor anything else read. A unit of one entry is visited without
+   * its text (null).
    */
   private visitUnit(high: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor, only?: (client: number) => boolean): void {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
     const state = page[base + U_STATE]!;
     if ((state & 255) === POPULAR) return;
+    // the cheapest test first: the unit's own clients, read in place
+    if (only !== undefined && !this.unitHasClient(page, base, only)) return;
     const bucket = page[base + U_BUCKET]!;
     const low = page[base + U_LOW]!;
     // a day unit speaks only for URLs popular overall; a URL rare overall has its global unit
@@ -696,11 +699,6 @@ export class FirstSeenIndex {
     }
     const length = this.fillUnit(unit, entries, context);
     entries.length = length;
-    if (only !== undefined) {
-      let wanted = false;
-      for (let index = 0; index < length && !wanted; index++) wanted = only(entries[index]!.client);
-      if (!wanted) return;
-    }
     if (length - context > 1) sortEntries(entries, context, length);
     // one entry makes no pair: its URL is never read (most day units of a busy site)
     let text: string | null = null;
@@ -730,6 +728,13 @@ export class FirstSeenIndex {
       counts.add(urlKeyOf(page[base + U_HIGH]!, page[base + U_LOW]!), count !== POPULAR ? count : ((state & WIDE) !== 0 ? this.maxClientsPerEntryDay : this.maxClientsPerDay) + 1);
     }
     return counts;
+  }
+
+  /** Whether `only` accepts one of the unit's own clients (its inline entry or its chain). */
+  private unitHasClient(page: Int32Array, base: number, only: (client: number) => boolean): boolean {
+    if (only(page[base + U_CLIENT]!)) return true;
+    for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = this.entries[entry * ENTRY_STRIDE + E_NEXT]!) if (only(this.entries[entry * ENTRY_STRIDE + E_CLIENT]!)) return true;
+    return false;
   }
 
   /** Appends a unit's entries to `entries` from `length`; returns the new length. */

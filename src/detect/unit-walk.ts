@@ -154,7 +154,8 @@ const ENTRY_POINTS = new Set([
  *   follower comes within policy.lateLeadWindowSeconds (strong units only: one-time links are
  *   rare overall); the visitor tells quick leads from late ones.
  * `pairsOnly`: the visitor wants pairs, not origins, so units with one client are not visited.
- * `only`: the visitor wants pairs of these clients alone; units with none of them are skipped.
+ * `only`: the visitor wants the pairs whose replay (or lead) is one of these clients: units none
+ * of whose own clients is one (the previous day's are only origins) are skipped.
  */
 export function walkUnits(
   detector: Detector,
