@@ -43,7 +43,9 @@ export interface Findings {
 export function analyze(detector: Detector, context: AnalysisContext, policy: Readonly<DetectionPolicy> = DEFAULT_POLICY): Findings {
   const clients = detector.clientCount;
   const networks = new ClientNetworks(detector, context);
-  const networkOf = (client: number): string => networks.name(client);
+  // where a group lives: its network (an ASN) and, within it, its /16 (IPv6: /32): a cloud's
+  // ASN hosts many tenants, and two replayers renting there are two sources, not one
+  const networkOf = (client: number): string => `${networks.name(client)}|${coarsePrefix(detector.firstAddressOf(client))}`;
   const declared = declaredKinds(detector);
   const evidence = new EvidenceTable(clients, policy.victimCap);
   const chance = new ChanceModel(detector, policy);
@@ -174,6 +176,14 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   // strongest evidence first: confidence, then how much evidence, then replays
   sources.sort((a, b) => b.confidence - a.confidence || (b.evidence ?? 0) - (a.evidence ?? 0) || b.replays - a.replays || a.clients[0]! - b.clients[0]!);
   return { sources, probes: findProbes(detector), evidence, policy };
+}
+
+/** An address's /16 (IPv4) or /32 (IPv6) as text: the address up to its second '.' or ':'. */
+function coarsePrefix(address: string): string {
+  const separator = address.includes(':') ? ':' : '.';
+  const first = address.indexOf(separator);
+  const second = first < 0 ? -1 : address.indexOf(separator, first + 1);
+  return second < 0 ? address : address.slice(0, second);
 }
 
 /** Each client's catalogue entry, asked once per client (attribution lookups are the cost). */

@@ -169,10 +169,11 @@ export function scoreGroup(
     }
   }
   const snapshotShape = pattern !== null && pattern.pattern === 'snapshot' && history.size >= policy.snapshotMinPairs;
-  if (strong === 0 && actor === null && !snapshotShape && !(effective >= 3 && victims.size >= 2)) {
+  if (strong === 0 && actor === null && !snapshotShape && !(effective >= 3 && (victims.size >= 2 || inStepExplained >= policy.inStepRepeats))) {
     // rare-that-day evidence alone is suggestive, never conclusive, unless there is enough of it
-    // from more than one person, a catalogue documents the network, or it has the snapshot
-    // shape: one person's pages, first visited far apart, fetched together long after
+    // from more than one person or in step with one person again and again (a web filter
+    // shadowing its user), a catalogue documents the network, or it has the snapshot shape: one
+    // person's pages, first visited far apart, fetched together long after
     confidence = Math.min(confidence, policy.weakOnlyCeiling);
   }
   if (snapshotShape)
