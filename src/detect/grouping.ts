@@ -72,7 +72,9 @@ export function selectCandidates(
     // second lead is enough; the group's totals decide the confidence
     const documentedPrefetcher = prior === 'prefetcher';
     const leads = foundLeads + (documentedPrefetcher ? evidence.lateLeads[client]! : 0);
-    if (leads > 0 && leads >= strongReplays && (leadShare >= 0.5 || leads >= 2 || documentedPrefetcher)) {
+    // inside a scanner's documented network, a person's quick click sometimes beats the scan:
+    // leading at all is the scanner's shape, though it also came after people
+    if (leads > 0 && (leads >= strongReplays || documentedPrefetcher) && (leadShare >= 0.5 || leads >= 2 || documentedPrefetcher)) {
       evidence.role[client] = ROLE_PREFETCHER;
       candidates.set(client, 'prefetcher');
     } else if (explained > 0 && share >= (prior === 'replayer' ? policy.documentedShare : policy.candidateShare)) {
@@ -101,7 +103,11 @@ export function groupCandidates(
     const weakOnly = actor === null && role === 'replayer' && evidence.strongReplays[client] === 0;
     return `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}${weakOnly ? '|weak' : ''}`;
   };
-  for (const [client, role] of candidates) {
+  for (const [client, candidateRole] of candidates) {
+    // a replayer inside a link scanner's documented prefixes is the scanner, come after the
+    // person this time (a message opened again, a forward): it joins the scanner's group
+    const own = actors.actorOf(client);
+    const role: Role = candidateRole === 'replayer' && own !== null && own.kind === 'prefetcher' && own.shared !== true && own.by === 'network' ? 'prefetcher' : candidateRole;
     const kinOf = kin.get(client);
     // kin join their representative's group, whatever their own network
     const key = keyOf(kinOf === undefined ? client : kinOf.representative, role);

@@ -308,3 +308,18 @@ test('the clock: a log written to the minute shows no in-step fetches; times buc
   assert.equal(filter?.inStep ?? 0, 0, 'no fetch is in step on a clock that only tells minutes');
   assert.equal(new ChanceModel(detector, DEFAULT_POLICY).inStepSeconds, -1);
 });
+
+test('a web filter in step with its one user again and again on pages others visit too is reported (no 0.45 ceiling)', () => {
+  const records = quietSite();
+  // the user reads five menu pages on five days; the filter fetches each in the same second
+  for (let day = 0; day < 5; day++) {
+    const time = quietVisitTime(day + 10, day) + 20 * MINUTE + 17 * SECOND;
+    records.push(...visit('191.98.133.69', time, `/menu${day}.htm`, FILTER_AGENT));
+    records.push({ ip: '199.19.249.196', time: time + SECOND, url: `/menu${day}.htm`, userAgent: FILTER_AGENT });
+  }
+  const { detector, findings } = run(records);
+  assert.deepEqual(reported(findings, detector), ['199.19.249.196']);
+  const source = findings.sources.find((entry) => entry.kind === 'replayer')!;
+  assert.equal(source.weakOnly, true, 'from pages rare only that day');
+  assert.equal(source.victims, 1);
+});
