@@ -37,16 +37,30 @@ export function agentsForBudget(memoryBudget: number): number {
 }
 
 /**
- * Distinct client addresses a detector keeps within a memory budget: one per 256 bytes of
- * budget (1 M at the default 256 MiB, four times the 10 M-line bench log's 250 k), at least
- * 65,536. An address and its client cost ~250 bytes (text, tables, counters): so the client
- * tables take at most about the budget again, whatever the log holds (a hostile log with a new
- * address on every line spent 2.8 GB on 5 M of them). Past the limit a new address is "another
- * client" (OVERFLOW_CLIENT): its requests are counted, not told apart, and analysis leaves them
- * out (detect/traits.ts declaredKinds); the report says how many.
+ * Distinct client addresses a detector keeps within a memory budget: one per 768 bytes of
+ * budget (349,525 at the default 256 MiB, beyond the 10 M-line bench log's 250 k), at least
+ * 65,536. A kept address and its client cost at most ~256 bytes all told: the client's row
+ * (80), its address links (8), the interner's slots (12 per slot at a load between 1/4 and 1/2:
+ * up to 48 while the table grows), the address string and its places in two arrays (~48), and
+ * analysis's per-client arrays (~80; detect/evidence.ts, analyze.ts). So the client tables
+ * take a third of the budget at most (BUDGET_SHARES), whatever the log holds (a hostile log
+ * with a new address on every line spent 2.8 GB on 5 M of them). Past the limit a new address
+ * is "another client" (OVERFLOW_CLIENT): its requests are counted, not told apart, and
+ * analysis leaves them out (detect/traits.ts declaredKinds); the report says how many.
  */
 export function addressesForBudget(memoryBudget: number): number {
-  return Math.max(65_536, Math.floor(memoryBudget / 256));
+  return Math.max(65_536, Math.floor(memoryBudget / 768));
+}
+
+/**
+ * The first-seen index's share of a memory budget: 9/16. With the client tables' third
+ * (addressesForBudget) and the user agents' tenth at most (agentsForBudget: ~400 bytes per 4 KiB)
+ * that is the whole budget: one number bounds what a scan holds beyond Node's own baseline
+ * (docs/PERFORMANCE.md measures both). The 10 M-line bench log's index (117 MB) fits the default's
+ * 144 MiB share.
+ */
+export function indexBudgetOf(memoryBudget: number): number {
+  return Math.floor((memoryBudget * 9) / 16);
 }
 
 /** The key of the client that stands for every new address past the limit (addressesForBudget). */
@@ -178,6 +192,8 @@ export class Detector {
   private lastClient = -1;
 
   records = 0;
+  /** bytes the detector may hold (the index's share and the limits of agents and addresses come from it) */
+  memoryBudget: number;
   /** requests whose user agent was new past the limit of distinct agents (agentsForBudget) */
   agentsOverflowed = 0;
   private maxAgents: number;
@@ -195,10 +211,11 @@ export class Detector {
 
   constructor(options: DetectorOptions = {}) {
     this.keepTexts = options.keepTexts ?? false;
+    this.memoryBudget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
     this.index = new FirstSeenIndex({
       maxClients: options.maxClientsPerUrl,
       maxClientsPerDay: options.maxClientsPerDay,
-      memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
+      memoryBudget: indexBudgetOf(this.memoryBudget),
       keepTexts: this.keepTexts,
     });
     this.classifyAgent = options.classifyAgent ?? (() => null);
@@ -206,6 +223,19 @@ export class Detector {
     this.maxAgents = options.maxAgents ?? agentsForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
     this.fixedMaxAddresses = options.maxAddresses;
     this.maxAddresses = options.maxAddresses ?? addressesForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+    this.reserveClients();
+  }
+
+  /**
+   * The client tables at their limit from the start: zero pages the system hands out as they
+   * are first written, so a small log's RSS stays small, and growing them never holds an old
+   * copy beside a new one (doubling a 1 M-client table held 240 MB for a moment).
+   */
+  private reserveClients(): void {
+    const clients = this.maxAddresses + 1;
+    this.addressClient = reserved(this.addressClient, this.maxAddresses);
+    this.firstAddress = reserved(this.firstAddress, clients);
+    this.clientData = reserved(this.clientData, clients * CLIENT_STRIDE);
   }
 
   /**
@@ -216,12 +246,14 @@ export class Detector {
     return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses });
   }
 
-  /** Sets the index's memory budget; only before the first record. */
+  /** Sets the memory budget (the index's share, the limits of agents and addresses); only before the first record. */
   setMemoryBudget(bytes: number): void {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
-    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget: bytes, keepTexts: this.keepTexts });
+    this.memoryBudget = bytes;
+    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget: indexBudgetOf(bytes), keepTexts: this.keepTexts });
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
+    this.reserveClients();
   }
 
   get clientCount(): number {
@@ -644,6 +676,15 @@ function sameBytes(buffer: Buffer, start: number, end: number, other: Buffer, ot
   }
   for (; index < end; index++, at++) if (buffer[index] !== other[at]) return false;
   return true;
+}
+
+/** `array` with exactly `length` elements (its contents kept), unless it has them already. */
+function reserved<T extends Int32Array | Uint32Array>(array: T, length: number): T {
+  if (array.length === length) return array;
+  const Constructor = array.constructor as new (length: number) => T;
+  const sized = new Constructor(length);
+  sized.set(array.length > length ? array.subarray(0, length) : array);
+  return sized;
 }
 
 function agentKindOf(agentClass: AgentClass | null): number {

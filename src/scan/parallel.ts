@@ -141,7 +141,7 @@ export function scanWarnings(detector: Detector): string[] {
   const through = new Date(index.droppedThrough * 1000).toISOString().replace('.000Z', 'Z');
   return [
     ...warnings,
-    `rare-URL detail was dropped to stay within the memory budget (${Math.round(index.memoryBudget / (1 << 20))} MB): the oldest ${index.dropped} URL units, with requests up to ${through}; replays of those URLs cannot be seen. Scan fewer days at once or raise the budget.`,
+    `rare-URL detail was dropped to stay within the memory budget (${Math.round(detector.memoryBudget / (1 << 20))} MB): the oldest ${index.dropped} URL units, with requests up to ${through}; replays of those URLs cannot be seen. Scan fewer days at once or raise the budget.`,
   ];
 }
 
@@ -195,7 +195,7 @@ export async function scanInParallel(
   const threads = Math.min(options.workers, tasks.length);
   // the budget bounds the merged index (this thread); the tasks in flight share as much again
   // (a task whose range makes more units than its share drops its oldest, and the report says so)
-  for (const task of tasks) task.memoryBudget = Math.floor(detector.index.memoryBudget / threads);
+  for (const task of tasks) task.memoryBudget = Math.floor(detector.memoryBudget / threads);
 
   const counter = new SkipCounter();
   const canaryHits: CanaryHitInput[] = [];

@@ -10,7 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/detect/analyze.js';
-import { addressesForBudget, agentsForBudget, Detector } from '../../src/detect/detector.js';
+import { addressesForBudget, agentsForBudget, Detector, indexBudgetOf } from '../../src/detect/detector.js';
+import { FirstSeenIndex } from '../../src/detect/first-seen-index.js';
+import { hashBytes, hashHigh, hashLow } from '../../src/detect/hash.js';
 import { runCli, scratchDir } from '../support/cli.js';
 import { combinedLine, replayedLog, replayerAddress } from '../support/hostile-log.js';
 import { toRecord } from '../support/records.js';
@@ -79,7 +81,7 @@ test('addresses past the limit are one "another client": counted, never a source
   assert.equal(merged.clientCount, 16);
   assert.equal(merged.clientsOverflowed, 5);
   assert.equal(merged.summary(merged.overflowClient).requests, 5);
-  assert.equal(addressesForBudget(256 << 20), 1 << 20);
+  assert.equal(addressesForBudget(256 << 20), 349_525);
   assert.equal(addressesForBudget(1 << 20), 65_536);
 });
 
@@ -98,4 +100,36 @@ test('scan of a log with a new address on every line: bounded clients, the repla
   assert.equal(report.input.records, lines.length);
   assert.ok(report.sources.some((source) => source.kind === 'replayer' && source.ips.includes(replayerAddress)));
   assert.ok(report.warnings.some((warning) => /^\d+ requests came from a new address past the limit of distinct addresses/.test(warning)), report.warnings.join('\n'));
+});
+
+test('one budget: the index, the client tables and the agents take their shares of it, no more', () => {
+  const budget = 256 << 20;
+  // ~256 bytes a client at most, ~400 an agent: with the index's share, within the budget
+  const bound = indexBudgetOf(budget) + addressesForBudget(budget) * 256 + agentsForBudget(budget) * 400;
+  assert.ok(bound <= budget, `${bound} > ${budget}`);
+  assert.equal(new Detector({ memoryBudget: budget }).index.memoryBudget, indexBudgetOf(budget));
+});
+
+test('an index past its budget drops its oldest units again and again and still finds every unit it kept', () => {
+  const budget = 8 << 20;
+  const index = new FirstSeenIndex({ memoryBudget: budget, maxClients: 8 });
+  const url = (n: number): Buffer => Buffer.from(`/r/${n}?k=${(n * 2654435761) >>> 0}`);
+  const observe = (n: number, client: number): void => {
+    const bytes = url(n);
+    hashBytes(bytes, 0, bytes.length);
+    index.observe(hashHigh, hashLow, client, 1_772_400_000 + n, 200, 100, false, bytes, 0, bytes.length);
+  };
+  for (let n = 0; n < 400_000; n++) observe(n, n % 1000);
+  assert.ok(index.dropped > 200_000, `dropped ${index.dropped}`);
+  // within the budget but for the last page of units (2 MiB)
+  assert.ok(index.memoryBytes() <= budget + (2 << 20), `${index.memoryBytes()} bytes`);
+  const kept = index.units;
+  // the newest units are kept: a second client joins each one (no new unit), found through the slots compacted by every drop
+  for (let n = 400_000 - kept; n < 400_000; n++) observe(n, 5000);
+  assert.equal(index.units, kept);
+  let pairs = 0;
+  index.forEachRareUnit((_bucket, _url, entries) => {
+    if (entries.length === 2) pairs++;
+  });
+  assert.equal(pairs, kept);
 });
