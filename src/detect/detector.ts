@@ -22,6 +22,13 @@ export interface DetectorOptions {
   maxAgents?: number;
   /** Distinct client addresses kept (default: from the memory budget, addressesForBudget). */
   maxAddresses?: number;
+  /**
+   * A part of a parallel scan (scan/parallel.ts): its index takes 2/3 of its budget
+   * (partIndexBudgetOf), not 9/16. Parts each hold the URLs popular in them and keep URL bytes for
+   * the merge, and their clients need no analysis arrays (2/9 of the budget at most, with agents
+   * a tenth): the 10 M-line bench log's second half needs 841 k units, 84 MB of its 128 MB.
+   */
+  part?: boolean;
 }
 
 /**
@@ -50,6 +57,11 @@ export function agentsForBudget(memoryBudget: number): number {
  */
 export function addressesForBudget(memoryBudget: number): number {
   return Math.max(65_536, Math.floor(memoryBudget / 768));
+}
+
+/** The first-seen index's share of a parallel scan's part (DetectorOptions.part): 2/3. */
+export function partIndexBudgetOf(memoryBudget: number): number {
+  return Math.floor((memoryBudget * 2) / 3);
 }
 
 /**
@@ -215,7 +227,7 @@ export class Detector {
     this.index = new FirstSeenIndex({
       maxClients: options.maxClientsPerUrl,
       maxClientsPerDay: options.maxClientsPerDay,
-      memoryBudget: indexBudgetOf(this.memoryBudget),
+      memoryBudget: options.part === true ? partIndexBudgetOf(this.memoryBudget) : indexBudgetOf(this.memoryBudget),
       keepTexts: this.keepTexts,
     });
     this.classifyAgent = options.classifyAgent ?? (() => null);
@@ -223,19 +235,6 @@ export class Detector {
     this.maxAgents = options.maxAgents ?? agentsForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
     this.fixedMaxAddresses = options.maxAddresses;
     this.maxAddresses = options.maxAddresses ?? addressesForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
-    this.reserveClients();
-  }
-
-  /**
-   * The client tables at their limit from the start: zero pages the system hands out as they
-   * are first written, so a small log's RSS stays small, and growing them never holds an old
-   * copy beside a new one (doubling a 1 M-client table held 240 MB for a moment).
-   */
-  private reserveClients(): void {
-    const clients = this.maxAddresses + 1;
-    this.addressClient = reserved(this.addressClient, this.maxAddresses);
-    this.firstAddress = reserved(this.firstAddress, clients);
-    this.clientData = reserved(this.clientData, clients * CLIENT_STRIDE);
   }
 
   /**
@@ -243,17 +242,29 @@ export class Detector {
    * input on the same thread and merging it here (keeps URL texts, as a worker's does).
    */
   sibling(memoryBudget: number): Detector {
-    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses });
+    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses, part: true });
   }
 
-  /** Sets the memory budget (the index's share, the limits of agents and addresses); only before the first record. */
-  setMemoryBudget(bytes: number): void {
+  /** Sets the memory budget (the index's share, the limits of agents and addresses); only before the first record. `part`: as DetectorOptions.part. */
+  setMemoryBudget(bytes: number, part = false): void {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
     this.memoryBudget = bytes;
-    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget: indexBudgetOf(bytes), keepTexts: this.keepTexts });
+    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget: part ? partIndexBudgetOf(bytes) : indexBudgetOf(bytes), keepTexts: this.keepTexts });
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
-    this.reserveClients();
+  }
+
+  /**
+   * A larger budget from now on: a parallel scan's first part is read with its thread's share
+   * of the budget (the other threads read theirs at the same time), then the others are merged
+   * into it with the whole.
+   */
+  raiseMemoryBudget(bytes: number): void {
+    if (bytes <= this.memoryBudget) return;
+    this.memoryBudget = bytes;
+    this.index.raiseBudget(indexBudgetOf(bytes));
+    this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
+    this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
   }
 
   get clientCount(): number {
@@ -374,7 +385,7 @@ export class Detector {
       this.clientsOverflowed++;
       return this.overflowClientId();
     }
-    if (address >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, address + 1);
+    if (address >= this.addressClient.length) this.addressClient = reservedFor(this.addressClient, address + 1, this.maxAddresses);
     const mapped = this.addressClient[address]!;
     client = mapped === 0 ? this.newAddress(address) : mapped - 1;
     if (length <= ADDRESS_CACHE_BYTES) {
@@ -432,8 +443,9 @@ export class Detector {
     const client = this.clientKeys.length;
     if (mapped) this.clientIds.set(key, client);
     this.clientKeys.push(key);
-    if (client >= this.firstAddress.length) this.firstAddress = growTyped(this.firstAddress, client + 1);
-    if ((client + 1) * CLIENT_STRIDE > this.clientData.length) this.clientData = growTyped(this.clientData, (client + 1) * CLIENT_STRIDE);
+    // past the first 1,024 the client tables are reserved at their limit (reservedFor)
+    if (client >= this.firstAddress.length) this.firstAddress = reservedFor(this.firstAddress, client + 1, this.maxAddresses + 1);
+    if ((client + 1) * CLIENT_STRIDE > this.clientData.length) this.clientData = reservedFor(this.clientData, (client + 1) * CLIENT_STRIDE, (this.maxAddresses + 1) * CLIENT_STRIDE);
     return client;
   }
 
@@ -519,7 +531,7 @@ export class Detector {
     state.addressTexts.forEach((text, local) => {
       const bytes = Buffer.from(text, 'utf8');
       addressMap[local] = this.addresses.intern(bytes, 0, bytes.length, this.maxAddresses);
-      if (addressMap[local]! >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, addressMap[local]! + 1);
+      if (addressMap[local]! >= this.addressClient.length) this.addressClient = reservedFor(this.addressClient, addressMap[local]! + 1, this.maxAddresses);
     });
     // agent id + 1 here of a part's agent id + 1 (0 stays 0)
     const agentMap = new Uint32Array(state.agentTexts.length + 1);
@@ -544,7 +556,7 @@ export class Detector {
       }
     });
     const clientMap = new Int32Array(state.clientKeys.length);
-    const other = state.clientData;
+    let other = state.clientData;
     state.clientKeys.forEach((key, local) => {
       let client = key === OVERFLOW_CLIENT ? this.overflowClientId() : this.clientOfKey(key);
       if (client < 0) {
@@ -589,6 +601,12 @@ export class Detector {
         for (const path of examples) if (merged.size < 64) merged.add(path);
       }
     });
+    // the part's client tables are let go before its index is merged (the state is not used afterwards)
+    state.addressTexts = [];
+    state.clientKeys = [];
+    state.clientAddresses = [];
+    state.clientData = new Uint32Array(0);
+    other = state.clientData;
     this.records += state.records;
     this.agentsOverflowed += state.agentsOverflowed;
     this.clientsOverflowed += state.clientsOverflowed;
@@ -678,13 +696,18 @@ function sameBytes(buffer: Buffer, start: number, end: number, other: Buffer, ot
   return true;
 }
 
-/** `array` with exactly `length` elements (its contents kept), unless it has them already. */
-function reserved<T extends Int32Array | Uint32Array>(array: T, length: number): T {
-  if (array.length === length) return array;
+/**
+ * `array` grown to hold `needed` elements: at once to `limit` (the most the detector's limits
+ * let it hold), its contents kept. The system hands out the zero pages of a large array as they
+ * are first written, so a table reserved at its limit costs what is used; and it is never
+ * copied again (doubling a 1 M-client table held 240 MB for a moment, and each copy left its
+ * old array to the collector).
+ */
+function reservedFor<T extends Int32Array | Uint32Array>(array: T, needed: number, limit: number): T {
   const Constructor = array.constructor as new (length: number) => T;
-  const sized = new Constructor(length);
-  sized.set(array.length > length ? array.subarray(0, length) : array);
-  return sized;
+  const grown = new Constructor(Math.max(needed, limit));
+  grown.set(array);
+  return grown;
 }
 
 function agentKindOf(agentClass: AgentClass | null): number {

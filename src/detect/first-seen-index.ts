@@ -46,6 +46,8 @@ import { tracksDays } from './paths.js';
 export const GLOBAL_BUCKET = -1;
 export const POPULAR = 255;
 const NONE = -1;
+/** What a merged part's page is replaced with once read (merge). */
+const RELEASED_PAGE = new Int32Array(0);
 /** Units an index keeps whatever its other bytes (entries, strings) hold. */
 const MIN_KEPT_UNITS = 1024;
 
@@ -249,10 +251,11 @@ export class FirstSeenIndex {
    * until units are dropped (evictOldest and adopt clear it).
    */
   private readonly hot = new Int32Array(HOT_SLOTS * HOT_STRIDE);
-  private readonly maxUnits: number;
+  private maxUnits: number;
   /** the slot table's size at maxUnits: it grows no further (capacityFor) */
-  private readonly maxCapacity: number;
-  readonly memoryBudget: number;
+  private maxCapacity: number;
+  memoryBudget: number;
+  private readonly keepTexts: boolean;
   /** units dropped to stay within the memory budget */
   dropped = 0;
   /** the latest request time (epoch seconds) held by a dropped unit, 0 if none */
@@ -263,15 +266,33 @@ export class FirstSeenIndex {
     this.maxClientsPerDay = options.maxClientsPerDay ?? 8;
     this.memoryBudget = options.memoryBudget ?? Number.POSITIVE_INFINITY;
     const keepTexts = options.keepTexts ?? false;
-    const perUnit = BYTES_PER_UNIT + (keepTexts ? BYTES_PER_KEPT_TEXT : 0);
-    this.maxUnits = Number.isFinite(this.memoryBudget) ? Math.max(1024, Math.floor(this.memoryBudget / perUnit)) : 0x7fffffff;
-    this.maxCapacity = Number.isFinite(this.memoryBudget) ? capacityFor(this.maxUnits) : Number.POSITIVE_INFINITY;
+    this.keepTexts = keepTexts;
+    this.maxUnits = 0;
+    this.maxCapacity = 0;
+    this.setLimits();
     this.capacity = Math.max(1024, Math.min(this.maxCapacity, options.initialCapacity ?? 1 << 16));
     this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     if (keepTexts) {
-      this.arena = Buffer.allocUnsafe(1 << 20);
+      // under a budget the arena is reserved at it: zero pages the system hands out as they are
+      // first written (URLs are appended), and no growth leaves dead copies for the collector
+      // (growing by half again left twice the final arena waiting: ~50 MB in a worker)
+      this.arena = Number.isFinite(this.memoryBudget) ? Buffer.from(new ArrayBuffer(Math.max(1 << 20, this.memoryBudget))) : Buffer.allocUnsafe(1 << 20);
       this.arenaStart = new Int32Array(PAGE_UNITS + 1);
     }
+  }
+
+  /** maxUnits and maxCapacity from the budget. */
+  private setLimits(): void {
+    const perUnit = BYTES_PER_UNIT + (this.keepTexts ? BYTES_PER_KEPT_TEXT : 0);
+    this.maxUnits = Number.isFinite(this.memoryBudget) ? Math.max(MIN_KEPT_UNITS, Math.floor(this.memoryBudget / perUnit)) : 0x7fffffff;
+    this.maxCapacity = Number.isFinite(this.memoryBudget) ? capacityFor(this.maxUnits) : Number.POSITIVE_INFINITY;
+  }
+
+  /** A larger budget from now on (a parallel scan's first part, read with its thread's share, then merged into). */
+  raiseBudget(bytes: number): void {
+    if (bytes <= this.memoryBudget) return;
+    this.memoryBudget = bytes;
+    this.setLimits();
   }
 
   /** Units held (rare and popular). */
@@ -853,6 +874,8 @@ export class FirstSeenIndex {
     const arena = state.arena === null ? null : Buffer.from(state.arena.buffer, state.arena.byteOffset, state.arena.byteLength);
     const entries = state.entries;
     for (let unit = 0; unit < state.unitCount; unit++) {
+      // a page of the part read to its end is let go: this index grows as the part shrinks
+      if ((unit & PAGE_MASK) === 0 && unit > 0) state.pages[(unit >>> PAGE_SHIFT) - 1] = RELEASED_PAGE;
       const page = state.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const high = page[base + U_HIGH]!;

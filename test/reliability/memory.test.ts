@@ -3,17 +3,21 @@
  * under a hostile log. Distinct agents are bounded by the memory budget (past the limit a new
  * agent is "another user agent", not classified, and the report says how many requests);
  * an IPv4 client costs no map entry (it is found through the address table), and lookups by
- * address or /64 still find every client, also after worker states are merged.
+ * address or /64 still find every client, also after worker states are merged. One budget is
+ * shared by the index, the client tables and the agents, and a hostile scan's peak RSS stays
+ * within it plus a fixed baseline (a bound on memory, not on time).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/detect/analyze.js';
 import { addressesForBudget, agentsForBudget, Detector, indexBudgetOf } from '../../src/detect/detector.js';
 import { FirstSeenIndex } from '../../src/detect/first-seen-index.js';
 import { hashBytes, hashHigh, hashLow } from '../../src/detect/hash.js';
-import { runCli, scratchDir } from '../support/cli.js';
+import { repoRoot, runCli, scratchDir } from '../support/cli.js';
+import { ensureBuilt, generateLog } from '../perf/support.js';
 import { combinedLine, replayedLog, replayerAddress } from '../support/hostile-log.js';
 import { toRecord } from '../support/records.js';
 
@@ -132,4 +136,47 @@ test('an index past its budget drops its oldest units again and again and still 
     if (entries.length === 2) pairs++;
   });
   assert.equal(pairs, kept);
+});
+
+/**
+ * The peak RSS (MB) of a scan by the built CLI, in a process of its own: a launcher that runs
+ * main() and then prints process.resourceUsage().maxRSS (the bin's, as a user runs it).
+ */
+function peakRss(directory: string, args: string[]): number {
+  const launcher = join(directory, 'peak-rss.mjs');
+  writeFileSync(launcher, `import { main } from ${JSON.stringify(join(repoRoot, 'dist/cli/main.js'))};\nconst code = await main(process.argv.slice(2));\nprocess.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n');\nprocess.exitCode = code;\n`);
+  const run = spawnSync(process.execPath, [launcher, 'scan', ...args, '--json', '--offline', '--no-progress', '--state', '/nonexistent/x.duckdb'], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
+  assert.ok(run.status === 0 || run.status === 1, run.stderr);
+  const match = /maxrss (\d+)/.exec(run.stderr);
+  assert.ok(match, run.stderr);
+  return Math.round(Number(match[1]) / 1024);
+}
+
+test('scan of 1 M lines, each a new client, URL and agent: peak RSS within the budget plus a fixed baseline, one thread and two (and not without the budget)', () => {
+  ensureBuilt();
+  const directory = scratchDir('peak-rss');
+  try {
+    const hostile = join(directory, 'distinct.log');
+    generateLog(hostile, 1_000_000, ['--distinct']);
+    const tiny = join(directory, 'tiny.log');
+    writeFileSync(tiny, combinedLine('203.0.113.9', start, '/') + '\n');
+    // Node, the attribution tables, the CLI: a one-line log's peak
+    const baseline = peakRss(directory, [tiny, '--workers', '1']);
+    // what a scan holds beyond the budget whatever the log (docs/PERFORMANCE.md): V8's young
+    // generation under a log of new strings (~24 MB), the line buffers, the allocator's slack;
+    // a worker thread adds its isolate and young generation
+    const runtime = 64;
+    const worker = 48;
+    const budget = 32;
+    const one = peakRss(directory, [hostile, '--workers', '1', '--memory-budget', `${budget}MB`]);
+    assert.ok(one <= baseline + budget + runtime, `one thread: ${one} MB > ${baseline} + ${budget} + ${runtime} MB`);
+    const two = peakRss(directory, [hostile, '--workers', '2', '--memory-budget', `${budget}MB`]);
+    assert.ok(two <= baseline + budget + runtime + worker, `two threads: ${two} MB > ${baseline} + ${budget} + ${runtime} + ${worker} MB`);
+    // the same log with a budget that bounds nothing: the bound above would fail
+    const unbounded = peakRss(directory, [hostile, '--workers', '1', '--memory-budget', '4GB']);
+    assert.ok(unbounded > baseline + budget + runtime + worker, `without a budget: ${unbounded} MB`);
+    console.log(`peak RSS: baseline ${baseline} MB; ${budget}MB budget: ${one} MB on one thread, ${two} MB on two; 4GB budget: ${unbounded} MB`);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });
