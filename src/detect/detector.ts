@@ -136,8 +136,12 @@ export interface DetectorState {
   addressTexts: string[];
   agentTexts: string[];
   agentClasses: (AgentClass | null)[];
+  /** client keys, '' where the key is the client's first address (an IPv4 client's: not sent twice) */
   clientKeys: string[];
-  clientAddresses: number[][];
+  /** client -> its first address id + 1 (0: none); transferred, not cloned */
+  clientFirstAddress: Int32Array;
+  /** the later addresses of the clients that have more than one */
+  clientMoreAddresses: Map<number, number[]>;
   /** CLIENT_STRIDE words per client */
   clientData: Uint32Array;
   probeExamples: Map<number, Set<string>>;
@@ -493,12 +497,17 @@ export class Detector {
    * buffer (and the index's) may be transferred. The detector must not be used afterwards.
    */
   exportState(): DetectorState {
+    // sent by structured clone: every string and array is copied twice on the way (a hostile
+    // part's 175 k addresses were sent as 350 k strings and 175 k arrays)
+    const first = this.firstAddress.slice(0, this.clientCount);
+    const texts = this.addresses.texts;
     return {
-      addressTexts: this.addresses.texts,
+      addressTexts: texts,
       agentTexts: this.agents.texts,
       agentClasses: this.agentClasses,
-      clientKeys: this.clientKeys,
-      clientAddresses: this.clientKeys.map((_, client) => this.addressIdsOf(client)),
+      clientKeys: this.clientKeys.map((key, client) => (first[client] !== 0 && texts[first[client]! - 1] === key ? '' : key)),
+      clientFirstAddress: first,
+      clientMoreAddresses: this.moreAddresses,
       clientData: this.clientData.slice(0, this.clientCount * CLIENT_STRIDE),
       probeExamples: this.probeExamples,
       records: this.records,
@@ -513,7 +522,7 @@ export class Detector {
 
   /** Buffers of a state that can be transferred rather than copied. */
   static transferList(state: DetectorState): ArrayBuffer[] {
-    const arrays: ArrayBufferView[] = [state.clientData, ...FirstSeenIndex.transferables(state.index)];
+    const arrays: ArrayBufferView[] = [state.clientData, state.clientFirstAddress, ...FirstSeenIndex.transferables(state.index)];
     // a buffer may back several views; each is transferred once
     return [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))];
   }
@@ -557,18 +566,22 @@ export class Detector {
     });
     const clientMap = new Int32Array(state.clientKeys.length);
     let other = state.clientData;
-    state.clientKeys.forEach((key, local) => {
+    state.clientKeys.forEach((sent, local) => {
+      const first = state.clientFirstAddress[local]!;
+      const more = state.clientMoreAddresses.get(local);
+      const addresses = first === 0 ? [] : more === undefined ? [first - 1] : [first - 1, ...more];
+      const key = sent === '' ? state.addressTexts[first - 1]! : sent;
       let client = key === OVERFLOW_CLIENT ? this.overflowClientId() : this.clientOfKey(key);
       if (client < 0) {
         // a client of the part none of whose addresses is kept here: past the limit
-        const kept = state.clientAddresses[local]!.some((address) => addressMap[address]! >= 0);
+        const kept = addresses.some((address) => addressMap[address]! >= 0);
         if (!kept) {
           client = this.overflowClientId();
           this.clientsOverflowed += other[local * CLIENT_STRIDE + Counter.Requests]!;
-        } else client = this.newClient(key, clientKeyOf(key) !== key || !state.clientAddresses[local]!.some((address) => state.addressTexts[address] === key));
+        } else client = this.newClient(key, clientKeyOf(key) !== key || !addresses.some((address) => state.addressTexts[address] === key));
       }
       clientMap[local] = client;
-      for (const localAddress of state.clientAddresses[local]!) {
+      for (const localAddress of addresses) {
         const address = addressMap[localAddress]!;
         if (address < 0) continue;
         if (this.addressClient[address] === 0) {
@@ -604,7 +617,8 @@ export class Detector {
     // the part's client tables are let go before its index is merged (the state is not used afterwards)
     state.addressTexts = [];
     state.clientKeys = [];
-    state.clientAddresses = [];
+    state.clientFirstAddress = new Int32Array(0);
+    state.clientMoreAddresses = new Map();
     state.clientData = new Uint32Array(0);
     other = state.clientData;
     this.records += state.records;
