@@ -11,6 +11,6 @@ import { renderManPage } from '../dist/cli/help-pages.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = createRequire(import.meta.url)(join(root, 'package.json'));
 const silent = { write: () => true };
-const program = buildProgram({ stdout: silent, stderr: silent, stdin: process.stdin, env: {}, cwd: root });
+const program = await buildProgram({ stdout: silent, stderr: silent, stdin: process.stdin, env: {}, cwd: root });
 mkdirSync(join(root, 'man'), { recursive: true });
 writeFileSync(join(root, 'man', 'replaywatch.1'), renderManPage(program, { version }));

@@ -30,6 +30,7 @@ export {
   createCanary,
   loadCanaries,
   loadCanaryHits,
+  loadCanaryCounts,
   loadCanaryReport,
   revokeCanaries,
   purgeCanaryData,

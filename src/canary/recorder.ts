@@ -15,6 +15,7 @@ import {
   type CanaryHitRecord,
   type CanaryRecord,
   type StateFiles,
+  type StoreOptions,
   type WriterLock,
 } from '../store/index.js';
 
@@ -43,6 +44,8 @@ export interface CanaryRecorderOptions {
   onHit?: (hit: CanaryHitRecord, canary: CanaryRecord) => void;
   /** problems that do not stop the listener (an import that must be retried) */
   onWarning?: (message: string) => void;
+  /** hears how each store session went (REPLAYWATCH_TIMINGS=1) */
+  onSession?: StoreOptions['onSession'];
 }
 
 export type HitDetails = Omit<CanaryHitRecord, 'id' | 'token' | 'time' | 'source'>;
@@ -73,7 +76,7 @@ export class CanaryRecorder {
   static async start(options: CanaryRecorderOptions): Promise<CanaryRecorder> {
     const files = stateFiles(options.statePath);
     // creates the store (and its folder) and migrates it before anything else touches it
-    await withStore(options.statePath, {}, async () => undefined);
+    await withStore(options.statePath, { onSession: options.onSession }, async () => undefined);
     const lock = acquireWriterLock(files.writerLock, 'the canary listener', options.statePath);
     const recorder = new CanaryRecorder(options, lock);
     try {
@@ -121,7 +124,7 @@ export class CanaryRecorder {
     if (this.refreshing) return this.refreshing;
     this.refreshing = (async () => {
       try {
-        const canaries = await withStore(this.options.statePath, { readOnly: true, busyTimeoutMs: 2000 }, listCanaries);
+        const canaries = await withStore(this.options.statePath, { readOnly: true, busyTimeoutMs: 2000, onSession: this.options.onSession }, listCanaries);
         this.live = new Map(canaries.filter((canary) => canary.revoked === null).map((canary) => [canary.token, canary]));
       } finally {
         this.refreshing = null;
@@ -149,7 +152,7 @@ export class CanaryRecorder {
     if (!existsSync(this.files.hitJournalImporting)) return;
     const { records, skipped } = readJournal(this.files.hitJournalImporting, parseHitRecord);
     if (skipped > 0) this.options.onWarning?.(`skipped ${skipped} torn line(s) in ${this.files.hitJournalImporting}`);
-    await withStore(this.options.statePath, { busyTimeoutMs: 2000 }, (session) => insertHits(session, records));
+    await withStore(this.options.statePath, { busyTimeoutMs: 2000, onSession: this.options.onSession }, (session) => insertHits(session, records));
     removeJournalSegment(this.files.hitJournalImporting);
   }
 
@@ -157,7 +160,7 @@ export class CanaryRecorder {
     const retention = this.options.retentionMs;
     if (!retention || this.clock() - this.lastPurge < 24 * 3600 * 1000) return;
     const cutoff = this.clock() - retention;
-    await withStore(this.options.statePath, { busyTimeoutMs: 2000 }, (session) => purgeBefore(session, cutoff));
+    await withStore(this.options.statePath, { busyTimeoutMs: 2000, onSession: this.options.onSession }, (session) => purgeBefore(session, cutoff));
     this.lastPurge = this.clock();
   }
 

@@ -110,12 +110,14 @@ const scannerActorKinds = new Set(['prefetcher', 'scanner', 'gateway']);
 
 /**
  * Builds the report for `canaries` from their `hits` (any order; hits of other tokens are
- * ignored). `now` (ms) dates "still waiting" verdicts. Pure: no I/O, no clock.
+ * ignored). `now` (ms) dates "still waiting" verdicts. Pure: no I/O, no clock. The attributor
+ * may be given as a function that loads it: it is then called only when a fetch is to be
+ * attributed (a report of canaries nobody opened loads no tables).
  */
 export function buildCanaryReport(
   canaries: readonly CanaryInput[],
   hits: readonly CanaryHitInput[],
-  attributor: Attributor,
+  attributor: Attributor | (() => Attributor),
   now: number,
 ): CanaryReport {
   const byToken = new Map<string, CanaryHitInput[]>();
@@ -136,21 +138,39 @@ interface Attribution {
   actors: ActorMatch[];
 }
 
-function memoiseAttribution(attributor: Attributor): { ip(ip: string): Attribution; agent(userAgent: string | null): AgentClass | null } {
+function memoiseAttribution(given: Attributor | (() => Attributor)): {
+  ip(ip: string): Attribution;
+  agent(userAgent: string | null): AgentClass | null;
+  client(ip: string): string;
+} {
+  let loaded: Attributor | null = typeof given === 'function' ? null : given;
+  const attributor = (): Attributor => (loaded ??= (given as () => Attributor)());
   const ips = new Map<string, Attribution>();
   const agents = new Map<string, AgentClass | null>();
+  const clients = new Map<string, string>();
   return {
+    // parsed once per address: a canary that a flood fetched has thousands of hits from a few addresses
+    client(ip) {
+      let key = clients.get(ip);
+      if (key === undefined) {
+        key = clientKey(ip);
+        clients.set(ip, key);
+      }
+      return key;
+    },
     ip(ip) {
       let known = ips.get(ip);
       if (known === undefined) {
         let info: CanaryNetwork = { cidr: fallbackCidr(ip), asn: null, org: null, country: null };
         let networkKey = info.cidr;
         let actors: ActorMatch[] = [];
+        // loaded outside the try: tables that cannot be loaded are an error, not a fallback
+        const source = attributor();
         try {
-          const network = attributor.network(ip);
+          const network = source.network(ip);
           info = { cidr: network.cidr, asn: network.asn, org: network.org, country: network.country };
-          networkKey = attributor.networkKey(ip);
-          actors = attributor.actors(ip);
+          networkKey = source.networkKey(ip);
+          actors = source.actors(ip);
         } catch {
           // an address the attribution layer cannot place keeps the fallback prefix
         }
@@ -163,8 +183,9 @@ function memoiseAttribution(attributor: Attributor): { ip(ip: string): Attributi
       if (!userAgent) return null;
       let known = agents.get(userAgent);
       if (known === undefined) {
+        const source = attributor();
         try {
-          known = attributor.classifyAgent(userAgent);
+          known = source.classifyAgent(userAgent);
         } catch {
           known = null;
         }
@@ -210,7 +231,7 @@ function buildEntry(canary: CanaryInput, hits: CanaryHitInput[], describe: Descr
   const others: CanaryOtherFetch[] = [];
   for (const hit of hits) {
     if (hit === click) continue;
-    if (sameClient(hit.ip, click.ip)) {
+    if (describe.client(hit.ip) === describe.client(click.ip)) {
       repeats++;
       continue;
     }
@@ -318,15 +339,16 @@ function verdictFor(others: CanaryOtherFetch[], click: CanaryHitInput, now: numb
   };
 }
 
-/** Same client: the same IPv4 address, or the same IPv6 /64 (privacy addresses rotate inside it). */
-function sameClient(a: string, b: string): boolean {
-  if (a === b) return true;
-  if (!ipaddr.isValid(a) || !ipaddr.isValid(b)) return false;
-  const left = ipaddr.process(a);
-  const right = ipaddr.process(b);
-  if (left.kind() !== right.kind()) return false;
-  if (left.kind() === 'ipv4') return left.toString() === right.toString();
-  return (left as ipaddr.IPv6).match(right as ipaddr.IPv6, 64);
+/**
+ * Who a client is: the IPv4 address (an IPv4-mapped IPv6 address is its IPv4 client), or the
+ * IPv6 /64 (privacy addresses rotate inside it). Equal keys are the same client; text that is
+ * no address is only itself.
+ */
+function clientKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return `text ${ip}`;
+  const address = ipaddr.process(ip);
+  if (address.kind() === 'ipv4') return address.toString();
+  return `${(address as ipaddr.IPv6).parts.slice(0, 4).join(':')}::/64`;
 }
 
 function fallbackCidr(ip: string): string {

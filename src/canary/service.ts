@@ -79,20 +79,31 @@ export async function recordLogHits(statePath: string, hits: readonly CanaryHitI
   return withStore(statePath, { busyTimeoutMs: 2000, ...storeOptions }, (session) => insertHits(session, records));
 }
 
+/** Every canary and how often it was fetched (store and the running listener's journal). */
+export async function loadCanaryCounts(statePath: string, storeOptions: StoreOptions = {}): Promise<{ canaries: CanaryRecord[]; counts: Map<string, number> }> {
+  const { canaries, hits } = await readCanaryState(statePath, storeOptions, 'summary');
+  const counts = new Map<string, number>();
+  for (const hit of hits) counts.set(hit.token, (counts.get(hit.token) ?? 0) + 1);
+  return { canaries, counts };
+}
+
 /** Every canary with every hit (store and the running listener's journal). */
 export async function loadCanaryHits(statePath: string, storeOptions: StoreOptions = {}): Promise<{ canaries: CanaryRecord[]; hits: CanaryHitRecord[] }> {
   const { canaries, hits } = await readCanaryState(statePath, storeOptions);
   return { canaries, hits };
 }
 
-/** The report for the canaries named by `selector` (all when undefined), as `canary report` prints it. */
+/**
+ * The report for the canaries named by `selector` (all when undefined), as `canary report`
+ * prints it. Give the attributor as a loader to load it only when a shown canary was fetched.
+ */
 export async function loadCanaryReport(
   statePath: string,
-  attributor: Attributor,
+  attributor: Attributor | (() => Attributor),
   options: { selector?: string; now?: number } = {},
   storeOptions: StoreOptions = {},
 ): Promise<CanaryReport> {
-  const { canaries, hits } = await readCanaryState(statePath, storeOptions);
+  const { canaries, hits } = await readCanaryState(statePath, storeOptions, 'summary');
   return buildCanaryReport(selectCanaries(canaries, options.selector), hits, attributor, options.now ?? Date.now());
 }
 

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { describeError, exitCodeFor, ReplaywatchError } from '../common/errors.js';
-import { commands } from './commands/index.js';
+import { commands, needsWholeProgram } from './commands/index.js';
 import { processIo, type CliIo } from './io.js';
 
 const require = createRequire(import.meta.url);
@@ -9,9 +9,11 @@ const packageJson = require('../../package.json') as { version: string };
 
 /**
  * The program with every command registered: what `--help`, the man page and the shell
- * completions are all made from. `setExitCode` hears the exit code a command chose.
+ * completions are all made from. `setExitCode` hears the exit code a command chose. With
+ * `only`, just that command is registered (and its module loaded): what `main` does when argv
+ * names a command, so that a command starts without loading every other one.
  */
-export function buildProgram(io: CliIo, setExitCode: (code: number) => void = () => {}): Command {
+export async function buildProgram(io: CliIo, setExitCode: (code: number) => void = () => {}, only?: string): Promise<Command> {
   const program = new Command('replaywatch')
     .description('Find the third parties that replay the URLs your users visit, from web-server access logs.')
     .version(packageJson.version)
@@ -23,7 +25,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void = ()
       outputError: (text, write) => write(`${text.replace(/\n$/, '').replace(/^error: /, 'replaywatch: ')} [E_USAGE]\n`),
     })
     .exitOverride();
-  for (const register of commands) register(program, io, setExitCode);
+  const chosen = commands.filter((command) => only === undefined || command.name === only);
+  for (const register of await Promise.all(chosen.map((command) => command.load()))) register(program, io, setExitCode);
   return program;
 }
 
@@ -33,11 +36,18 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void = ()
  */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
-
+  // `replaywatch canary new ...` registers (and loads) the canary command alone; anything else
+  // (--help, --version, `help`, an unknown word, completion) gets the whole program
+  const named = argv[0];
+  const only = named !== undefined && commands.some((command) => command.name === named) && !needsWholeProgram.has(named) ? named : undefined;
   try {
+    const program = await buildProgram(
+      io,
+      (code) => {
+        exitCode = code;
+      },
+      only,
+    );
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -13,7 +13,7 @@ import { declaredSources } from './declared-sources.js';
 import type { Detector } from './detector.js';
 import { EvidenceTable } from './evidence.js';
 import { SnapshotBursts } from './snapshot-bursts.js';
-import { addCompanions, type ClientActors, groupCandidates, selectCandidates } from './grouping.js';
+import { addCompanions, type ClientActors, groupCandidates, kinAgents, selectCandidates } from './grouping.js';
 import { ClientNetworks } from './networks.js';
 import { DEFAULT_POLICY, type DetectionPolicy } from './policy.js';
 import { findProbes } from './probes.js';
@@ -94,6 +94,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
       } else {
         if (strong) evidence.explainedStrong[client]!++;
         else evidence.explainedWeak[client]!++;
+        if (pair.inStep) evidence.shadows[client]!++;
       }
       if (pair.inStep) evidence.inStep[client]!++;
       else if (!strong && ofBrowser && replay.time - origin.time >= policy.snapshotMinLagSeconds && !person(client))
@@ -119,7 +120,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
 
   const actors = clientActors(detector, context);
   const candidates = selectCandidates(detector, evidence, declared, actors, policy, person);
-  const groups = groupCandidates(candidates, evidence, actors, networkOf);
+  const groups = groupCandidates(candidates, evidence, actors, networkOf, kinAgents(detector, evidence, candidates, policy));
   // Companions: clients of a group's network with the group's user agent that never originated
   // anything and show no human traits (a replay cloud's address that only fetched popular pages)
   addCompanions(detector, groups, evidence, declared, networkOf, (client) => actors.actorOf(client), person);
@@ -166,7 +167,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   const sources: SourceFinding[] = [];
   for (const [key, group] of groups) {
     const pairs = pairsOfGroup.get(key) ?? [];
-    const source = scoreGroup(detector, group.role, group.clients, pairs, group.actor, evidence, policy, (client) => networks.id(client));
+    const source = scoreGroup(detector, group.role, group.clients, pairs, group.actor, evidence, policy, (client) => networks.id(client), group.kinAgent);
     if (source !== null) sources.push(source);
   }
   sources.push(...declaredSources(detector, declared, context));

@@ -4,7 +4,7 @@ import { parseIPv6 } from '../common/ip-text.js';
 import { viewOf } from '../common/data-view.js';
 import { ByteInterner, growTyped, hashBytes, hashHigh, hashLow } from './hash.js';
 import { FirstSeenIndex, type FirstSeenIndexState } from './first-seen-index.js';
-import { classifiedPathEnd, classifyPath, isProbePath, PathKind, tracksDaysOf } from './paths.js';
+import { classifiedPathEnd, classifyPath, isEntryPage, isProbePath, PathKind, tracksDaysOf } from './paths.js';
 import type { ClientSummary } from './types.js';
 
 export interface DetectorOptions {
@@ -14,6 +14,8 @@ export interface DetectorOptions {
   maxClientsPerUrl?: number;
   /** The same within one day, for URLs popular overall. */
   maxClientsPerDay?: number;
+  /** The same for the day units of `/` and the landing pages (first-seen-index.ts WIDE). */
+  maxClientsPerEntryDay?: number;
   /** Bytes the first-seen index may hold before its oldest units are dropped (default DEFAULT_MEMORY_BUDGET). */
   memoryBudget?: number;
   /** Keep every rare URL's bytes (a worker's detector, merged later). */
@@ -120,7 +122,10 @@ export const Counter = {
   CrawlerRequests: 16,
   PreviewRequests: 17,
   ProbeHits: 18,
-  /** agent id + 1 of the client's last request: a cache, neither exported nor merged */
+  /**
+   * agent id + 1 of the client's last request: read with lastAgentOf (kin in grouping.ts); a
+   * merge keeps the latest part's. Also the cache agentOf tries first.
+   */
   LastAgent: 19,
 } as const;
 export type CounterId = (typeof Counter)[keyof typeof Counter];
@@ -149,6 +154,8 @@ export interface DetectorState {
   agentsOverflowed: number;
   clientsOverflowed: number;
   unindexed: number;
+  /** clock histogram (Detector.clock) */
+  clock: Uint32Array;
   minTime: number;
   maxTime: number;
   index: FirstSeenIndexState;
@@ -222,6 +229,12 @@ export class Detector {
   private readonly fixedMaxAddresses: number | undefined;
   /** records without a usable time or address (counted, not indexed) */
   unindexed = 0;
+  /**
+   * Indexed records by second of the minute (0-59) and by minute of the hour (60-119): how
+   * fine the log's clock really is (unit-walk.ts timeResolution). A log written to the minute
+   * has every second at 0; a log whose times were bucketed has a few minutes only.
+   */
+  clock = new Uint32Array(120);
   minTime = Number.POSITIVE_INFINITY;
   maxTime = Number.NEGATIVE_INFINITY;
 
@@ -231,6 +244,7 @@ export class Detector {
     this.index = new FirstSeenIndex({
       maxClients: options.maxClientsPerUrl,
       maxClientsPerDay: options.maxClientsPerDay,
+      maxClientsPerEntryDay: options.maxClientsPerEntryDay,
       memoryBudget: options.part === true ? partIndexBudgetOf(this.memoryBudget) : indexBudgetOf(this.memoryBudget),
       keepTexts: this.keepTexts,
     });
@@ -246,14 +260,14 @@ export class Detector {
    * input on the same thread and merging it here (keeps URL texts, as a worker's does).
    */
   sibling(memoryBudget: number): Detector {
-    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses, part: true });
+    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses, part: true });
   }
 
   /** Sets the memory budget (the index's share, the limits of agents and addresses); only before the first record. `part`: as DetectorOptions.part. */
   setMemoryBudget(bytes: number, part = false): void {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
     this.memoryBudget = bytes;
-    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, memoryBudget: part ? partIndexBudgetOf(bytes) : indexBudgetOf(bytes), keepTexts: this.keepTexts });
+    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget: part ? partIndexBudgetOf(bytes) : indexBudgetOf(bytes), keepTexts: this.keepTexts });
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
   }
@@ -275,6 +289,11 @@ export class Detector {
     return this.clientKeys.length;
   }
 
+  /** Distinct agents interned (ids run from 0). */
+  get agentCount(): number {
+    return this.agents.texts.length;
+  }
+
   /** A client's column (Counter). */
   count(client: number, counter: CounterId): number {
     return this.clientData[client * CLIENT_STRIDE + counter]!;
@@ -283,6 +302,11 @@ export class Detector {
   /** The agent id of a client's first request, -1 if it had none. */
   firstAgentOf(client: number): number {
     return this.clientData[client * CLIENT_STRIDE + Counter.FirstAgent]! - 1;
+  }
+
+  /** The agent id of the client's last request (-1 for none). */
+  lastAgentOf(client: number): number {
+    return this.clientData[client * CLIENT_STRIDE + Counter.LastAgent]! - 1;
   }
 
   /** The first declared-bot agent a client used, -1 if none. */
@@ -298,6 +322,8 @@ export class Detector {
       return;
     }
     const seconds = Math.floor(time / 1000);
+    this.clock[seconds % 60]!++;
+    this.clock[60 + (Math.floor(seconds / 60) % 60)]!++;
     if (seconds < this.minTime) this.minTime = seconds;
     if (seconds > this.maxTime) this.maxTime = seconds;
 
@@ -364,7 +390,7 @@ export class Detector {
     }
     hashBytes(urlBuffer, urlStart, urlEnd);
     const trackDay = tracksDaysOf(pathKind, urlBuffer, pathEnd, urlEnd);
-    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, urlBuffer, urlStart, urlEnd);
+    this.index.observe(hashHigh, hashLow, client, seconds, status, record.bytes, trackDay, urlBuffer, urlStart, urlEnd, trackDay && isEntryPage(urlBuffer, urlStart, pathEnd));
   }
 
   /** The client of an address: the last line's when the bytes are the same, else interned. */
@@ -405,7 +431,8 @@ export class Detector {
   private agentOf(row: number, buffer: Buffer, start: number, end: number): number {
     const data = this.clientData;
     const cached = data[row + Counter.LastAgent]!;
-    if (cached !== 0) {
+    // a merged agent keeps no bytes (an empty range): an empty agent is interned, never taken from the cache
+    if (cached !== 0 && end > start) {
       const from = this.agentStart[cached - 1]!;
       if (this.agentStart[cached]! - from === end - start && sameBytes(buffer, start, end, this.agentBytes, this.agentView, from)) return cached;
     }
@@ -514,6 +541,7 @@ export class Detector {
       agentsOverflowed: this.agentsOverflowed,
       clientsOverflowed: this.clientsOverflowed,
       unindexed: this.unindexed,
+      clock: this.clock,
       minTime: this.minTime,
       maxTime: this.maxTime,
       index: this.index.exportState(),
@@ -607,6 +635,8 @@ export class Detector {
       }
       for (const column of SUMMED) data[row + column]! += other[from + column]!;
       if (data[row + Counter.BotAgent] === 0) data[row + Counter.BotAgent] = agentMap[other[from + Counter.BotAgent]!]!;
+      // parts come in input order: the later part's last agent is the client's
+      if (other[from + Counter.LastAgent] !== 0) data[row + Counter.LastAgent] = agentMap[other[from + Counter.LastAgent]!]!;
       const examples = state.probeExamples.get(local);
       if (examples !== undefined) {
         let merged = this.probeExamples.get(client);
@@ -625,6 +655,7 @@ export class Detector {
     this.agentsOverflowed += state.agentsOverflowed;
     this.clientsOverflowed += state.clientsOverflowed;
     this.unindexed += state.unindexed;
+    for (let index = 0; index < this.clock.length; index++) this.clock[index]! += state.clock[index]!;
     if (state.minTime < this.minTime) this.minTime = state.minTime;
     if (state.maxTime > this.maxTime) this.maxTime = state.maxTime;
     this.index.merge(state.index, clientMap);

@@ -54,6 +54,8 @@ export class EvidenceTable {
   /** late replays in bursts of one person's pages (snapshot-bursts.ts), counted as explained */
   readonly snapshotReplays: Uint32Array;
   readonly inStep: Uint32Array;
+  /** in-step fetches with a browser's request that chance does not explain: a shadow of a person (kin in grouping.ts) */
+  readonly shadows: Uint32Array;
   readonly bits: Float64Array;
   readonly human: Uint8Array;
   readonly role: Uint8Array;
@@ -80,6 +82,7 @@ export class EvidenceTable {
     this.entryPoints = new Uint32Array(clients);
     this.snapshotReplays = new Uint32Array(clients);
     this.inStep = new Uint32Array(clients);
+    this.shadows = new Uint32Array(clients);
     this.bits = new Float64Array(clients);
     this.human = new Uint8Array(clients);
     this.role = new Uint8Array(clients);

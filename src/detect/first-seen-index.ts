@@ -45,6 +45,15 @@ import { tracksDays } from './paths.js';
 
 export const GLOBAL_BUCKET = -1;
 export const POPULAR = 255;
+/**
+ * A state bit: the day unit of an entry page (`/`, index pages), whose bound is
+ * maxClientsPerEntryDay. A site's busiest pages, and evidence only when fetched in step with a
+ * person (a web filter shadowing its user's landing page): detail on more clients a day costs
+ * a handful of units and does not change the chance model's other pages.
+ */
+const WIDE = 1 << 24;
+/** The status bits of a state word (bits 8-23). */
+const STATUS_MASK = 0xffff;
 const NONE = -1;
 /** What a merged part's page is replaced with once read (merge). */
 const RELEASED_PAGE = new Int32Array(0);
@@ -165,7 +174,8 @@ function sortEntries(entries: UnitEntry[], from: number, to: number): void {
 /**
  * Visits one rare unit: entries in time order. For a day unit, the first `context` entries
  * are the previous day's unit of the same URL (when rare), offered only as possible origins:
- * a replay at 00:15 of a page visited at 21:00 crosses midnight.
+ * a replay at 00:15 of a page visited at 21:00 crosses midnight. `url` is null when the unit
+ * holds one entry (no pair to name) or its text was not kept.
  */
 export type RareUnitVisitor = (bucket: number, url: string | null, entries: UnitEntry[], context: number, key: number) => void;
 
@@ -196,6 +206,8 @@ export interface UnitEntry {
 export interface FirstSeenIndexOptions {
   maxClients?: number;
   maxClientsPerDay?: number;
+  /** the bound of an entry page's day units (WIDE) */
+  maxClientsPerEntryDay?: number;
   initialCapacity?: number;
   /** bytes the index may hold; past it the oldest units are dropped (default: no limit) */
   memoryBudget?: number;
@@ -207,6 +219,7 @@ export interface FirstSeenIndexOptions {
 export interface FirstSeenIndexState {
   maxClients: number;
   maxClientsPerDay: number;
+  maxClientsPerEntryDay: number;
   unitCount: number;
   pages: Int32Array[];
   entries: Int32Array;
@@ -222,6 +235,7 @@ export interface FirstSeenIndexState {
 export class FirstSeenIndex {
   readonly maxClients: number;
   readonly maxClientsPerDay: number;
+  readonly maxClientsPerEntryDay: number;
   private capacity: number;
   private slots: Int32Array;
   private pages: Int32Array[] = [];
@@ -264,6 +278,7 @@ export class FirstSeenIndex {
   constructor(options: FirstSeenIndexOptions = {}) {
     this.maxClients = options.maxClients ?? 8;
     this.maxClientsPerDay = options.maxClientsPerDay ?? 8;
+    this.maxClientsPerEntryDay = Math.min(POPULAR - 1, options.maxClientsPerEntryDay ?? 32);
     this.memoryBudget = options.memoryBudget ?? Number.POSITIVE_INFINITY;
     const keepTexts = options.keepTexts ?? false;
     this.keepTexts = keepTexts;
@@ -311,11 +326,23 @@ export class FirstSeenIndex {
 
   /**
    * Record that `client` requested the URL whose hash is (high, low) at `time` (epoch seconds).
-   * `trackDay` adds the request to the URL's day unit too. The URL's bytes (url[start, end))
+   * `trackDay` adds the request to the URL's day unit too (`entryPage`: a wide one, WIDE). The URL's bytes (url[start, end))
    * become a string only when a unit first has two clients, so the hot path builds none; with
    * keepTexts they are copied for every new unit instead.
    */
-  observe(high: number, low: number, client: number, time: number, status: number, bytes: number, trackDay: boolean, url: Buffer, urlStart: number, urlEnd: number): void {
+  observe(
+    high: number,
+    low: number,
+    client: number,
+    time: number,
+    status: number,
+    bytes: number,
+    trackDay: boolean,
+    url: Buffer,
+    urlStart: number,
+    urlEnd: number,
+    entryPage = false,
+  ): void {
     // keys are stored in Int32Arrays: compare them as int32
     high |= 0;
     low |= 0;
@@ -326,7 +353,7 @@ export class FirstSeenIndex {
     if (needsText !== NONE) this.setText(needsText, url.toString('utf8', urlStart, urlEnd));
     if (!trackDay) return;
     this.keepPopularText = false;
-    needsText = this.observeUnit(high, low, Math.floor(time / 86400), client, time, status, clamped, this.maxClientsPerDay, url, urlStart, urlEnd);
+    needsText = this.observeUnit(high, low, Math.floor(time / 86400), client, time, status, clamped, entryPage ? this.maxClientsPerEntryDay : this.maxClientsPerDay, url, urlStart, urlEnd, entryPage);
     if (needsText !== NONE) this.setText(needsText, url.toString('utf8', urlStart, urlEnd));
   }
 
@@ -343,6 +370,7 @@ export class FirstSeenIndex {
     url: Buffer | undefined,
     urlStart: number,
     urlEnd: number,
+    wide = false,
   ): number {
     const tag = tagOf(high, bucket);
     // the URLs most requests are for are popular, and found in the small hot table first
@@ -372,20 +400,20 @@ export class FirstSeenIndex {
     // a new unit
     if (this.unitCount >= this.maxUnits) {
       this.evictOldest();
-      return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd);
+      return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
     }
     if (this.unitCount >= MIN_KEPT_UNITS && this.heldBytes() > this.memoryBudget) {
       // entries and strings past the budget: fewer units, and no spare pages
       this.evictOldest();
       this.sparePages.length = 0;
-      return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd);
+      return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
     }
     if (((this.unitCount + 1) << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) {
       this.capacity = grownCapacity(this.capacity, this.maxCapacity);
       this.rebuildSlots();
-      return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd);
+      return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
     }
-    const unit = this.appendUnit(high, low, bucket, client, time, status, bytes);
+    const unit = this.appendUnit(high, low, bucket, client, time, status, bytes, wide);
     if (this.arena !== null) this.appendText(unit, url!, urlStart, urlEnd);
     const at = slot * SLOT_STRIDE;
     slots[at + S_TAG] = tag;
@@ -394,14 +422,14 @@ export class FirstSeenIndex {
     return NONE;
   }
 
-  private appendUnit(high: number, low: number, bucket: number, client: number, time: number, status: number, bytes: number): number {
+  private appendUnit(high: number, low: number, bucket: number, client: number, time: number, status: number, bytes: number, wide: boolean): number {
     const unit = this.unitCount++;
     if (unit >>> PAGE_SHIFT >= this.pages.length) this.pages.push(this.sparePages.pop() ?? new Int32Array(PAGE_UNITS * UNIT_STRIDE));
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
     page[base + U_LOW] = low;
     page[base + U_BUCKET] = bucket;
-    page[base + U_STATE] = 1 | (status << 8);
+    page[base + U_STATE] = 1 | (status << 8) | (wide ? WIDE : 0);
     page[base + U_CLIENT] = client;
     page[base + U_TIME] = time;
     page[base + U_BYTES] = bytes;
@@ -441,7 +469,7 @@ export class FirstSeenIndex {
       // logs are not strictly ordered (several files, a server's own skew): keep the earliest
       if (time < page[base + U_TIME]! >>> 0) {
         page[base + U_TIME] = time;
-        page[base + U_STATE] = count | (status << 8);
+        page[base + U_STATE] = (state & WIDE) | count | (status << 8);
         page[base + U_BYTES] = bytes;
       }
       return NONE;
@@ -493,7 +521,7 @@ export class FirstSeenIndex {
       this.freeEntry = page[base + U_NEXT]!;
     }
     page[base + U_NEXT] = NONE;
-    page[base + U_STATE] = POPULAR;
+    page[base + U_STATE] = (page[base + U_STATE]! & WIDE) | POPULAR;
     if (!this.keepPopularText && count >= 2) this.deleteText(unit);
     this.slots[slot * SLOT_STRIDE + S_REF] = -(unit + 1);
   }
@@ -703,7 +731,7 @@ export class FirstSeenIndex {
    * it instead (SingleUnitVisitor). The entries array and its objects are reused for the next
    * unit: a visitor copies what it keeps (analyze's makePair does).
    */
-  forEachRareUnit(visit: RareUnitVisitor, skipSingles: boolean | SingleUnitVisitor = false): void {
+  forEachRareUnit(visit: RareUnitVisitor, skipSingles: boolean | SingleUnitVisitor = false, only?: (client: number) => boolean): void {
     const entries: UnitEntry[] = [];
     const single = typeof skipSingles === 'function' ? skipSingles : null;
     for (let unit = 0; unit < this.unitCount; unit++) {
@@ -713,47 +741,56 @@ export class FirstSeenIndex {
       const count = state & 255;
       if (count === POPULAR) continue;
       if (count === 1 && page[base + U_BUCKET] === GLOBAL_BUCKET && skipSingles !== false) {
-        single?.(page[base + U_CLIENT]!, page[base + U_TIME]! >>> 0, state >>> 8, page[base + U_BYTES]! >>> 0);
+        single?.(page[base + U_CLIENT]!, page[base + U_TIME]! >>> 0, (state >>> 8) & STATUS_MASK, page[base + U_BYTES]! >>> 0);
         continue;
       }
-      this.visitUnit(page[base + U_HIGH]!, unit, entries, visit);
+      this.visitUnit(page[base + U_HIGH]!, unit, entries, visit, only);
     }
   }
 
-  private visitUnit(high: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor): void {
+  /**
+   * One rare unit to `visit`: a day unit with the previous day's unit of its URL first (its
+   * entries are the context), each part sorted, in the one reused array (no array made per
+   * unit). `only`: a unit none of whose own clients it accepts (the previous day's are only
+   * origins) is not visited, nor anything else read. A unit of one entry is visited without
+   * its text (null).
+   */
+  private visitUnit(high: number, unit: number, entries: UnitEntry[], visit: RareUnitVisitor, only?: (client: number) => boolean): void {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
     const state = page[base + U_STATE]!;
     if ((state & 255) === POPULAR) return;
+    // the cheapest test first: the unit's own clients, read in place
+    if (only !== undefined && !this.unitHasClient(page, base, only)) return;
     const bucket = page[base + U_BUCKET]!;
     const low = page[base + U_LOW]!;
     // a day unit speaks only for URLs popular overall; a URL rare overall has its global unit
     if (bucket !== GLOBAL_BUCKET && this.countOf(high, low, GLOBAL_BUCKET) !== POPULAR) return;
-    let length = this.fillUnit(unit, entries, 0);
+    let context = 0;
+    let previous = NONE;
+    if (bucket !== GLOBAL_BUCKET) {
+      previous = this.find(high | 0, low | 0, bucket - 1);
+      if (previous !== NONE && (this.pages[previous >>> PAGE_SHIFT]![(previous & PAGE_MASK) * UNIT_STRIDE + U_STATE]! & 255) === POPULAR) previous = NONE;
+      if (previous !== NONE) {
+        context = this.fillUnit(previous, entries, 0);
+        if (context > 1) sortEntries(entries, 0, context);
+      }
+    }
+    const length = this.fillUnit(unit, entries, context);
     entries.length = length;
-    if (length > 1) sortEntries(entries, 0, length);
-    let text = this.textOf(unit);
-    const key = urlKeyOf(high, low);
-    if (bucket === GLOBAL_BUCKET) {
-      visit(bucket, text, entries, 0, key);
-      return;
+    if (length - context > 1) sortEntries(entries, context, length);
+    // one entry makes no pair: its URL is never read (most day units of a busy site)
+    let text: string | null = null;
+    if (length > 1) {
+      text = this.textOf(unit);
+      if (previous !== NONE) text ??= this.textOf(previous) ?? this.textOf(this.find(high | 0, low | 0, GLOBAL_BUCKET));
     }
-    const previous = this.find(high | 0, low | 0, bucket - 1);
-    if (previous === NONE || (this.pages[previous >>> PAGE_SHIFT]![(previous & PAGE_MASK) * UNIT_STRIDE + U_STATE]! & 255) === POPULAR) {
-      visit(bucket, text, entries, 0, key);
-      return;
-    }
-    const current = length;
-    length = this.fillUnit(previous, entries, current);
-    sortEntries(entries, current, length);
-    const context = entries.slice(current, length);
-    text ??= this.textOf(previous) ?? this.textOf(this.find(high | 0, low | 0, GLOBAL_BUCKET));
-    visit(bucket, text, [...context, ...entries.slice(0, current)], context.length, key);
+    visit(bucket, text, entries, context, urlKeyOf(high, low));
   }
 
   /**
    * Person-days per URL key: the sum over a URL's day units of its clients that day
-   * (maxClientsPerDay + 1 once popular): how many person-days a page draws, for the chance that
+   * (its bound + 1 once popular): how many person-days a page draws, for the chance that
    * someone else fetched it shortly before. Built in one pass over the units into a typed table
    * (a Map of every day unit, with a callback per unit, was a tenth of analysis).
    */
@@ -765,10 +802,18 @@ export class FirstSeenIndex {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       if (page[base + U_BUCKET] === GLOBAL_BUCKET) continue;
-      const count = page[base + U_STATE]! & 255;
-      counts.add(urlKeyOf(page[base + U_HIGH]!, page[base + U_LOW]!), count === POPULAR ? this.maxClientsPerDay + 1 : count);
+      const state = page[base + U_STATE]!;
+      const count = state & 255;
+      counts.add(urlKeyOf(page[base + U_HIGH]!, page[base + U_LOW]!), count !== POPULAR ? count : ((state & WIDE) !== 0 ? this.maxClientsPerEntryDay : this.maxClientsPerDay) + 1);
     }
     return counts;
+  }
+
+  /** Whether `only` accepts one of the unit's own clients (its inline entry or its chain). */
+  private unitHasClient(page: Int32Array, base: number, only: (client: number) => boolean): boolean {
+    if (only(page[base + U_CLIENT]!)) return true;
+    for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = this.entries[entry * ENTRY_STRIDE + E_NEXT]!) if (only(this.entries[entry * ENTRY_STRIDE + E_CLIENT]!)) return true;
+    return false;
   }
 
   /** Appends a unit's entries to `entries` from `length`; returns the new length. */
@@ -776,7 +821,7 @@ export class FirstSeenIndex {
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
     const state = page[base + U_STATE]!;
-    length = this.fillEntry(entries, length, page[base + U_CLIENT]!, page[base + U_TIME]! >>> 0, state >>> 8, page[base + U_BYTES]! >>> 0);
+    length = this.fillEntry(entries, length, page[base + U_CLIENT]!, page[base + U_TIME]! >>> 0, (state >>> 8) & STATUS_MASK, page[base + U_BYTES]! >>> 0);
     for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = this.entries[entry * ENTRY_STRIDE + E_NEXT]!) {
       const at = entry * ENTRY_STRIDE;
       length = this.fillEntry(entries, length, this.entries[at + E_CLIENT]!, this.entries[at + E_TIME]! >>> 0, this.entryStatus[entry]!, this.entries[at + E_BYTES]! >>> 0);
@@ -837,6 +882,7 @@ export class FirstSeenIndex {
     return {
       maxClients: this.maxClients,
       maxClientsPerDay: this.maxClientsPerDay,
+      maxClientsPerEntryDay: this.maxClientsPerEntryDay,
       unitCount: this.unitCount,
       pages: this.pages,
       entries: this.entries.subarray(0, this.entryUsed * ENTRY_STRIDE),
@@ -881,12 +927,13 @@ export class FirstSeenIndex {
       const high = page[base + U_HIGH]!;
       const low = page[base + U_LOW]!;
       const bucket = page[base + U_BUCKET]!;
-      const bound = bucket === GLOBAL_BUCKET ? this.maxClients : this.maxClientsPerDay;
       const stateWord = page[base + U_STATE]!;
+      const wide = (stateWord & WIDE) !== 0;
+      const bound = bucket === GLOBAL_BUCKET ? this.maxClients : wide ? this.maxClientsPerEntryDay : this.maxClientsPerDay;
       if ((stateWord & 255) === POPULAR) {
         let slot = this.findSlot(high, low, bucket);
         if (slot === NONE) {
-          this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, undefined, 0, 0);
+          this.observeUnit(high, low, bucket, 0, 0, 0, 0, bound, undefined, 0, 0, wide);
           slot = this.findSlot(high, low, bucket);
         }
         const ref = this.slots[slot * SLOT_STRIDE + S_REF]!;
@@ -899,11 +946,11 @@ export class FirstSeenIndex {
         continue;
       }
       // replay the other part's entries, in their order: each is that client's earliest there
-      let needsText = this.observeUnit(high, low, bucket, clientMap[page[base + U_CLIENT]!]!, page[base + U_TIME]! >>> 0, stateWord >>> 8, page[base + U_BYTES]! >>> 0, bound, undefined, 0, 0);
+      let needsText = this.observeUnit(high, low, bucket, clientMap[page[base + U_CLIENT]!]!, page[base + U_TIME]! >>> 0, (stateWord >>> 8) & STATUS_MASK, page[base + U_BYTES]! >>> 0, bound, undefined, 0, 0, wide);
       if (needsText !== NONE) this.setText(needsText, textInPart(state, arena, unit));
       for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = entries[entry * ENTRY_STRIDE + E_NEXT]!) {
         const at = entry * ENTRY_STRIDE;
-        needsText = this.observeUnit(high, low, bucket, clientMap[entries[at + E_CLIENT]!]!, entries[at + E_TIME]! >>> 0, state.entryStatus[entry]!, entries[at + E_BYTES]! >>> 0, bound, undefined, 0, 0);
+        needsText = this.observeUnit(high, low, bucket, clientMap[entries[at + E_CLIENT]!]!, entries[at + E_TIME]! >>> 0, state.entryStatus[entry]!, entries[at + E_BYTES]! >>> 0, bound, undefined, 0, 0, wide);
         if (needsText !== NONE) this.setText(needsText, textInPart(state, arena, unit));
       }
     }

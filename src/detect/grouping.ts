@@ -15,6 +15,14 @@ export interface Group {
   role: Role;
   clients: number[];
   actor: ActorMatch | null;
+  /** the distinctive agent that joined kin of other networks to this group (kinOf), if any did */
+  kinAgent?: number;
+}
+
+/** A candidate's kin: the lowest client id of its kin, and the agent they share. */
+export interface Kin {
+  representative: number;
+  agent: number;
 }
 
 /** Attribution as candidates and groups need it, asked once per client. */
@@ -48,12 +56,15 @@ export function selectCandidates(
     const strongReplays = evidence.strongReplays[client]!;
     const strongOriginated = evidence.strongOriginated[client]!;
     const foundLeads = evidence.leads[client]!;
+    const explained = evidence.explainedStrong[client]! + evidence.explainedWeak[client]!;
+    // neither shape is possible without leads or explained replays: most clients stop here,
+    // before the catalogue lookup
+    if (foundLeads + evidence.lateLeads[client]! === 0 && (explained === 0 || human)) continue;
     const prior = actors.priorOf(client);
     // a link scanner that renders pages in a headless browser loads assets and sends referrers
     // like a person; in a network documented as a scanner's, leading without ever posting is enough
     const renderingScanner = human && foundLeads + evidence.lateLeads[client]! > 0 && detector.count(client, Counter.Posts) === 0 && prior === 'prefetcher';
     if (human && !renderingScanner) continue;
-    const explained = evidence.explainedStrong[client]! + evidence.explainedWeak[client]!;
     const share = evidence.share(client);
     const leadShare = strongOriginated > 0 ? foundLeads / strongOriginated : 0;
     // a mail scanner opens every link of a message (tracking redirects, unsubscribe) and the
@@ -77,20 +88,86 @@ export function selectCandidates(
  * Rare-that-day evidence alone is weaker: such clients outside a documented network form groups
  * of their own (never merged into a strong group); scoring decides what they are worth.
  */
-export function groupCandidates(candidates: Map<number, Role>, evidence: EvidenceTable, actors: ClientActors, networkOf: (client: number) => string): Map<string, Group> {
+export function groupCandidates(
+  candidates: Map<number, Role>,
+  evidence: EvidenceTable,
+  actors: ClientActors,
+  networkOf: (client: number) => string,
+  kin: Map<number, Kin> = new Map(),
+): Map<string, Group> {
   const groups = new Map<string, Group>();
-  for (const [client, role] of candidates) {
+  const keyOf = (client: number, role: Role): string => {
     const actor = actors.actorOf(client);
     const weakOnly = actor === null && role === 'replayer' && evidence.strongReplays[client] === 0;
-    const key = `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}${weakOnly ? '|weak' : ''}`;
+    return `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}${weakOnly ? '|weak' : ''}`;
+  };
+  for (const [client, role] of candidates) {
+    const kinOf = kin.get(client);
+    // kin join their representative's group, whatever their own network
+    const key = keyOf(kinOf === undefined ? client : kinOf.representative, role);
     let group = groups.get(key);
     if (group === undefined) {
-      group = { role, clients: [], actor };
+      group = { role, clients: [], actor: actors.actorOf(kinOf === undefined ? client : kinOf.representative) };
       groups.set(key, group);
     }
+    if (kinOf !== undefined) group.kinAgent = kinOf.agent;
     group.clients.push(client);
   }
   return groups;
+}
+
+/**
+ * Kin: replayer candidates that shadowed a person in step (evidence.shadows: a fetch within
+ * seconds of a browser's, which chance does not explain) and share a distinctive user agent
+ * (the first or last agent of at most policy.kinAgentMaxClients clients of the whole log) are
+ * one actor, whatever their networks: a vendor's shadow fetcher keeps its agent across its
+ * egress networks, and one in-step fetch from an address alone could be chance. The agent is
+ * the link, the shadows are the evidence: kin only pool what each has, scoring weighs it.
+ * Returns each linked candidate's kin (the lowest client id among them is the representative).
+ */
+export function kinAgents(detector: Detector, evidence: EvidenceTable, candidates: Map<number, Role>, policy: DetectionPolicy): Map<number, Kin> {
+  const kin = new Map<number, Kin>();
+  const shadowing: number[] = [];
+  for (const [client, role] of candidates) if (role === 'replayer' && evidence.shadows[client]! > 0) shadowing.push(client);
+  if (shadowing.length < 2) return kin;
+  // clients per agent, first or last, over the whole log
+  const users = new Uint32Array(detector.agentCount);
+  for (let client = 0; client < detector.clientCount; client++) {
+    const first = detector.firstAgentOf(client);
+    const last = detector.lastAgentOf(client);
+    if (first >= 0) users[first]!++;
+    if (last >= 0 && last !== first) users[last]!++;
+  }
+  const byAgent = new Map<number, number[]>();
+  const distinctive = (agent: number): boolean => {
+    if (agent < 0 || users[agent]! > policy.kinAgentMaxClients) return false;
+    // no agent at all is nobody's signature
+    const text = detector.agentText(agent);
+    return text !== '' && text !== '-';
+  };
+  for (const client of shadowing) {
+    const first = detector.firstAgentOf(client);
+    const last = detector.lastAgentOf(client);
+    for (const agent of first === last ? [first] : [first, last]) {
+      if (!distinctive(agent)) continue;
+      let list = byAgent.get(agent);
+      if (list === undefined) byAgent.set(agent, (list = []));
+      list.push(client);
+    }
+  }
+  for (const [agent, clients] of byAgent) {
+    if (clients.length < 2) continue;
+    // a client already linked by another agent brings its representative along
+    const representative = Math.min(...clients.map((client) => kin.get(client)?.representative ?? client));
+    for (const client of clients) {
+      const before = kin.get(client)?.representative;
+      if (before !== undefined && before !== representative) {
+        for (const link of kin.values()) if (link.representative === before) link.representative = representative;
+      }
+      kin.set(client, { representative, agent });
+    }
+  }
+  return kin;
 }
 
 /**

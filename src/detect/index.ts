@@ -1,6 +1,6 @@
 export { Counter, Detector, clientKeyOf, DEFAULT_MEMORY_BUDGET, type DetectorOptions, type DetectorState, type CounterId } from './detector.js';
 export { analyze, pairsInvolving, type AnalysisContext, type Findings } from './analyze.js';
-export { isAuthMismatch } from './unit-walk.js';
+export { clockOf, isAuthMismatch } from './unit-walk.js';
 export { type ClientEvidence } from './evidence.js';
 export { DEFAULT_POLICY, type DetectionPolicy } from './policy.js';
 export { FirstSeenIndex, GLOBAL_BUCKET, POPULAR, type FirstSeenIndexState } from './first-seen-index.js';

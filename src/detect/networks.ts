@@ -1,4 +1,4 @@
-import { parseIPv4 } from '../common/ip-text.js';
+import { parseIPv4, parseIPv6, type Words } from '../common/ip-text.js';
 import type { Detector } from './detector.js';
 
 /** What the network grouping asks of attribution. */
@@ -8,21 +8,24 @@ export interface NetworkKeys {
 }
 
 /**
- * networkKey, asked once per IPv4 /24 when the answer is an ASN: routes longer than a /24 are
- * not carried between networks, so every address of a /24 has the ASN its first one has.
- * Other answers (catalogue prefixes, which can be smaller, and IPv6) are asked per address.
+ * networkKey, asked once per IPv4 /24 and IPv6 /48 when the answer is an ASN: routes longer
+ * than those are not carried between networks, so every address of a /24 (/48) has the ASN its
+ * first one has. Other answers (catalogue prefixes, which can be smaller) are asked per address.
  */
 function networkKeyCache(context: NetworkKeys): (address: string) => string {
-  // keyed by the /24 as a number (a small integer: no string made per lookup)
-  const bySlash24 = new Map<number, string>();
+  // keyed by the prefix as a number (no string made per lookup): a /24 below 2^24, a /48 above
+  const byPrefix = new Map<number, string>();
+  const words: Words = [0, 0, 0, 0];
   return (address) => {
     const value = parseIPv4(address);
-    if (value < 0) return context.networkKey(address);
-    const slash24 = value >>> 8;
-    const known = bySlash24.get(slash24);
+    let prefix: number;
+    if (value >= 0) prefix = value >>> 8;
+    else if (parseIPv6(address, words)) prefix = 2 ** 24 + words[0]! * 65_536 + (words[1]! >>> 16);
+    else return context.networkKey(address);
+    const known = byPrefix.get(prefix);
     if (known !== undefined) return known;
     const key = context.networkKey(address);
-    if (key.startsWith('AS')) bySlash24.set(slash24, key);
+    if (key.startsWith('AS')) byPrefix.set(prefix, key);
     return key;
   };
 }

@@ -86,6 +86,28 @@ export function tracksDaysOf(kind: PathKindValue, buffer: Buffer, pathEnd: numbe
   return true;
 }
 
+/** A site's landing pages besides `/`, lowercased (unit-walk.ts counts them among the entry points). */
+export const ENTRY_PAGES: readonly string[] = [
+  '/index.html', '/index.htm', '/index.php', '/default.htm', '/default.html', '/default.asp', '/default.aspx', '/index.asp', '/index.aspx', '/home', '/home/',
+];
+const ENTRY_PAGE_SET = new Set(ENTRY_PAGES);
+/** The longest of ENTRY_PAGES. */
+const ENTRY_PAGE_MAX = Math.max(...ENTRY_PAGES.map((page) => page.length));
+
+/**
+ * Whether the path buffer[start, pathEnd) is `/` or a landing page (ENTRY_PAGES, any case): the
+ * detector's hot path, so most paths are answered by their length or second byte.
+ */
+export function isEntryPage(buffer: Buffer, start: number, pathEnd: number): boolean {
+  const length = pathEnd - start;
+  if (length === 1) return buffer[start] === 47;
+  if (length < 5 || length > ENTRY_PAGE_MAX) return false;
+  // 'i', 'd', 'h' in either case
+  const second = buffer[start + 1]! | 0x20;
+  if (second !== 105 && second !== 100 && second !== 104) return false;
+  return ENTRY_PAGE_SET.has(buffer.toString('latin1', start, pathEnd).toLowerCase());
+}
+
 /**
  * Paths that exist on other software and are requested by scanners hunting for it.
  * Lowercased substrings of the path; matched only on error responses, so the cost stays off

@@ -116,6 +116,21 @@ export interface DetectionPolicy {
    * snapshot shape. Tuned: judge clean scenarios (0 false alarms).
    */
   weakOnlyCeiling: number;
+  /**
+   * A user agent that at most this many clients of the whole log used is distinctive: replayer
+   * candidates of different networks that each shadowed a person in step with it are kin, one
+   * actor (grouping.ts kinAgents). Tuned: labels (a web filter's bare agent on two networks,
+   * the only two clients in two years to use it; a spam bot's fake agent is its alone).
+   */
+  kinAgentMaxClients: number;
+  /**
+   * Share of the remaining doubt a catalogue entry takes away when it documents the group's
+   * network as a replayer's or a security gateway's (never the only evidence: the group is a
+   * candidate by its own replays first). Tuned: labels calibration (every documented group
+   * with explained replays was a replayer, at 0.5-0.9 before), the incident's vendor first in
+   * the IIS 2009-2011 log.
+   */
+  documentedBoost: number;
 }
 
 export const DEFAULT_POLICY: Readonly<DetectionPolicy> = Object.freeze({
@@ -143,4 +158,6 @@ export const DEFAULT_POLICY: Readonly<DetectionPolicy> = Object.freeze({
   humanReferrerShare: 0.3,
   notBrowserOriginWeight: 0.5,
   weakOnlyCeiling: 0.45,
+  kinAgentMaxClients: 3,
+  documentedBoost: 0.7,
 });

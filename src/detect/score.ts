@@ -59,6 +59,8 @@ export function scoreGroup(
   evidence: EvidenceTable,
   policy: DetectionPolicy,
   networkOf: (client: number) => number,
+  /** the distinctive agent that made kin of other networks one group (grouping.ts kinAgents) */
+  kinAgent?: number,
 ): SourceFinding | null {
   if (pairs.length === 0) return null;
   clients.sort((a, b) => a - b);
@@ -148,7 +150,12 @@ export function scoreGroup(
   }
   if (assets === 0) reasons.push('fetches pages only, never their images or styles');
   if (http10 > 0 && http10 * 2 >= requests) reasons.push('speaks HTTP/1.0');
-  if (actor === null && clients.length > 1) {
+  if (kinAgent !== undefined) {
+    const networks = new Set(clients.map(networkOf)).size;
+    reasons.push(`${networks > 1 ? `its ${networks} networks` : 'its addresses'} shadowed people in step with one user agent that at most ${policy.kinAgentMaxClients} clients of the log used: ${JSON.stringify(detector.agentText(kinAgent))}`);
+  }
+  if (actor === null && clients.length > 1 && kinAgent === undefined) {
+    // (kin share a distinctive agent by construction: that is their common face)
     // One actor shows one face: a shared user agent, or many replays per address. Unrelated
     // people of one big network who each happen to replay one URL show neither.
     const agentCounts = new Map<number, number>();
@@ -172,7 +179,7 @@ export function scoreGroup(
     reasons.push(`fetched ${pattern.oneVictimBurst} pages of one person's history within a minute, pages visited over ${formatSpan(pattern.burstOriginSpan)}`);
 
   if (actor !== null && actor.shared !== true && (actor.kind === role || (role === 'replayer' && actor.kind === 'gateway'))) {
-    confidence += (1 - confidence) * 0.5;
+    confidence += (1 - confidence) * policy.documentedBoost;
     reasons.push(`network is ${actor.name}'s, ${actor.documented} as a ${actor.kind === 'gateway' ? 'security gateway' : actor.kind}`);
   }
   const lags = pairs.map((pair) => pair.lagSeconds).sort((a, b) => a - b);

@@ -6,6 +6,7 @@
 import type { Detector } from './detector.js';
 import { GLOBAL_BUCKET, type KeyCounts, type UnitEntry } from './first-seen-index.js';
 import type { ClientNetworks } from './networks.js';
+import { ENTRY_PAGES } from './paths.js';
 import type { DetectionPolicy } from './policy.js';
 import type { EvidencePair } from './types.js';
 
@@ -52,6 +53,10 @@ export class ChanceModel {
   /** URL key -> person-days over the log (sum of its day units' clients) */
   private readonly personDays: KeyCounts;
   readonly spanSeconds: number;
+  /** how much coarser than a second the log's clock is, as a factor on every rate (clockOf) */
+  readonly dilation: number;
+  /** requests this close are in step (policy.inStepSeconds), -1 when the clock is too coarse to tell */
+  readonly inStepSeconds: number;
 
   constructor(
     detector: Detector,
@@ -60,6 +65,9 @@ export class ChanceModel {
     const span = detector.maxTime - detector.minTime;
     this.spanSeconds = Number.isFinite(span) ? Math.max(DAY_SECONDS, span) : DAY_SECONDS;
     this.personDays = detector.index.personDays();
+    const clock = clockOf(detector.clock);
+    this.dilation = clock.secondsFactor * clock.minutesFactor;
+    this.inStepSeconds = clock.secondsFactor > COARSEST_IN_STEP_CLOCK ? -1 : policy.inStepSeconds;
   }
 
   /**
@@ -69,9 +77,9 @@ export class ChanceModel {
    * handful, is too noisy to say more).
    */
   rate(strong: boolean, key: number, clients: number): number {
-    if (strong) return Math.max(1, clients - 1) / this.spanSeconds;
+    if (strong) return (Math.max(1, clients - 1) / this.spanSeconds) * this.dilation;
     const days = this.personDays.get(key);
-    return (days < 0 ? clients : days) / this.spanSeconds;
+    return ((days < 0 ? clients : days) / this.spanSeconds) * this.dilation;
   }
 
   /** Bits of a replay `lag` seconds after its origin, at the unit's `rate`; `discoverable`: a declared bot fetched it (crawled, previewed). */
@@ -88,6 +96,33 @@ export class ChanceModel {
   }
 }
 
+/** Fewer records than this say nothing about the clock (a factor of 1). */
+const CLOCK_MIN_RECORDS = 200;
+/** A clock coarser than this many seconds cannot tell an in-step fetch from one a minute later. */
+const COARSEST_IN_STEP_CLOCK = 4;
+
+/**
+ * How fine a log's clock is, from the detector's histogram of seconds and minutes (Detector.clock):
+ * 60 over the perplexity (2^entropy) of each. A log written to the second: both about 1. Written
+ * to the minute (every second 0): seconds 60. Times bucketed into a few minutes an hour (a
+ * dataset's anonymisation): minutes up to 60. Requests a coarse clock writes with one time are
+ * that much likelier to coincide, so the chance model multiplies every rate by both.
+ */
+export function clockOf(clock: Uint32Array): { secondsFactor: number; minutesFactor: number } {
+  const factor = (from: number): number => {
+    let total = 0;
+    for (let index = from; index < from + 60; index++) total += clock[index]!;
+    if (total < CLOCK_MIN_RECORDS) return 1;
+    let entropy = 0;
+    for (let index = from; index < from + 60; index++) {
+      const share = clock[index]! / total;
+      if (share > 0) entropy -= share * Math.log2(share);
+    }
+    return Math.max(1, Math.round((60 / Math.pow(2, entropy)) * 100) / 100);
+  };
+  return { secondsFactor: factor(0), minutesFactor: factor(60) };
+}
+
 /** A site's entry points: fetched by checkers, crawlers and people alike, whoever came before. */
 export function isEntryPoint(url: string): boolean {
   if (url === '/' || url === '') return true;
@@ -100,7 +135,7 @@ export function isEntryPoint(url: string): boolean {
 
 const ENTRY_POINTS = new Set([
   '/robots.txt', '/favicon.ico', '/sitemap.xml', '/ads.txt', '/humans.txt', '/security.txt', '/.well-known/security.txt',
-  '/index.html', '/index.htm', '/index.php', '/default.htm', '/default.html', '/default.asp', '/default.aspx', '/index.asp', '/index.aspx', '/home', '/home/',
+  ...ENTRY_PAGES,
 ]);
 
 /**
@@ -111,14 +146,16 @@ const ENTRY_POINTS = new Set([
  *   from another network that got the page (the lag a replay cloud shows is to the visit it copies);
  * - two entries of two networks within policy.inStepSeconds are one fetch in step with the
  *   other, in either order: each is offered as the other's replay (a web filter may be logged
- *   before its user), and the person among them is told apart by behaviour;
+ *   before its user), and the person among them is told apart by behaviour; the first of the
+ *   two is not also offered as a replay of whoever came before;
  * - declared crawlers and link previewers take no part: they are reported as what they are,
  *   and a URL one of them fetched is discoverable (evidence by timing only);
  * - entries of the first entry's network before the first other-network entry lead, when that
  *   follower comes within policy.lateLeadWindowSeconds (strong units only: one-time links are
  *   rare overall); the visitor tells quick leads from late ones.
  * `pairsOnly`: the visitor wants pairs, not origins, so units with one client are not visited.
- * `only`: the visitor wants pairs of these clients alone; units with none of them are skipped.
+ * `only`: the visitor wants the pairs whose replay (or lead) is one of these clients: units none
+ * of whose own clients is one (the previous day's are only origins) are skipped.
  */
 export function walkUnits(
   detector: Detector,
@@ -145,14 +182,10 @@ export function walkUnits(
     lone.bytes = bytes;
     visitor.originated(lone, true);
   };
-  const inStep = policy.inStepSeconds;
+  // -1 when the log's clock is too coarse to tell in-step fetches (clockOf)
+  const inStep = chance.inStepSeconds;
   detector.index.forEachRareUnit((bucket, url, unitEntries, unitContext, key) => {
     const strong = bucket === GLOBAL_BUCKET;
-    if (only !== undefined) {
-      let wanted = false;
-      for (let index = 0; index < unitEntries.length && !wanted; index++) wanted = only(unitEntries[index]!.client);
-      if (!wanted) return;
-    }
     // declared crawlers and previewers are reported as what they are; a URL one fetched is public
     let entries = unitEntries;
     let context = unitContext;
@@ -223,6 +256,12 @@ export function walkUnits(
       }
       if (origin < 0) continue;
       if (firstOther < 0 && networks[index] !== networks[0]) firstOther = index;
+      // in step with a later entry of another network (a filter logged a moment before its
+      // user): that pair explains this fetch, offered when the walk reaches the later entry; it
+      // is not also a replay of whoever came before
+      let inStepWithLater = false;
+      for (let later = index + 1; later < entries.length && entries[later]!.time - replay.time <= inStep && !inStepWithLater; later++) inStepWithLater = networks[later] !== networks[index];
+      if (inStepWithLater) continue;
       const lag = replay.time - entries[origin]!.time;
       evidence.inStep = false;
       evidence.entryPoint = entryPoint;
@@ -240,7 +279,8 @@ export function walkUnits(
         visitor.lead(url, first, later, strong);
       }
     }
-  }, pairsOnly ? true : single);
+    // units with none of `only`'s clients are skipped by the index, before their text is looked up
+  }, pairsOnly ? true : single, only);
 }
 
 export function makePair(url: string, origin: UnitEntry, replay: UnitEntry, strong: boolean, evidence?: PairEvidence): EvidencePair {

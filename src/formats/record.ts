@@ -58,15 +58,26 @@ export class ScanRecord {
   }
 
   set(field: FieldId, buffer: Buffer, start: number, end: number): void {
-    if (field === 0) {
-      // Field.Ip: the client, not how the socket wrote it (common/ip-text.ts)
-      start = mappedIPv4Start(buffer, start, end);
-      if (end > start) end = zoneStart(buffer, start, end);
+    // Field.Ip other than dotted IPv4 ('.' within its first four bytes): the client, not how
+    // the socket wrote it (setAddress); the common case stays small enough to be inlined
+    if (field === 0 && buffer[start + 1] !== 46 && buffer[start + 2] !== 46 && buffer[start + 3] !== 46) {
+      this.setAddress(buffer, start, end);
+      return;
     }
     this.buffers[field] = buffer;
     this.starts[field] = start;
     this.ends[field] = end;
     this.present |= 1 << field;
+  }
+
+  /** Field.Ip as its client: `::ffff:1.2.3.4` is 1.2.3.4, `fe80::1%eth0` is fe80::1 (common/ip-text.ts). */
+  private setAddress(buffer: Buffer, start: number, end: number): void {
+    start = mappedIPv4Start(buffer, start, end);
+    if (end > start) end = zoneStart(buffer, start, end);
+    this.buffers[0] = buffer;
+    this.starts[0] = start;
+    this.ends[0] = end;
+    this.present |= 1;
   }
 
   /** The field was set for this line and is not empty. */

@@ -132,9 +132,12 @@ export class ClfTimeParser {
     const day = twoDigits(line, pos);
     const month = monthFromBytes(line[pos + 3], line[pos + 4], line[pos + 5]);
     const year = twoDigits(line, pos + 7) * 100 + twoDigits(line, pos + 9);
-    if (day < 1 || day > 31 || month === 0 || year < 0 || day > daysInMonth(year, month)) return -1;
+    if (day < 1 || day > 31 || month === 0 || year < 0) return -1;
     const dayKey = year * 10_000 + month * 100 + day;
     if (dayKey !== this.lastDayKey) {
+      // 30/Feb is no date: checked when the day changes (the cached day is a valid one), which
+      // keeps the per-line path as small as it was, inlined into the scanners
+      if (day > daysInMonth(year, month)) return -1;
       this.lastDayKey = dayKey;
       this.lastDayMs = daysFromCivil(year, month, day) * MS_PER_DAY;
     }
@@ -180,9 +183,10 @@ export class IsoTimeParser {
     const year = twoDigits(line, pos) * 100 + twoDigits(line, pos + 2);
     const month = twoDigits(line, pos + 5);
     const day = twoDigits(line, pos + 8);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || day > daysInMonth(year, month)) return -1;
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31) return -1;
     const dayKey = year * 10_000 + month * 100 + day;
     if (dayKey !== this.lastDayKey) {
+      if (day > daysInMonth(year, month)) return -1;
       this.lastDayKey = dayKey;
       this.lastDayMs = daysFromCivil(year, month, day) * MS_PER_DAY;
     }

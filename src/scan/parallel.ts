@@ -23,7 +23,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { CanaryHitInput } from '../canary/index.js';
-import { Detector, type DetectorState } from '../detect/index.js';
+import { clockOf, Detector, type DetectorState } from '../detect/index.js';
 import { type LogFormat, nextFormat, PROBE_LINES, SkipCounter, type ScanInputsResult, type SkipCounts } from '../formats/index.js';
 import { type InputFile, newGzipCut, readHeadBytes, splitRanges } from '../ingest/index.js';
 import { ReplaywatchError } from '../common/errors.js';
@@ -136,6 +136,16 @@ export function scanWarnings(detector: Detector): string[] {
   if (detector.clientsOverflowed > 0)
     warnings.push(
       `${detector.clientsOverflowed} requests came from a new address past the limit of distinct addresses for the memory budget: they were counted, not told apart nor analysed (a replayer among them would not be seen). Raise the budget to keep more.`,
+    );
+  // a coarse clock (unit-walk.ts clockOf): in-step fetches cannot be told, coincidences are likelier
+  const clock = clockOf(detector.clock);
+  if (clock.secondsFactor > 4)
+    warnings.push(
+      `the log's times tell minutes, not seconds (a clock ${clock.secondsFactor.toFixed(0)}x coarser than one that runs to the second): fetches in step with a person cannot be told, and every coincidence is counted as that much likelier.`,
+    );
+  if (clock.minutesFactor > 4)
+    warnings.push(
+      `the log's times fall in a few minutes of each hour (as if ${clock.minutesFactor.toFixed(0)}x bunched): the times were rounded or bucketed, and every coincidence is counted as that much likelier.`,
     );
   if (index.dropped === 0) return warnings;
   const through = new Date(index.droppedThrough * 1000).toISOString().replace('.000Z', 'Z');

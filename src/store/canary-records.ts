@@ -1,6 +1,6 @@
 import { readJournal } from './journal.js';
 import { stateFiles } from './paths.js';
-import { withStore, type SqlParams, type StoreOptions, type StoreSession } from './duckdb-store.js';
+import { withStore, type StoreOptions, type StoreSession } from './duckdb-store.js';
 
 /** A canary as stored. Times are milliseconds since the epoch. */
 export interface CanaryRecord {
@@ -32,6 +32,13 @@ export interface CanaryHitRecord {
   source: 'listener' | 'log';
 }
 
+/**
+ * What a verdict or a count needs of a hit, and its id (to merge the journal with the
+ * database). Half the columns: reading thousands of hits (a canary a flood fetched) is the
+ * larger part of a `canary report`, and most of it is turning column values into strings.
+ */
+export type CanaryHitSummary = Pick<CanaryHitRecord, 'id' | 'token' | 'time' | 'ip' | 'userAgent' | 'method'>;
+
 export async function insertCanary(session: StoreSession, canary: CanaryRecord): Promise<void> {
   await session.run('INSERT INTO canary VALUES ($token, $label, $url, $created, $revoked)', { ...canary });
 }
@@ -55,31 +62,19 @@ export async function revokeCanary(session: StoreSession, token: string, time: n
   return true;
 }
 
-/** Inserts hits in one transaction, ignoring ids already stored; returns how many were new. */
+/**
+ * Inserts hits in one transaction, ignoring ids already stored; returns how many were new.
+ * In bulk (the appender): the listener holds the file while it imports, and the CLI waits for
+ * it; one awaited statement per hit, then statements of 256 rows of bound parameters, held it
+ * for seconds, then for hundreds of milliseconds under a flood.
+ */
 export async function insertHits(session: StoreSession, hits: readonly CanaryHitRecord[]): Promise<number> {
   if (hits.length === 0) return 0;
-  return session.transaction(async () => {
-    const before = Number((await session.all('SELECT count(*) AS n FROM canary_hit'))[0]!.n);
-    // many rows a statement: one awaited statement per hit held the file for seconds while the
-    // listener's event loop served a flood between them, and kept the CLI out (E_STATE_LOCKED)
-    for (let from = 0; from < hits.length; from += HITS_PER_STATEMENT) {
-      const batch = hits.slice(from, from + HITS_PER_STATEMENT);
-      const params: SqlParams = {};
-      const rows = batch.map((hit, row) => {
-        const names = HIT_COLUMNS.map((column) => `$${column}${row}`);
-        HIT_COLUMNS.forEach((column) => (params[`${column}${row}`] = hit[column] ?? null));
-        return `(${names.join(', ')})`;
-      });
-      await session.run(`INSERT OR IGNORE INTO canary_hit VALUES ${rows.join(', ')}`, params);
-    }
-    const after = Number((await session.all('SELECT count(*) AS n FROM canary_hit'))[0]!.n);
-    return after - before;
-  });
+  return session.transaction(() => session.insertOrIgnore('canary_hit', hits.map((hit) => HIT_COLUMNS.map((column) => hit[column] ?? null))));
 }
 
 /** canary_hit's columns, in table order, as CanaryHitRecord keys. */
 const HIT_COLUMNS = ['id', 'token', 'time', 'ip', 'peer', 'method', 'url', 'userAgent', 'referer', 'acceptLanguage', 'via', 'xForwardedFor', 'source'] as const;
-const HITS_PER_STATEMENT = 256;
 
 export async function listHits(session: StoreSession): Promise<CanaryHitRecord[]> {
   const rows = await session.all(
@@ -103,7 +98,19 @@ export async function listHits(session: StoreSession): Promise<CanaryHitRecord[]
   }));
 }
 
-/** Deletes hits recorded before `cutoff`, and canaries revoked before it (with their hits). */
+/** Every hit, as much of it as a verdict needs, in no order. */
+export async function listHitSummaries(session: StoreSession): Promise<CanaryHitSummary[]> {
+  const rows = await session.all('SELECT id, token, time_ms, ip, user_agent, method FROM canary_hit');
+  return rows.map((row) => ({
+    id: String(row.id),
+    token: String(row.token),
+    time: Number(row.time_ms),
+    ip: String(row.ip),
+    userAgent: nullableString(row.user_agent),
+    method: String(row.method),
+  }));
+}
+
 /**
  * Deletes hits older than `cutoff` and canaries revoked before it. With `refuseAll`, deletes
  * nothing and returns `refused: true` when that would delete every hit there is (a slip of the
@@ -153,6 +160,13 @@ export function parseHitRecord(value: unknown): CanaryHitRecord | null {
   };
 }
 
+export interface CanaryState<Hit> {
+  canaries: CanaryRecord[];
+  /** in time order (then by id) */
+  hits: Hit[];
+  skippedJournalLines: number;
+}
+
 /**
  * Every canary and every hit: the listener's journal (live file, then the segment being
  * imported) is read FIRST, the database second, and hits are merged by id. In that order
@@ -160,18 +174,18 @@ export function parseHitRecord(value: unknown): CanaryHitRecord | null {
  * committed to the database, so a record not found in the journal read is already in the
  * database that the second read sees.
  */
-export async function readCanaryState(
-  databasePath: string,
-  options: StoreOptions = {},
-): Promise<{ canaries: CanaryRecord[]; hits: CanaryHitRecord[]; skippedJournalLines: number }> {
+export function readCanaryState(databasePath: string, options?: StoreOptions): Promise<CanaryState<CanaryHitRecord>>;
+/** The same, with hits read from the database only as far as a verdict needs them (`CanaryHitSummary`). */
+export function readCanaryState(databasePath: string, options: StoreOptions, detail: 'summary'): Promise<CanaryState<CanaryHitSummary>>;
+export async function readCanaryState(databasePath: string, options: StoreOptions = {}, detail: 'full' | 'summary' = 'full'): Promise<CanaryState<CanaryHitSummary>> {
   const files = stateFiles(databasePath);
   const live = readJournal(files.hitJournal, parseHitRecord);
   const importing = readJournal(files.hitJournalImporting, parseHitRecord);
   const { canaries, stored } = await withStore(databasePath, { ...options, readOnly: true }, async (session) => ({
     canaries: await listCanaries(session),
-    stored: await listHits(session),
+    stored: detail === 'full' ? await listHits(session) : await listHitSummaries(session),
   }));
-  const byId = new Map<string, CanaryHitRecord>();
+  const byId = new Map<string, CanaryHitSummary>();
   for (const hit of [...stored, ...importing.records, ...live.records]) if (!byId.has(hit.id)) byId.set(hit.id, hit);
   const hits = [...byId.values()].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { canaries, hits, skippedJournalLines: live.skipped + importing.skipped };

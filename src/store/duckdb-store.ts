@@ -1,6 +1,8 @@
 import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ReplaywatchError } from '../common/errors.js';
 import { latestSchemaVersion, migrations as defaultMigrations, type Migration } from './migrations.js';
 
@@ -28,6 +30,20 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** the schema to apply (tests pass their own list to simulate a newer or older build) */
   migrations?: readonly Migration[];
+  /** hears how each session went (the CLI prints it with REPLAYWATCH_TIMINGS=1) */
+  onSession?: (timings: SessionTimings) => void;
+}
+
+/** One session, as `onSession` hears it. Times in milliseconds. */
+export interface SessionTimings {
+  path: string;
+  readOnly: boolean;
+  /** opens tried: more than 1 when another process held the file */
+  tries: number;
+  /** from the first try to the open that worked (waiting for another process included) */
+  openMs: number;
+  /** from that open to the close: how long this session kept other processes out */
+  heldMs: number;
 }
 
 export type SqlParams = Record<string, string | number | bigint | boolean | null>;
@@ -53,6 +69,40 @@ export class StoreSession {
       for (const [key, value] of Object.entries(row)) plain[key] = typeof value === 'bigint' ? Number(value) : value;
       return plain;
     });
+  }
+
+  /**
+   * Inserts `rows` (values in the table's column order: text, whole numbers, null) into
+   * `table`, skipping rows whose key is already stored; returns how many were new. The rows go
+   * through DuckDB's appender into a temporary copy of the table and then in one
+   * `INSERT OR IGNORE`: 1,000 canary hits take ~40 ms, where statements of bound parameters
+   * took 800 ms and held the file (and kept the CLI out) all that time. Run it inside
+   * `transaction` to make it one commit with the rest.
+   */
+  async insertOrIgnore(table: string, rows: ReadonlyArray<ReadonlyArray<string | number | null>>): Promise<number> {
+    if (rows.length === 0) return 0;
+    const incoming = `incoming_${table}`;
+    await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${incoming} AS SELECT * FROM ${table} LIMIT 0`);
+    try {
+      const appender = await this.connection.createAppender(incoming, 'main', 'temp');
+      try {
+        for (const row of rows) {
+          for (const value of row) {
+            if (value === null) appender.appendNull();
+            // DuckDB would round a fraction when casting to BIGINT; so does this
+            else if (typeof value === 'number') appender.appendBigInt(BigInt(Math.round(value)));
+            else appender.appendVarchar(value);
+          }
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+      return (await this.connection.run(`INSERT OR IGNORE INTO ${table} SELECT * FROM ${incoming}`)).rowsChanged;
+    } finally {
+      await this.connection.run(`DROP TABLE IF EXISTS ${incoming}`);
+    }
   }
 
   /** Runs `work` in one transaction: all of it or none of it. */
@@ -88,13 +138,30 @@ function typesOf(params: SqlParams): Record<string, DuckDBType | undefined> {
 
 /**
  * DuckDB is loaded on the first session, not at startup: its native library adds ~37 MB to a
- * process, and a scan without canaries never opens the store.
+ * process, and a scan without canaries never opens the store. It is loaded with `require`, not
+ * `import()`: @duckdb/node-api is CommonJS in ~120 files, and through Node 20's ES module
+ * loader every one of them is also lexed for its exports (160-230 ms of a `canary report`
+ * against 85-130 ms). The build bundles those files into one (`duckdb-api.cjs` beside this
+ * module, scripts/bundle-duckdb.js): ~45 ms of CPU against ~100 ms. The bundle is used when it
+ * was made from the installed version; otherwise (run from source, or the package changed
+ * since the build) the package itself (docs/PERFORMANCE.md, "Start-up of the canary commands").
  */
 let api: typeof import('@duckdb/node-api') | null = null;
 
 async function duckdbApi(): Promise<typeof import('@duckdb/node-api')> {
-  api ??= await import('@duckdb/node-api');
+  api ??= loadDuckdbApi();
   return api;
+}
+
+function loadDuckdbApi(): typeof import('@duckdb/node-api') {
+  const require = createRequire(import.meta.url);
+  const bundle = new URL('./duckdb-api.cjs', import.meta.url);
+  if (existsSync(bundle)) {
+    const installed = (require('@duckdb/node-api/package.json') as { version: string }).version;
+    const bundled = require(fileURLToPath(bundle)) as typeof import('@duckdb/node-api') & { bundledVersion?: string };
+    if (bundled.bundledVersion === installed) return bundled;
+  }
+  return require('@duckdb/node-api') as typeof import('@duckdb/node-api');
 }
 
 /** The DuckDB module once a session has loaded it (a session's queries run after it opened). */
@@ -139,7 +206,10 @@ async function runSession<T>(path: string, options: StoreOptions, work: (session
     }
   }
 
-  let instance = await openInstance(path, readOnly, options.busyTimeoutMs ?? 5000);
+  const started = performance.now();
+  const attempts = { tries: 0 };
+  let instance = await openInstance(path, readOnly, options.busyTimeoutMs ?? 5000, attempts);
+  const opened = performance.now();
   try {
     return await damagedAsStateIo(path, async () => {
       let connection = await instance.connect();
@@ -170,6 +240,7 @@ async function runSession<T>(path: string, options: StoreOptions, work: (session
     });
   } finally {
     instance.closeSync();
+    options.onSession?.({ path, readOnly, tries: attempts.tries, openMs: opened - started, heldMs: performance.now() - opened });
   }
 }
 
@@ -202,10 +273,11 @@ async function withMigrated(path: string, options: StoreOptions, list: readonly 
   }
 }
 
-async function openInstance(path: string, readOnly: boolean, busyTimeoutMs: number): Promise<DuckDBInstance> {
+async function openInstance(path: string, readOnly: boolean, busyTimeoutMs: number, attempts: { tries: number } = { tries: 0 }): Promise<DuckDBInstance> {
   const deadline = Date.now() + busyTimeoutMs;
   let delay = 10;
   for (;;) {
+    attempts.tries++;
     try {
       return await (await duckdbApi()).DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : { access_mode: 'READ_WRITE' });
     } catch (cause) {
@@ -219,7 +291,10 @@ async function openInstance(path: string, readOnly: boolean, busyTimeoutMs: numb
         });
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(1, deadline - Date.now()))));
-      delay = Math.min(delay * 2, 250);
+      // sessions hold the file for tens of milliseconds (the listener's import of a flood's
+      // hits included), so look again soon; a failed open costs DuckDB ~6 ms of CPU, so not
+      // more often than this
+      delay = Math.min(delay * 2, 50);
     }
   }
 }

@@ -3,7 +3,7 @@
  * Read duckdb-store.ts for the concurrency model: short sessions, a journal for long-lived
  * writers, one long-lived writer per store.
  */
-export { withStore, StoreSession, lockHolder, latestSchemaVersion, type StoreOptions, type SqlParams } from './duckdb-store.js';
+export { withStore, StoreSession, lockHolder, latestSchemaVersion, type StoreOptions, type SessionTimings, type SqlParams } from './duckdb-store.js';
 export { migrations, type Migration } from './migrations.js';
 export { dataDirectory, defaultStatePath, stateFiles, type StateFiles } from './paths.js';
 export { loadReportKey } from './report-key.js';
@@ -16,9 +16,12 @@ export {
   revokeCanary,
   insertHits,
   listHits,
+  listHitSummaries,
   purgeBefore,
   parseHitRecord,
   readCanaryState,
   type CanaryRecord,
   type CanaryHitRecord,
+  type CanaryHitSummary,
+  type CanaryState,
 } from './canary-records.js';

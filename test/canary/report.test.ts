@@ -82,6 +82,32 @@ describe('canary verdict', () => {
     assert.equal(entry!.verdict.status, 'waiting');
   });
 
+  it('a client is its IPv4 address or its IPv6 /64: privacy addresses and the IPv4-mapped form are repeats', () => {
+    const v6 = [at(0, '2001:db8:1:2::10'), at(1, '2001:db8:1:2:ffff::7'), at(2, '2001:db8:1:3::10')];
+    const [six] = buildCanaryReport([canary], v6, attributor, created + 3600_000).canaries;
+    assert.equal(six!.firstHit!.repeats, 1, 'the same /64');
+    assert.deepEqual(six!.others.map((other) => other.ip), ['2001:db8:1:3::10'], 'another /64');
+    const v4 = [at(0, '73.12.9.4'), at(1, '::ffff:73.12.9.4'), at(2, '73.12.9.5'), at(3, 'not an address'), at(4, 'not an address')];
+    const [four] = buildCanaryReport([canary], v4, attributor, created + 3600_000).canaries;
+    assert.equal(four!.firstHit!.repeats, 1, 'the IPv4-mapped form of the same address');
+    assert.deepEqual(four!.others.map((other) => other.ip), ['73.12.9.5', 'not an address', 'not an address'], 'another address, and text that is no address');
+  });
+
+  it('an attributor given as a loader is loaded only to attribute a fetch, and once', () => {
+    let loads = 0;
+    const loader = () => {
+      loads++;
+      return attributor;
+    };
+    const unopened = buildCanaryReport([canary], [{ ...at(0, '73.12.9.4'), token: 'other' }], loader, created + 60_000);
+    assert.equal(unopened.canaries[0]!.verdict.status, 'never-opened');
+    assert.equal(loads, 0, 'no fetch of the canary shown: nothing to attribute');
+    const hits = [at(0, '73.12.9.4'), at(3, '150.70.97.43', 'Mozilla/4.0 (compatible; MSIE 6.0)'), at(4, '150.70.97.44')];
+    const loaded = buildCanaryReport([canary], hits, loader, created + 3600_000);
+    assert.equal(loads, 1);
+    assert.deepEqual(loaded, buildCanaryReport([canary], hits, attributor, created + 3600_000), 'the same report as with the attributor itself');
+  });
+
   it('ignores hits of other tokens and keeps canaries in the order given', () => {
     const second = { ...canary, token: 'u', label: 'phone' };
     const report = buildCanaryReport([second, canary], [at(0, '73.12.9.4'), { ...at(1, '1.1.1.1'), token: 'zzz' }], attributor, created + 60_000);

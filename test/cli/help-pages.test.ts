@@ -22,8 +22,8 @@ function help(args: string[]): string {
   return result.stdout;
 }
 
-test('the man page has every command and every option that --help prints', () => {
-  const page = renderManPage(program(), { version: '9.9.9' });
+test('the man page has every command and every option that --help prints', async () => {
+  const page = renderManPage(await program(), { version: '9.9.9' });
   const text = page.replace(/\\-/g, '-').replace(/\\e/g, '\\');
   for (const command of [[], ['scan'], ['explain'], ['follow'], ['canary', 'new'], ['canary', 'serve'], ['simulate'], ['completion']]) {
     const flags = [...help(command).matchAll(/^\s+(-\w, )?(--[\w-]+)/gm)].map((match) => match[2]!);
@@ -34,7 +34,7 @@ test('the man page has every command and every option that --help prints', () =>
   assert.match(text, /^\.TH REPLAYWATCH 1 "" "replaywatch 9\.9\.9"/);
   // the built page (npm run build) is this one
   const built = join(root, 'man', 'replaywatch.1');
-  if (existsSync(built)) assert.equal(readFileSync(built, 'utf8'), renderManPage(program(), { version: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version }));
+  if (existsSync(built)) assert.equal(readFileSync(built, 'utf8'), renderManPage(await program(), { version: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version }));
 });
 
 test('man renders the page (man-db)', { skip: existsSync('/usr/bin/man') ? false : 'skipped: /usr/bin/man not installed (apt-get install man-db)' }, () => {
@@ -48,8 +48,8 @@ test('man renders the page (man-db)', { skip: existsSync('/usr/bin/man') ? false
 });
 
 /** What bash offers after `words` (the last one is being typed). */
-function complete(words: string[]): string[] {
-  const script = renderCompletion(program(), 'bash');
+async function complete(words: string[]): Promise<string[]> {
+  const script = renderCompletion(await program(), 'bash');
   const quoted = words.map((word) => `'${word}'`).join(' ');
   const result = spawnSync('bash', ['--norc', '-c', `${script}\nCOMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _replaywatch; printf '%s\\n' "\${COMPREPLY[@]}"`], {
     encoding: 'utf8',
@@ -59,15 +59,15 @@ function complete(words: string[]): string[] {
   return result.stdout.split('\n').filter(Boolean).sort();
 }
 
-test('bash completes commands, subcommands, options, and files where an argument goes', () => {
-  assert.deepEqual(complete(['replaywatch', 's']), ['scan', 'simulate']);
-  assert.deepEqual(complete(['replaywatch', 'scan', '--ht']), ['--html']);
-  assert.deepEqual(complete(['replaywatch', 'canary', 'n']), ['new']);
-  assert.ok(complete(['replaywatch', 'canary', 'new', '--']).includes('--label'));
-  assert.ok(!complete(['replaywatch', 'canary', 'new', '--']).includes('--html'), "canary new's options, not scan's");
+test('bash completes commands, subcommands, options, and files where an argument goes', async () => {
+  assert.deepEqual(await complete(['replaywatch', 's']), ['scan', 'simulate']);
+  assert.deepEqual(await complete(['replaywatch', 'scan', '--ht']), ['--html']);
+  assert.deepEqual(await complete(['replaywatch', 'canary', 'n']), ['new']);
+  assert.ok((await complete(['replaywatch', 'canary', 'new', '--'])).includes('--label'));
+  assert.ok(!(await complete(['replaywatch', 'canary', 'new', '--'])).includes('--html'), "canary new's options, not scan's");
   // an option's value is not a subcommand: after it, scan's arguments are files
-  assert.deepEqual(complete(['replaywatch', 'scan', '--format', 'combined', 'scan.']), ['scan.json', 'scan.txt']);
-  assert.deepEqual(complete(['replaywatch', 'completion', '--h']), ['--help']);
+  assert.deepEqual(await complete(['replaywatch', 'scan', '--format', 'combined', 'scan.']), ['scan.json', 'scan.txt']);
+  assert.deepEqual(await complete(['replaywatch', 'completion', '--h']), ['--help']);
 });
 
 test('zsh accepts the zsh completion script', { skip: existsSync('/usr/bin/zsh') ? false : 'skipped: /usr/bin/zsh not installed (apt-get install zsh)' }, () => {

@@ -9,7 +9,7 @@ import { analyze, DEFAULT_POLICY, Detector, signalsOf, type AnalysisContext, typ
 import { sweptPairs } from '../../src/detect/score.js';
 import { isOnePersonsHistory } from '../../src/detect/snapshot-bursts.js';
 import type { EvidencePair } from '../../src/detect/types.js';
-import { ChanceModel, isEntryPoint } from '../../src/detect/unit-walk.js';
+import { ChanceModel, clockOf, isEntryPoint } from '../../src/detect/unit-walk.js';
 import { urlKeyOf } from '../../src/detect/first-seen-index.js';
 import { hashBytes, hashHigh, hashLow } from '../../src/detect/hash.js';
 import { toRecord, type RecordSpec } from '../support/records.js';
@@ -26,9 +26,18 @@ const MINUTE = 60 * SECOND;
 const DAY = 86_400 * SECOND;
 const FILTER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/47.0 Safari/537.36';
 
+/**
+ * The fixtures put visits on round minutes; a real log's clock runs to the second. Background
+ * requests at irregular seconds and minutes (a stylesheet everyone loads: popular, no pair)
+ * give the log a clock fine enough for in-step fetches (unit-walk.ts clockOf).
+ */
+function background(): RecordSpec[] {
+  return Array.from({ length: 1500 }, (_, index) => ({ ip: '10.99.0.1', time: BASE + index * 1_733 * SECOND, url: '/static/site.css' }));
+}
+
 function run(records: RecordSpec[], policy: DetectionPolicy = DEFAULT_POLICY) {
   const detector = new Detector();
-  for (const spec of [...records].sort((a, b) => Number(a.time) - Number(b.time))) detector.observe(toRecord(spec));
+  for (const spec of [...records, ...background()].sort((a, b) => Number(a.time) - Number(b.time))) detector.observe(toRecord(spec));
   return { detector, findings: analyze(detector, context, policy) };
 }
 
@@ -41,10 +50,19 @@ function visit(ip: string, time: number, url: string, agent?: string): RecordSpe
   ];
 }
 
+/** When quietSite's visit of a page on a day is: in hour page + 1, at a minute and second of its own. */
+function quietVisitTime(day: number, page: number): number {
+  return BASE + day * DAY + (page + 1) * 3600 * SECOND + ((day * 37 + page * 11) % 50) * MINUTE + ((day * 13 + page * 7) % 60) * SECOND;
+}
+
 /** A small site: ten menu pages, each visited once a day by a different person, for 60 days. */
 function quietSite(): RecordSpec[] {
   const records: RecordSpec[] = [];
-  for (let day = 0; day < 60; day++) for (let page = 0; page < 10; page++) records.push(...visit(`${30 + page}.${day}.0.1`, BASE + day * DAY + (page + 1) * 3600 * SECOND, `/menu${page}.htm`));
+  for (let day = 0; day < 60; day++) {
+    for (let page = 0; page < 10; page++) {
+      records.push(...visit(`${30 + page}.${day}.0.1`, quietVisitTime(day, page), `/menu${page}.htm`));
+    }
+  }
   return records;
 }
 
@@ -228,4 +246,65 @@ test('signals name what counted for and against a client', () => {
   const person = detector.clientOf('60.1.1.1');
   const theirs = signalsOf(findings.evidence.get(person), detector.summary(person), findings.policy);
   assert.ok(theirs.against.some((line) => line.includes('behaves like a person')), theirs.against.join('\n'));
+});
+
+test('kin: shadow fetchers of two networks that share a distinctive agent are one source; a lone shadow alone is not reported', () => {
+  const BARE = 'Mozilla/4.0';
+  const shadows = (loneAgent: string): RecordSpec[] => {
+    const records = quietSite();
+    // a busy morning on `/` (14 visitors: more than a day unit of another page keeps)
+    for (let index = 0; index < 14; index++) records.push(...visit(`90.${index}.0.1`, BASE + 40 * DAY + index * 11 * MINUTE, '/'));
+    // fetcher A shadows three people in step, on three days, with its own agent and then the bare one
+    for (const [day, page] of [[5, 2], [17, 4], [29, 6]] as const) {
+      const time = quietVisitTime(day, page);
+      records.push({ ip: '208.115.138.254', time, url: `/menu${page}.htm`, userAgent: day === 29 ? BARE : 'Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 5.1)' });
+    }
+    // fetcher B, another network, once: in step with one of the morning's visitors of `/`
+    records.push({ ip: '8.21.4.254', time: BASE + 40 * DAY + 5 * 11 * MINUTE, url: '/', userAgent: loneAgent });
+    return records;
+  };
+  // B's only fetch could be chance: alone, it is not reported
+  const alone = run(shadows('Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0'));
+  assert.deepEqual(reported(alone.findings, alone.detector), ['208.115.138.254']);
+  const lone = alone.findings.evidence.get(alone.detector.clientOf('8.21.4.254'))!;
+  assert.equal(lone.inStep, 1, 'the in-step fetch of a busy day\'s `/` is seen (a wide day unit)');
+  // with the agent only A used, B is A's kin: one source of two networks
+  const kin = run(shadows(BARE));
+  assert.deepEqual(reported(kin.findings, kin.detector).sort(), ['208.115.138.254', '8.21.4.254']);
+  const source = kin.findings.sources.find((entry) => entry.kind === 'replayer')!;
+  assert.ok(source.reasons.some((reason) => reason.includes('"Mozilla/4.0"')), source.reasons.join('\n'));
+  // an agent many clients use is nobody's signature
+  const common = run(shadows(BARE), { ...DEFAULT_POLICY, kinAgentMaxClients: 1 });
+  assert.deepEqual(reported(common.findings, common.detector), ['208.115.138.254']);
+});
+
+test('the clock: a log written to the minute shows no in-step fetches; times bucketed into one minute an hour make coincidences likelier', () => {
+  const uniform = new Uint32Array(120).fill(50);
+  assert.deepEqual(clockOf(uniform), { secondsFactor: 1, minutesFactor: 1 });
+  const toTheMinute = new Uint32Array(120).fill(50);
+  for (let second = 0; second < 60; second++) toTheMinute[second] = second === 0 ? 3000 : 0;
+  assert.equal(clockOf(toTheMinute).secondsFactor, 60);
+  const bucketed = new Uint32Array(120).fill(50);
+  for (let minute = 60; minute < 120; minute++) bucketed[minute] = minute === 65 ? 3000 : 0;
+  assert.equal(clockOf(bucketed).minutesFactor, 60);
+  // too few records say nothing
+  assert.deepEqual(clockOf(new Uint32Array(120).fill(1)), { secondsFactor: 1, minutesFactor: 1 });
+
+  // a web filter in step with its user, the whole log written to the minute: no in-step pair
+  const records: RecordSpec[] = [];
+  for (let page = 0; page < 8; page++) {
+    const time = BASE + page * 7 * MINUTE;
+    records.push(...visit('191.98.133.69', time, `/docs/page-${page}?session=u1`, FILTER_AGENT));
+    records.push({ ip: '199.19.249.196', time: time + SECOND, url: `/docs/page-${page}?session=u1`, userAgent: FILTER_AGENT });
+  }
+  const detector = new Detector();
+  for (const spec of [...records, ...background()].sort((a, b) => Number(a.time) - Number(b.time))) {
+    const record = toRecord(spec);
+    record.time = Math.floor(record.time / 60_000) * 60_000;
+    detector.observe(record);
+  }
+  const findings = analyze(detector, context);
+  const filter = findings.evidence.get(detector.clientOf('199.19.249.196'));
+  assert.equal(filter?.inStep ?? 0, 0, 'no fetch is in step on a clock that only tells minutes');
+  assert.equal(new ChanceModel(detector, DEFAULT_POLICY).inStepSeconds, -1);
 });

@@ -50,7 +50,7 @@ describe('the npm package, installed offline on a clean prefix', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('packs the compiled tables, the man page, the licence and the type declarations, and no sources or CSV data', () => {
-    for (const wanted of ['LICENSE', 'README.md', 'bin/replaywatch.js', 'dist/index.js', 'dist/index.d.ts', 'dist/scan/worker.js', 'data/generated/ip-table.bin', 'data/generated/catalogue.bin', 'man/replaywatch.1'])
+    for (const wanted of ['LICENSE', 'README.md', 'bin/replaywatch.js', 'dist/index.js', 'dist/index.d.ts', 'dist/scan/worker.js', 'dist/store/duckdb-api.cjs', 'data/generated/ip-table.bin', 'data/generated/catalogue.bin', 'man/replaywatch.1'])
       assert.ok(files.includes(wanted), `${wanted} is not in the tarball`);
     assert.ok(!files.some((file) => file.startsWith('src/') || file.startsWith('test/') || file.endsWith('.map')), 'sources, tests or source maps in the tarball');
     const modules = readdirSync(join(prefix, 'lib', 'node_modules', 'replaywatch', 'node_modules'));

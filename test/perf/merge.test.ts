@@ -25,10 +25,8 @@ function observeLines(detector: Detector, text: Buffer, lines: [number, number][
 /** Everything a detector holds that analysis and the report read, as plain data. */
 function snapshot(detector: Detector): unknown {
   const perClient: Record<string, number[]> = {};
-  for (const [name, counter] of Object.entries(Counter)) {
-    // the last agent is a per-reader cache, not state
-    if (counter !== Counter.LastAgent) perClient[name] = detector.clientKeys.map((_, client) => detector.count(client, counter));
-  }
+  // every column, the last agent too (kin in grouping.ts read it): the later part's is the client's
+  for (const [name, counter] of Object.entries(Counter)) perClient[name] = detector.clientKeys.map((_, client) => detector.count(client, counter));
   const units: unknown[] = [];
   detector.index.forEachRareUnit((bucket, url, entries) => units.push([bucket, url, entries.map((entry) => ({ ...entry }))]));
   return {
@@ -102,5 +100,38 @@ test('a page that went popular inside one part still names its day units after t
       merged.merge(structuredClone(state, { transfer: Detector.transferList(state) }));
     }
     assert.deepEqual(unitsOf(merged), expected, `${parts.length} parts`);
+  }
+});
+
+test('the day unit of `/` keeps detail for more clients than other pages\' (maxClientsPerEntryDay), merged as one reader keeps it', () => {
+  const agent = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+  const records: ScanRecord[] = [];
+  // `/` and /about popular overall (a visit a day for two weeks), then 20 clients of each on day 15
+  for (let day = 1; day <= 14; day++) {
+    for (const url of ['/', '/about']) records.push(toRecord({ ip: `192.0.${day}.1`, time: Date.UTC(2026, 2, day, 9) + (url === '/' ? 0 : 1000), url, userAgent: agent }));
+  }
+  for (let index = 0; index < 20; index++) {
+    for (const url of ['/', '/about']) records.push(toRecord({ ip: `198.51.${index}.7`, time: Date.UTC(2026, 2, 15, 8, index) + (url === '/' ? 0 : 1000), url, userAgent: agent }));
+  }
+  const dayUnitsOf = (detector: Detector): Map<string, number> => {
+    const units = new Map<string, number>();
+    detector.index.forEachRareUnit((bucket, url, entries, unitContext) => {
+      if (bucket === Math.floor(Date.UTC(2026, 2, 15) / 86_400_000)) units.set(url ?? '', entries.length - unitContext);
+    });
+    return units;
+  };
+  const single = new Detector({ classifyAgent });
+  for (const record of records) single.observe(record);
+  // `/`: all 20 clients of the day; /about went popular at its ninth and keeps none
+  assert.deepEqual([...dayUnitsOf(single)], [['/', 20]]);
+  for (const parts of [2, 3]) {
+    const merged = new Detector({ classifyAgent });
+    for (let part = 0; part < parts; part++) {
+      const worker = new Detector({ classifyAgent, keepTexts: true });
+      for (const record of records.slice(Math.floor((part * records.length) / parts), Math.floor(((part + 1) * records.length) / parts))) worker.observe(record);
+      const state = worker.exportState();
+      merged.merge(structuredClone(state, { transfer: Detector.transferList(state) }));
+    }
+    assert.deepEqual(snapshot(merged), snapshot(single), `${parts} parts`);
   }
 });

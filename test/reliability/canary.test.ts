@@ -50,6 +50,17 @@ describe('canary listener: nothing lost, nothing stale', () => {
     assert.equal((await fetchFrom(listener.port, path, { from: '127.0.3.3' })).status, 404);
   });
 
+  it('REPLAYWATCH_TIMINGS=1 tells on stderr how long each store session waited and held the file; stdout stays the JSON', async () => {
+    const made = await runCli(['canary', 'new', '--label', 'timed', '--state', state, '--json'], { REPLAYWATCH_TIMINGS: '1' });
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal((JSON.parse(made.stdout) as { label: string }).label, 'timed');
+    assert.match(made.stderr, /^replaywatch: store write session: opened in \d+ ms \(\d+ tr(y|ies)\), held \d+ ms/m);
+    const report = await runCli(['canary', 'report', '--state', state, '--json'], { REPLAYWATCH_TIMINGS: '1' });
+    assert.match(report.stderr, /^replaywatch: store read session: opened in \d+ ms/m);
+    const quiet = await runCli(['canary', 'list', '--state', state, '--json']);
+    assert.equal(quiet.stderr, '', 'nothing without the variable');
+  });
+
   it('report and new work while hits and made-up tokens flow (no E_STATE_LOCKED)', async () => {
     const canary = await runCliJson<{ token: string; url: string }>(['canary', 'new', '--label', 'busy', '--state', state, '--json']);
     const path = new URL(canary.url).pathname;

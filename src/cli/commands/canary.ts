@@ -1,32 +1,22 @@
 import { Option } from 'commander';
 import pc from 'picocolors';
-import { loadAttributor, type Attributor } from '../../attribute/index.js';
-import {
-  CanaryRecorder,
-  canaryLeaked,
-  createCanary,
-  createWebhookSender,
-  loadCanaryHits,
-  loadCanaryReport,
-  noPaint,
-  parseDuration,
-  purgeCanaryData,
-  renderCanaryReport,
-  renderHitLine,
-  revokeCanaries,
-  type Paint,
-} from '../../canary/index.js';
+import type { Attributor } from '../../attribute/index.js';
+import type { Paint } from '../../canary/index.js';
 import { ReplaywatchError } from '../../common/errors.js';
 import { terminalText } from '../../common/terminal-text.js';
-import { parseTrustedProxies, startCanaryListener } from '../../serve/index.js';
-import { defaultStatePath } from '../../store/index.js';
+import { defaultStatePath, type StoreOptions } from '../../store/index.js';
 import { useColour, type CliIo } from '../io.js';
 import type { RegisterCommand } from '../main.js';
 
 /*
  * `replaywatch canary ...`: leak tests. Every option is declared once in `canaryOptions` with
  * its default; the subcommands pick theirs from it.
+ *
+ * The stages a subcommand needs are imported when it runs: `canary new` while the listener is
+ * busy must start in well under a second, and the attribution tables, the HTTP service and the
+ * scan engine are not its business (docs/PERFORMANCE.md, "Start-up of the canary commands").
  */
+const canaryStage = () => import('../../canary/index.js');
 
 const defaultBaseUrl = 'http://localhost:8080';
 
@@ -54,13 +44,31 @@ function statePath(flags: CommonFlags, io: CliIo): string {
   return flags.state ? (flags.state.startsWith('/') ? flags.state : `${io.cwd}/${flags.state}`) : defaultStatePath(io.env);
 }
 
-function paintFor(io: CliIo): Paint {
+/**
+ * REPLAYWATCH_TIMINGS=1: each store session on stderr, with how long it waited for another
+ * process (the listener importing, another command) and how long it kept others out.
+ */
+function storeOptions(io: CliIo): StoreOptions {
+  if (io.env.REPLAYWATCH_TIMINGS !== '1') return {};
+  return {
+    onSession: (session) =>
+      io.stderr.write(
+        `replaywatch: store ${session.readOnly ? 'read' : 'write'} session: opened in ${session.openMs.toFixed(0)} ms (${session.tries} ${session.tries === 1 ? 'try' : 'tries'}), held ${session.heldMs.toFixed(0)} ms, closed ${performance.now().toFixed(0)} ms after the process started\n`,
+      ),
+  };
+}
+
+function paintFor(io: CliIo, noPaint: Paint): Paint {
   return useColour(io.stdout, io.env) ? { bold: pc.bold, red: pc.red, yellow: pc.yellow, green: pc.green, dim: pc.dim } : noPaint;
 }
 
-/** The attribution the verdict names networks and owners with (loaded only by `report`). */
-function loadCanaryAttributor(): Attributor {
-  return loadAttributor();
+/**
+ * The attribution the verdict names networks and owners with: loaded by `report` only when a
+ * canary it shows was fetched (a report of unopened canaries names no network).
+ */
+async function canaryAttributor(): Promise<() => Attributor> {
+  const { loadAttributor } = await import('../../attribute/index.js');
+  return () => loadAttributor();
 }
 
 export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
@@ -76,11 +84,12 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .action(async (flags: CommonFlags & { label?: string; baseUrl?: string }) => {
       const label = flags.label?.trim() || `canary ${new Date().toISOString().slice(0, 10)}`;
       const baseUrl = flags.baseUrl ?? io.env.REPLAYWATCH_BASE_URL ?? defaultBaseUrl;
-      const created = await createCanary(statePath(flags, io), { label, baseUrl });
+      const { createCanary, noPaint } = await canaryStage();
+      const created = await createCanary(statePath(flags, io), { label, baseUrl }, storeOptions(io));
       if (flags.json) {
         io.stdout.write(JSON.stringify({ token: created.token, url: created.url, label: created.label }) + '\n');
       } else {
-        const paint = paintFor(io);
+        const paint = paintFor(io, noPaint);
         io.stdout.write(
           [
             `canary "${terminalText(created.label)}":`,
@@ -109,9 +118,8 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.state())
     .addOption(canaryOptions.json())
     .action(async (flags: CommonFlags) => {
-      const { canaries, hits } = await loadCanaryHits(statePath(flags, io));
-      const counts = new Map<string, number>();
-      for (const hit of hits) counts.set(hit.token, (counts.get(hit.token) ?? 0) + 1);
+      const { loadCanaryCounts } = await canaryStage();
+      const { canaries, counts } = await loadCanaryCounts(statePath(flags, io), storeOptions(io));
       if (flags.json) {
         const list = canaries.map((c) => ({
           token: c.token,
@@ -140,9 +148,10 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.state())
     .addOption(canaryOptions.json())
     .action(async (selector: string | undefined, flags: CommonFlags) => {
-      const report = await loadCanaryReport(statePath(flags, io), loadCanaryAttributor(), { selector });
+      const { loadCanaryReport, renderCanaryReport, canaryLeaked, noPaint } = await canaryStage();
+      const report = await loadCanaryReport(statePath(flags, io), await canaryAttributor(), { selector }, storeOptions(io));
       if (flags.json) io.stdout.write(JSON.stringify(report) + '\n');
-      else io.stdout.write(renderCanaryReport(report, paintFor(io)).join('\n') + '\n');
+      else io.stdout.write(renderCanaryReport(report, paintFor(io, noPaint)).join('\n') + '\n');
       // as scan: 1 when a canary reached a replayer or prefetcher
       setExitCode(canaryLeaked(report) ? 1 : 0);
     });
@@ -154,7 +163,8 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.state())
     .addOption(canaryOptions.json())
     .action(async (selector: string, flags: CommonFlags) => {
-      const revoked = await revokeCanaries(statePath(flags, io), selector);
+      const { revokeCanaries } = await canaryStage();
+      const revoked = await revokeCanaries(statePath(flags, io), selector, Date.now(), storeOptions(io));
       if (flags.json) io.stdout.write(JSON.stringify({ revoked: revoked.map((c) => c.token) }) + '\n');
       else if (revoked.length === 0) io.stdout.write(`"${terminalText(selector)}" was already revoked\n`);
       else for (const c of revoked) io.stdout.write(`revoked ${c.token} (${terminalText(c.label)})\n`);
@@ -169,9 +179,10 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.state())
     .addOption(canaryOptions.json())
     .action(async (flags: CommonFlags & { olderThan: string; yes?: boolean }) => {
+      const { parseDuration, purgeCanaryData } = await canaryStage();
       const age = parseDuration(flags.olderThan);
       if (age === null) throw new ReplaywatchError('E_USAGE', `--older-than needs a number and a unit, not ${terminalText(flags.olderThan)}`, { hint: 'e.g. 90d, 12h, 30min, 2w (s, min, h, d, w; "m" is refused: minutes or months?)' });
-      const purged = await purgeCanaryData(statePath(flags, io), Date.now() - age, { all: flags.yes === true });
+      const purged = await purgeCanaryData(statePath(flags, io), Date.now() - age, { all: flags.yes === true }, storeOptions(io));
       if (purged.refused) {
         throw new ReplaywatchError('E_USAGE', `--older-than ${terminalText(flags.olderThan)} would delete every hit (${purged.total}); nothing was deleted`, { hint: 'add --yes to delete them all, or give a longer duration' });
       }
@@ -190,6 +201,8 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.retention())
     .action(async (flags: CommonFlags & { listen: string; trustProxy: string[]; webhook?: string; retention?: string }) => {
       const { host, port } = parseListen(flags.listen);
+      const { CanaryRecorder, createWebhookSender, parseDuration, renderHitLine } = await canaryStage();
+      const { parseTrustedProxies, startCanaryListener } = await import('../../serve/index.js');
       const trustProxy = parseTrustedProxies(flags.trustProxy);
       const retentionMs = flags.retention === undefined ? null : parseDuration(flags.retention);
       if (retentionMs === null && flags.retention !== undefined) throw new ReplaywatchError('E_USAGE', `--retention needs a number and a unit, not ${terminalText(flags.retention)}`, { hint: 'e.g. 90d (s, min, h, d, w)' });
@@ -200,6 +213,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
         statePath: path,
         retentionMs,
         onWarning: warn,
+        onSession: storeOptions(io).onSession,
         onHit: (hit, canary) => {
           io.stdout.write(`hit  ${renderHitLine(hit, canary.label)}\n`);
           webhook?.send({ event: 'canary.hit', label: canary.label, canaryUrl: canary.url, ...hit, time: new Date(hit.time).toISOString() });
@@ -238,6 +252,7 @@ export const registerCanary: RegisterCommand = (program, io, setExitCode) => {
     .addOption(canaryOptions.interval())
     .action(async (flags: CommonFlags & { interval: string }) => {
       const path = statePath(flags, io);
+      const { loadCanaryHits, renderHitLine } = await canaryStage();
       const intervalMs = Math.max(0.2, Number(flags.interval) || 1) * 1000;
       const seen = new Set<string>();
       let stopped = false;
