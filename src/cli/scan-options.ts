@@ -21,7 +21,7 @@ export const scanOptionSpecs = [
   { flags: '--dns-server <host:port>', description: 'resolver for reverse DNS (default: the system resolver)' },
   { flags: '--dns-timeout <ms>', description: 'reverse-DNS timeout per query', defaultValue: '2000' },
   { flags: '--no-progress', description: 'no progress bar on stderr' },
-  { flags: '--memory-budget <size>', description: 'memory for rare-URL detail (e.g. 256MB, 2GB); past it the oldest detail is dropped and the report says so (default 256MB); distinct addresses and agents are bounded by it too' },
+  { flags: '--memory-budget <size>', description: 'memory for what the scan keeps (e.g. 256MB, 2GB; default 256MB): rare-URL detail, client addresses and user agents share it; past it the oldest detail is dropped or new ones are counted, not told apart, and the report says so' },
   { flags: '--state <file>', description: 'the store whose canaries the scan looks for (default: the user data directory)' },
 ] as const;
 

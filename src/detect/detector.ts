@@ -24,6 +24,13 @@ export interface DetectorOptions {
   maxAgents?: number;
   /** Distinct client addresses kept (default: from the memory budget, addressesForBudget). */
   maxAddresses?: number;
+  /**
+   * A part of a parallel scan (scan/parallel.ts): its index takes 2/3 of its budget
+   * (partIndexBudgetOf), not 9/16. Parts each hold the URLs popular in them and keep URL bytes for
+   * the merge, and their clients need no analysis arrays (2/9 of the budget at most, with agents
+   * a tenth): the 10 M-line bench log's second half needs 841 k units, 84 MB of its 128 MB.
+   */
+  part?: boolean;
 }
 
 /**
@@ -39,16 +46,35 @@ export function agentsForBudget(memoryBudget: number): number {
 }
 
 /**
- * Distinct client addresses a detector keeps within a memory budget: one per 256 bytes of
- * budget (1 M at the default 256 MiB, four times the 10 M-line bench log's 250 k), at least
- * 65,536. An address and its client cost ~250 bytes (text, tables, counters): so the client
- * tables take at most about the budget again, whatever the log holds (a hostile log with a new
- * address on every line spent 2.8 GB on 5 M of them). Past the limit a new address is "another
- * client" (OVERFLOW_CLIENT): its requests are counted, not told apart, and analysis leaves them
- * out (detect/traits.ts declaredKinds); the report says how many.
+ * Distinct client addresses a detector keeps within a memory budget: one per 768 bytes of
+ * budget (349,525 at the default 256 MiB, beyond the 10 M-line bench log's 250 k), at least
+ * 65,536. A kept address and its client cost at most ~256 bytes all told: the client's row
+ * (80), its address links (8), the interner's slots (12 per slot at a load between 1/4 and 1/2:
+ * up to 48 while the table grows), the address string and its places in two arrays (~48), and
+ * analysis's per-client arrays (~80; detect/evidence.ts, analyze.ts). So the client tables
+ * take a third of the budget at most (BUDGET_SHARES), whatever the log holds (a hostile log
+ * with a new address on every line spent 2.8 GB on 5 M of them). Past the limit a new address
+ * is "another client" (OVERFLOW_CLIENT): its requests are counted, not told apart, and
+ * analysis leaves them out (detect/traits.ts declaredKinds); the report says how many.
  */
 export function addressesForBudget(memoryBudget: number): number {
-  return Math.max(65_536, Math.floor(memoryBudget / 256));
+  return Math.max(65_536, Math.floor(memoryBudget / 768));
+}
+
+/** The first-seen index's share of a parallel scan's part (DetectorOptions.part): 2/3. */
+export function partIndexBudgetOf(memoryBudget: number): number {
+  return Math.floor((memoryBudget * 2) / 3);
+}
+
+/**
+ * The first-seen index's share of a memory budget: 9/16. With the client tables' third
+ * (addressesForBudget) and the user agents' tenth at most (agentsForBudget: ~400 bytes per 4 KiB)
+ * that is the whole budget: one number bounds what a scan holds beyond Node's own baseline
+ * (docs/PERFORMANCE.md measures both). The 10 M-line bench log's index (117 MB) fits the default's
+ * 144 MiB share.
+ */
+export function indexBudgetOf(memoryBudget: number): number {
+  return Math.floor((memoryBudget * 9) / 16);
 }
 
 /** The key of the client that stands for every new address past the limit (addressesForBudget). */
@@ -115,8 +141,12 @@ export interface DetectorState {
   addressTexts: string[];
   agentTexts: string[];
   agentClasses: (AgentClass | null)[];
+  /** client keys, '' where the key is the client's first address (an IPv4 client's: not sent twice) */
   clientKeys: string[];
-  clientAddresses: number[][];
+  /** client -> its first address id + 1 (0: none); transferred, not cloned */
+  clientFirstAddress: Int32Array;
+  /** the later addresses of the clients that have more than one */
+  clientMoreAddresses: Map<number, number[]>;
   /** CLIENT_STRIDE words per client */
   clientData: Uint32Array;
   probeExamples: Map<number, Set<string>>;
@@ -185,6 +215,8 @@ export class Detector {
   private lastClient = -1;
 
   records = 0;
+  /** bytes the detector may hold (the index's share and the limits of agents and addresses come from it) */
+  memoryBudget: number;
   /** requests whose user agent was new past the limit of distinct agents (agentsForBudget) */
   agentsOverflowed = 0;
   private maxAgents: number;
@@ -208,11 +240,12 @@ export class Detector {
 
   constructor(options: DetectorOptions = {}) {
     this.keepTexts = options.keepTexts ?? false;
+    this.memoryBudget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
     this.index = new FirstSeenIndex({
       maxClients: options.maxClientsPerUrl,
       maxClientsPerDay: options.maxClientsPerDay,
       maxClientsPerEntryDay: options.maxClientsPerEntryDay,
-      memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
+      memoryBudget: options.part === true ? partIndexBudgetOf(this.memoryBudget) : indexBudgetOf(this.memoryBudget),
       keepTexts: this.keepTexts,
     });
     this.classifyAgent = options.classifyAgent ?? (() => null);
@@ -227,13 +260,27 @@ export class Detector {
    * input on the same thread and merging it here (keeps URL texts, as a worker's does).
    */
   sibling(memoryBudget: number): Detector {
-    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses });
+    return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses, part: true });
   }
 
-  /** Sets the index's memory budget; only before the first record. */
-  setMemoryBudget(bytes: number): void {
+  /** Sets the memory budget (the index's share, the limits of agents and addresses); only before the first record. `part`: as DetectorOptions.part. */
+  setMemoryBudget(bytes: number, part = false): void {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
-    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget: bytes, keepTexts: this.keepTexts });
+    this.memoryBudget = bytes;
+    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget: part ? partIndexBudgetOf(bytes) : indexBudgetOf(bytes), keepTexts: this.keepTexts });
+    this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
+    this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
+  }
+
+  /**
+   * A larger budget from now on: a parallel scan's first part is read with its thread's share
+   * of the budget (the other threads read theirs at the same time), then the others are merged
+   * into it with the whole.
+   */
+  raiseMemoryBudget(bytes: number): void {
+    if (bytes <= this.memoryBudget) return;
+    this.memoryBudget = bytes;
+    this.index.raiseBudget(indexBudgetOf(bytes));
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
   }
@@ -368,7 +415,7 @@ export class Detector {
       this.clientsOverflowed++;
       return this.overflowClientId();
     }
-    if (address >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, address + 1);
+    if (address >= this.addressClient.length) this.addressClient = reservedFor(this.addressClient, address + 1, this.maxAddresses);
     const mapped = this.addressClient[address]!;
     client = mapped === 0 ? this.newAddress(address) : mapped - 1;
     if (length <= ADDRESS_CACHE_BYTES) {
@@ -427,8 +474,9 @@ export class Detector {
     const client = this.clientKeys.length;
     if (mapped) this.clientIds.set(key, client);
     this.clientKeys.push(key);
-    if (client >= this.firstAddress.length) this.firstAddress = growTyped(this.firstAddress, client + 1);
-    if ((client + 1) * CLIENT_STRIDE > this.clientData.length) this.clientData = growTyped(this.clientData, (client + 1) * CLIENT_STRIDE);
+    // past the first 1,024 the client tables are reserved at their limit (reservedFor)
+    if (client >= this.firstAddress.length) this.firstAddress = reservedFor(this.firstAddress, client + 1, this.maxAddresses + 1);
+    if ((client + 1) * CLIENT_STRIDE > this.clientData.length) this.clientData = reservedFor(this.clientData, (client + 1) * CLIENT_STRIDE, (this.maxAddresses + 1) * CLIENT_STRIDE);
     return client;
   }
 
@@ -476,12 +524,17 @@ export class Detector {
    * buffer (and the index's) may be transferred. The detector must not be used afterwards.
    */
   exportState(): DetectorState {
+    // sent by structured clone: every string and array is copied twice on the way (a hostile
+    // part's 175 k addresses were sent as 350 k strings and 175 k arrays)
+    const first = this.firstAddress.slice(0, this.clientCount);
+    const texts = this.addresses.texts;
     return {
-      addressTexts: this.addresses.texts,
+      addressTexts: texts,
       agentTexts: this.agents.texts,
       agentClasses: this.agentClasses,
-      clientKeys: this.clientKeys,
-      clientAddresses: this.clientKeys.map((_, client) => this.addressIdsOf(client)),
+      clientKeys: this.clientKeys.map((key, client) => (first[client] !== 0 && texts[first[client]! - 1] === key ? '' : key)),
+      clientFirstAddress: first,
+      clientMoreAddresses: this.moreAddresses,
       clientData: this.clientData.slice(0, this.clientCount * CLIENT_STRIDE),
       probeExamples: this.probeExamples,
       records: this.records,
@@ -497,7 +550,7 @@ export class Detector {
 
   /** Buffers of a state that can be transferred rather than copied. */
   static transferList(state: DetectorState): ArrayBuffer[] {
-    const arrays: ArrayBufferView[] = [state.clientData, ...FirstSeenIndex.transferables(state.index)];
+    const arrays: ArrayBufferView[] = [state.clientData, state.clientFirstAddress, ...FirstSeenIndex.transferables(state.index)];
     // a buffer may back several views; each is transferred once
     return [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))];
   }
@@ -515,7 +568,7 @@ export class Detector {
     state.addressTexts.forEach((text, local) => {
       const bytes = Buffer.from(text, 'utf8');
       addressMap[local] = this.addresses.intern(bytes, 0, bytes.length, this.maxAddresses);
-      if (addressMap[local]! >= this.addressClient.length) this.addressClient = growTyped(this.addressClient, addressMap[local]! + 1);
+      if (addressMap[local]! >= this.addressClient.length) this.addressClient = reservedFor(this.addressClient, addressMap[local]! + 1, this.maxAddresses);
     });
     // agent id + 1 here of a part's agent id + 1 (0 stays 0)
     const agentMap = new Uint32Array(state.agentTexts.length + 1);
@@ -540,19 +593,23 @@ export class Detector {
       }
     });
     const clientMap = new Int32Array(state.clientKeys.length);
-    const other = state.clientData;
-    state.clientKeys.forEach((key, local) => {
+    let other = state.clientData;
+    state.clientKeys.forEach((sent, local) => {
+      const first = state.clientFirstAddress[local]!;
+      const more = state.clientMoreAddresses.get(local);
+      const addresses = first === 0 ? [] : more === undefined ? [first - 1] : [first - 1, ...more];
+      const key = sent === '' ? state.addressTexts[first - 1]! : sent;
       let client = key === OVERFLOW_CLIENT ? this.overflowClientId() : this.clientOfKey(key);
       if (client < 0) {
         // a client of the part none of whose addresses is kept here: past the limit
-        const kept = state.clientAddresses[local]!.some((address) => addressMap[address]! >= 0);
+        const kept = addresses.some((address) => addressMap[address]! >= 0);
         if (!kept) {
           client = this.overflowClientId();
           this.clientsOverflowed += other[local * CLIENT_STRIDE + Counter.Requests]!;
-        } else client = this.newClient(key, clientKeyOf(key) !== key || !state.clientAddresses[local]!.some((address) => state.addressTexts[address] === key));
+        } else client = this.newClient(key, clientKeyOf(key) !== key || !addresses.some((address) => state.addressTexts[address] === key));
       }
       clientMap[local] = client;
-      for (const localAddress of state.clientAddresses[local]!) {
+      for (const localAddress of addresses) {
         const address = addressMap[localAddress]!;
         if (address < 0) continue;
         if (this.addressClient[address] === 0) {
@@ -587,6 +644,13 @@ export class Detector {
         for (const path of examples) if (merged.size < 64) merged.add(path);
       }
     });
+    // the part's client tables are let go before its index is merged (the state is not used afterwards)
+    state.addressTexts = [];
+    state.clientKeys = [];
+    state.clientFirstAddress = new Int32Array(0);
+    state.clientMoreAddresses = new Map();
+    state.clientData = new Uint32Array(0);
+    other = state.clientData;
     this.records += state.records;
     this.agentsOverflowed += state.agentsOverflowed;
     this.clientsOverflowed += state.clientsOverflowed;
@@ -675,6 +739,20 @@ function sameBytes(buffer: Buffer, start: number, end: number, other: Buffer, ot
   }
   for (; index < end; index++, at++) if (buffer[index] !== other[at]) return false;
   return true;
+}
+
+/**
+ * `array` grown to hold `needed` elements: at once to `limit` (the most the detector's limits
+ * let it hold), its contents kept. The system hands out the zero pages of a large array as they
+ * are first written, so a table reserved at its limit costs what is used; and it is never
+ * copied again (doubling a 1 M-client table held 240 MB for a moment, and each copy left its
+ * old array to the collector).
+ */
+function reservedFor<T extends Int32Array | Uint32Array>(array: T, needed: number, limit: number): T {
+  const Constructor = array.constructor as new (length: number) => T;
+  const grown = new Constructor(Math.max(needed, limit));
+  grown.set(array);
+  return grown;
 }
 
 function agentKindOf(agentClass: AgentClass | null): number {

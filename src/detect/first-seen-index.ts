@@ -55,6 +55,10 @@ const WIDE = 1 << 24;
 /** The status bits of a state word (bits 8-23). */
 const STATUS_MASK = 0xffff;
 const NONE = -1;
+/** What a merged part's page is replaced with once read (merge). */
+const RELEASED_PAGE = new Int32Array(0);
+/** Units an index keeps whatever its other bytes (entries, strings) hold. */
+const MIN_KEPT_UNITS = 1024;
 
 const UNIT_STRIDE = 8;
 const U_LOW = 0;
@@ -94,8 +98,13 @@ const MAX_LOAD_SHIFT = 2;
  * The next slot table size: half as large again, not double, so the load stays between 1/2
  * and 3/4 (doubling let it fall to 3/8: 20 MB of empty slots on the 10 M-line bench log).
  */
-function grownCapacity(capacity: number): number {
-  return capacity + (capacity >>> 1);
+function grownCapacity(capacity: number, limit: number): number {
+  return Math.max(capacity + 1, Math.min(limit, capacity + (capacity >>> 1)));
+}
+
+/** The slot table size that holds `units` at the highest load (3/4): the table grows no further than that under a budget. */
+function capacityFor(units: number): number {
+  return Math.ceil((units * (1 << MAX_LOAD_SHIFT)) / MAX_LOAD_NUMERATOR) + 1;
 }
 
 /** Mixes the bucket into the tag. */
@@ -124,11 +133,13 @@ function homeSlot(tag: number, low: number, capacity: number): number {
 
 /**
  * Bytes one unit costs at most, for turning a budget into a unit count: its 32-byte record, its
- * slots (12 bytes at a load that can fall to 1/2 right after the table grows: 24), and
- * about 8 bytes of further entries and URL strings (10 M-line bench log: 0.1 further entries
- * and 0.1 strings per unit). With keepTexts, the URL bytes (hostile bench log: 36 bytes).
+ * slots (12 bytes at a load of 3/4 or more once the units reach the budget: the table's growth
+ * stops at the size that holds them, capacityFor: 16), and about 8 bytes of further entries and
+ * URL strings (10 M-line bench log: 0.1 further entries and 0.1 strings per unit). With
+ * keepTexts, the URL bytes (hostile bench log: 36 bytes). The entries and strings are counted
+ * as they are too (heldBytes): a log whose URLs each have several clients drops units sooner.
  */
-const BYTES_PER_UNIT = 32 + 24 + 8;
+const BYTES_PER_UNIT = 32 + 16 + 8;
 const BYTES_PER_KEPT_TEXT = 44;
 
 /** A part's name for one of its units: its text, else its bytes in the part's arena ('' if neither). */
@@ -228,6 +239,8 @@ export class FirstSeenIndex {
   private capacity: number;
   private slots: Int32Array;
   private pages: Int32Array[] = [];
+  /** pages emptied by evictOldest, for the units that come next */
+  private sparePages: Int32Array[] = [];
   private unitCount = 0;
 
   private entries: Int32Array = new Int32Array(1024 * ENTRY_STRIDE);
@@ -252,8 +265,11 @@ export class FirstSeenIndex {
    * until units are dropped (evictOldest and adopt clear it).
    */
   private readonly hot = new Int32Array(HOT_SLOTS * HOT_STRIDE);
-  private readonly maxUnits: number;
-  readonly memoryBudget: number;
+  private maxUnits: number;
+  /** the slot table's size at maxUnits: it grows no further (capacityFor) */
+  private maxCapacity: number;
+  memoryBudget: number;
+  private readonly keepTexts: boolean;
   /** units dropped to stay within the memory budget */
   dropped = 0;
   /** the latest request time (epoch seconds) held by a dropped unit, 0 if none */
@@ -265,14 +281,33 @@ export class FirstSeenIndex {
     this.maxClientsPerEntryDay = Math.min(POPULAR - 1, options.maxClientsPerEntryDay ?? 32);
     this.memoryBudget = options.memoryBudget ?? Number.POSITIVE_INFINITY;
     const keepTexts = options.keepTexts ?? false;
-    const perUnit = BYTES_PER_UNIT + (keepTexts ? BYTES_PER_KEPT_TEXT : 0);
-    this.maxUnits = Number.isFinite(this.memoryBudget) ? Math.max(1024, Math.floor(this.memoryBudget / perUnit)) : 0x7fffffff;
-    this.capacity = Math.max(1024, options.initialCapacity ?? 1 << 16);
+    this.keepTexts = keepTexts;
+    this.maxUnits = 0;
+    this.maxCapacity = 0;
+    this.setLimits();
+    this.capacity = Math.max(1024, Math.min(this.maxCapacity, options.initialCapacity ?? 1 << 16));
     this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     if (keepTexts) {
-      this.arena = Buffer.allocUnsafe(1 << 20);
+      // under a budget the arena is reserved at it: zero pages the system hands out as they are
+      // first written (URLs are appended), and no growth leaves dead copies for the collector
+      // (growing by half again left twice the final arena waiting: ~50 MB in a worker)
+      this.arena = Number.isFinite(this.memoryBudget) ? Buffer.from(new ArrayBuffer(Math.max(1 << 20, this.memoryBudget))) : Buffer.allocUnsafe(1 << 20);
       this.arenaStart = new Int32Array(PAGE_UNITS + 1);
     }
+  }
+
+  /** maxUnits and maxCapacity from the budget. */
+  private setLimits(): void {
+    const perUnit = BYTES_PER_UNIT + (this.keepTexts ? BYTES_PER_KEPT_TEXT : 0);
+    this.maxUnits = Number.isFinite(this.memoryBudget) ? Math.max(MIN_KEPT_UNITS, Math.floor(this.memoryBudget / perUnit)) : 0x7fffffff;
+    this.maxCapacity = Number.isFinite(this.memoryBudget) ? capacityFor(this.maxUnits) : Number.POSITIVE_INFINITY;
+  }
+
+  /** A larger budget from now on (a parallel scan's first part, read with its thread's share, then merged into). */
+  raiseBudget(bytes: number): void {
+    if (bytes <= this.memoryBudget) return;
+    this.memoryBudget = bytes;
+    this.setLimits();
   }
 
   /** Units held (rare and popular). */
@@ -367,9 +402,15 @@ export class FirstSeenIndex {
       this.evictOldest();
       return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
     }
+    if (this.unitCount >= MIN_KEPT_UNITS && this.heldBytes() > this.memoryBudget) {
+      // entries and strings past the budget: fewer units, and no spare pages
+      this.evictOldest();
+      this.sparePages.length = 0;
+      return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
+    }
     if (((this.unitCount + 1) << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) {
-      this.capacity = grownCapacity(this.capacity);
-      this.rebuildSlots(0);
+      this.capacity = grownCapacity(this.capacity, this.maxCapacity);
+      this.rebuildSlots();
       return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
     }
     const unit = this.appendUnit(high, low, bucket, client, time, status, bytes, wide);
@@ -383,7 +424,7 @@ export class FirstSeenIndex {
 
   private appendUnit(high: number, low: number, bucket: number, client: number, time: number, status: number, bytes: number, wide: boolean): number {
     const unit = this.unitCount++;
-    if (unit >>> PAGE_SHIFT >= this.pages.length) this.pages.push(new Int32Array(PAGE_UNITS * UNIT_STRIDE));
+    if (unit >>> PAGE_SHIFT >= this.pages.length) this.pages.push(this.sparePages.pop() ?? new Int32Array(PAGE_UNITS * UNIT_STRIDE));
     const page = this.pages[unit >>> PAGE_SHIFT]!;
     const base = (unit & PAGE_MASK) * UNIT_STRIDE;
     page[base + U_LOW] = low;
@@ -400,7 +441,8 @@ export class FirstSeenIndex {
   private appendText(unit: number, url: Buffer, start: number, end: number): void {
     const length = end - start;
     if (this.arenaUsed + length > this.arena!.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.arena!.length * 2, this.arenaUsed + length));
+      // half as large again, not double: the budget counts the bytes used half as large again (heldBytes)
+      const grown = Buffer.allocUnsafe(Math.max(this.arena!.length + (this.arena!.length >>> 1), this.arenaUsed + length));
       this.arena!.copy(grown, 0, 0, this.arenaUsed);
       this.arena = grown;
     }
@@ -508,20 +550,15 @@ export class FirstSeenIndex {
     return entry;
   }
 
-  /**
-   * A fresh slot table of the current capacity holding the units of the old one, ids lowered by
-   * `shift` (evictOldest); units below `shift` are left out. Tags carry the high words over.
-   */
-  private rebuildSlots(shift: number): void {
+  /** A fresh slot table of the current capacity holding the units of the old one (growth). */
+  private rebuildSlots(): void {
     const old = this.slots;
     this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     const slots = this.slots;
     const capacity = this.capacity;
     for (let from = 0; from < old.length; from += SLOT_STRIDE) {
       const ref = old[from + S_REF]!;
-      const stored = ref < 0 ? -ref : ref;
-      if (stored === 0 || stored - 1 < shift) continue;
-      const unit = stored - 1 - shift;
+      if (ref === 0) continue;
       const tag = old[from + S_TAG]!;
       const low = old[from + S_LOW]!;
       let slot = homeSlot(tag, low, capacity);
@@ -529,13 +566,53 @@ export class FirstSeenIndex {
       const at = slot * SLOT_STRIDE;
       slots[at + S_TAG] = tag;
       slots[at + S_LOW] = low;
-      slots[at + S_REF] = ref < 0 ? -(unit + 1) : unit + 1;
+      slots[at + S_REF] = ref;
+    }
+  }
+
+  /**
+   * The slot table after evictOldest, in place (a second table was a quarter more memory than
+   * the budget allows): units below `shift` leave, the others' ids are lowered by `shift`, then
+   * every key is placed again from its home, walking from an empty slot round the table, which
+   * is what inserting them afresh in that order gives (linear probing needs no tombstones).
+   */
+  private compactSlots(shift: number): void {
+    const slots = this.slots;
+    const capacity = this.capacity;
+    let empty = NONE;
+    for (let slot = 0; slot < capacity; slot++) {
+      const at = slot * SLOT_STRIDE;
+      const ref = slots[at + S_REF]!;
+      const stored = ref < 0 ? -ref : ref;
+      if (stored !== 0 && stored - 1 >= shift) slots[at + S_REF] = ref < 0 ? ref + shift : ref - shift;
+      else {
+        slots[at + S_TAG] = 0;
+        slots[at + S_LOW] = 0;
+        slots[at + S_REF] = 0;
+        if (empty === NONE) empty = slot;
+      }
+    }
+    if (empty === NONE) return;
+    for (let step = 1; step <= capacity; step++) {
+      const from = (empty + step) % capacity;
+      const at = from * SLOT_STRIDE;
+      const ref = slots[at + S_REF]!;
+      if (ref === 0) continue;
+      const tag = slots[at + S_TAG]!;
+      const low = slots[at + S_LOW]!;
+      slots[at + S_REF] = 0;
+      let slot = homeSlot(tag, low, capacity);
+      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) if (++slot === capacity) slot = 0;
+      const to = slot * SLOT_STRIDE;
+      slots[to + S_TAG] = tag;
+      slots[to + S_LOW] = low;
+      slots[to + S_REF] = ref;
     }
   }
 
   /** The slot table built from units and their high words (merge's adoption). */
   private buildSlots(): void {
-    while ((this.unitCount << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) this.capacity = grownCapacity(this.capacity);
+    while ((this.unitCount << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) this.capacity = grownCapacity(this.capacity, Math.max(this.maxCapacity, capacityFor(this.unitCount)));
     this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     const slots = this.slots;
     const capacity = this.capacity;
@@ -638,8 +715,10 @@ export class FirstSeenIndex {
       for (let unit = 0; unit <= keep; unit++) this.arenaStart![unit] = this.arenaStart![unit + drop]! - from;
     }
     this.unitCount = keep;
-    this.rebuildSlots(drop);
-    this.pages.length = (keep + PAGE_UNITS - 1) >>> PAGE_SHIFT;
+    this.compactSlots(drop);
+    // the pages past the kept units are filled again by the units that come next: kept, not
+    // left to the garbage collector (which let tens of MB of dropped pages wait beside new ones)
+    for (const page of this.pages.splice((keep + PAGE_UNITS - 1) >>> PAGE_SHIFT)) this.sparePages.push(page);
   }
 
   /**
@@ -772,6 +851,17 @@ export class FirstSeenIndex {
     return null;
   }
 
+  /**
+   * Bytes held as the budget counts them: unit pages and slots as allocated; entries and URL
+   * bytes as used, half as large again (their arrays grow by copying, and evictOldest leaves
+   * them allocated for the units that come next), so that dropping units lowers the count.
+   */
+  private heldBytes(): number {
+    let bytes = this.pages.length * PAGE_UNITS * UNIT_STRIDE * 4 + this.slots.byteLength + this.entryUsed * (ENTRY_STRIDE * 4 + 2) * 1.5 + this.textBytes;
+    if (this.arena !== null) bytes += this.arenaUsed * 1.5 + this.arenaStart!.byteLength;
+    return bytes;
+  }
+
   /** Approximate bytes held, for the memory budget and the report. */
   memoryBytes(): number {
     return (
@@ -830,6 +920,8 @@ export class FirstSeenIndex {
     const arena = state.arena === null ? null : Buffer.from(state.arena.buffer, state.arena.byteOffset, state.arena.byteLength);
     const entries = state.entries;
     for (let unit = 0; unit < state.unitCount; unit++) {
+      // a page of the part read to its end is let go: this index grows as the part shrinks
+      if ((unit & PAGE_MASK) === 0 && unit > 0) state.pages[(unit >>> PAGE_SHIFT) - 1] = RELEASED_PAGE;
       const page = state.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const high = page[base + U_HIGH]!;

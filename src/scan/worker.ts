@@ -31,7 +31,7 @@ function classifier(): (userAgent: string) => AgentClass | null {
 
 async function run(task: ScanTask): Promise<ScanTaskResult> {
   const started = performance.now();
-  const detector = new Detector({ classifyAgent: classifier(), memoryBudget: task.memoryBudget, keepTexts: true });
+  const detector = new Detector({ classifyAgent: classifier(), memoryBudget: task.memoryBudget, keepTexts: true, part: true });
   // progress for the bar on the main thread
   const { counter, canaryHits, from, to } = await scanTask(task, detector, (bytesRead) => port.postMessage({ progress: true, id: task.id, bytesRead }));
   return {

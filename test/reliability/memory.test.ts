@@ -3,15 +3,21 @@
  * under a hostile log. Distinct agents are bounded by the memory budget (past the limit a new
  * agent is "another user agent", not classified, and the report says how many requests);
  * an IPv4 client costs no map entry (it is found through the address table), and lookups by
- * address or /64 still find every client, also after worker states are merged.
+ * address or /64 still find every client, also after worker states are merged. One budget is
+ * shared by the index, the client tables and the agents, and a hostile scan's peak RSS stays
+ * within it plus a fixed baseline (a bound on memory, not on time).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/detect/analyze.js';
-import { addressesForBudget, agentsForBudget, Detector } from '../../src/detect/detector.js';
-import { runCli, scratchDir } from '../support/cli.js';
+import { addressesForBudget, agentsForBudget, Detector, indexBudgetOf } from '../../src/detect/detector.js';
+import { FirstSeenIndex } from '../../src/detect/first-seen-index.js';
+import { hashBytes, hashHigh, hashLow } from '../../src/detect/hash.js';
+import { repoRoot, runCli, scratchDir } from '../support/cli.js';
+import { ensureBuilt, generateLog } from '../perf/support.js';
 import { combinedLine, replayedLog, replayerAddress } from '../support/hostile-log.js';
 import { toRecord } from '../support/records.js';
 
@@ -79,7 +85,7 @@ test('addresses past the limit are one "another client": counted, never a source
   assert.equal(merged.clientCount, 16);
   assert.equal(merged.clientsOverflowed, 5);
   assert.equal(merged.summary(merged.overflowClient).requests, 5);
-  assert.equal(addressesForBudget(256 << 20), 1 << 20);
+  assert.equal(addressesForBudget(256 << 20), 349_525);
   assert.equal(addressesForBudget(1 << 20), 65_536);
 });
 
@@ -98,4 +104,79 @@ test('scan of a log with a new address on every line: bounded clients, the repla
   assert.equal(report.input.records, lines.length);
   assert.ok(report.sources.some((source) => source.kind === 'replayer' && source.ips.includes(replayerAddress)));
   assert.ok(report.warnings.some((warning) => /^\d+ requests came from a new address past the limit of distinct addresses/.test(warning)), report.warnings.join('\n'));
+});
+
+test('one budget: the index, the client tables and the agents take their shares of it, no more', () => {
+  const budget = 256 << 20;
+  // ~256 bytes a client at most, ~400 an agent: with the index's share, within the budget
+  const bound = indexBudgetOf(budget) + addressesForBudget(budget) * 256 + agentsForBudget(budget) * 400;
+  assert.ok(bound <= budget, `${bound} > ${budget}`);
+  assert.equal(new Detector({ memoryBudget: budget }).index.memoryBudget, indexBudgetOf(budget));
+});
+
+test('an index past its budget drops its oldest units again and again and still finds every unit it kept', () => {
+  const budget = 8 << 20;
+  const index = new FirstSeenIndex({ memoryBudget: budget, maxClients: 8 });
+  const url = (n: number): Buffer => Buffer.from(`/r/${n}?k=${(n * 2654435761) >>> 0}`);
+  const observe = (n: number, client: number): void => {
+    const bytes = url(n);
+    hashBytes(bytes, 0, bytes.length);
+    index.observe(hashHigh, hashLow, client, 1_772_400_000 + n, 200, 100, false, bytes, 0, bytes.length);
+  };
+  for (let n = 0; n < 400_000; n++) observe(n, n % 1000);
+  assert.ok(index.dropped > 200_000, `dropped ${index.dropped}`);
+  // within the budget but for the last page of units (2 MiB)
+  assert.ok(index.memoryBytes() <= budget + (2 << 20), `${index.memoryBytes()} bytes`);
+  const kept = index.units;
+  // the newest units are kept: a second client joins each one (no new unit), found through the slots compacted by every drop
+  for (let n = 400_000 - kept; n < 400_000; n++) observe(n, 5000);
+  assert.equal(index.units, kept);
+  let pairs = 0;
+  index.forEachRareUnit((_bucket, _url, entries) => {
+    if (entries.length === 2) pairs++;
+  });
+  assert.equal(pairs, kept);
+});
+
+/**
+ * The peak RSS (MB) of a scan by the built CLI, in a process of its own: a launcher that runs
+ * main() and then prints process.resourceUsage().maxRSS (the bin's, as a user runs it).
+ */
+function peakRss(directory: string, args: string[]): number {
+  const launcher = join(directory, 'peak-rss.mjs');
+  writeFileSync(launcher, `import { main } from ${JSON.stringify(join(repoRoot, 'dist/cli/main.js'))};\nconst code = await main(process.argv.slice(2));\nprocess.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n');\nprocess.exitCode = code;\n`);
+  const run = spawnSync(process.execPath, [launcher, 'scan', ...args, '--json', '--offline', '--no-progress', '--state', '/nonexistent/x.duckdb'], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
+  assert.ok(run.status === 0 || run.status === 1, run.stderr);
+  const match = /maxrss (\d+)/.exec(run.stderr);
+  assert.ok(match, run.stderr);
+  return Math.round(Number(match[1]) / 1024);
+}
+
+test('scan of 1 M lines, each a new client, URL and agent: peak RSS within the budget plus a fixed baseline, one thread and two (and not without the budget)', () => {
+  ensureBuilt();
+  const directory = scratchDir('peak-rss');
+  try {
+    const hostile = join(directory, 'distinct.log');
+    generateLog(hostile, 1_000_000, ['--distinct']);
+    const tiny = join(directory, 'tiny.log');
+    writeFileSync(tiny, combinedLine('203.0.113.9', start, '/') + '\n');
+    // Node, the attribution tables, the CLI: a one-line log's peak
+    const baseline = peakRss(directory, [tiny, '--workers', '1']);
+    // what a scan holds beyond the budget whatever the log (docs/PERFORMANCE.md): V8's young
+    // generation under a log of new strings (~24 MB), the line buffers, the allocator's slack;
+    // a worker thread adds its isolate and young generation
+    const runtime = 64;
+    const worker = 48;
+    const budget = 32;
+    const one = peakRss(directory, [hostile, '--workers', '1', '--memory-budget', `${budget}MB`]);
+    assert.ok(one <= baseline + budget + runtime, `one thread: ${one} MB > ${baseline} + ${budget} + ${runtime} MB`);
+    const two = peakRss(directory, [hostile, '--workers', '2', '--memory-budget', `${budget}MB`]);
+    assert.ok(two <= baseline + budget + runtime + worker, `two threads: ${two} MB > ${baseline} + ${budget} + ${runtime} + ${worker} MB`);
+    // the same log with a budget that bounds nothing: the bound above would fail
+    const unbounded = peakRss(directory, [hostile, '--workers', '1', '--memory-budget', '4GB']);
+    assert.ok(unbounded > baseline + budget + runtime + worker, `without a budget: ${unbounded} MB`);
+    console.log(`peak RSS: baseline ${baseline} MB; ${budget}MB budget: ${one} MB on one thread, ${two} MB on two; 4GB budget: ${unbounded} MB`);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });
