@@ -235,6 +235,10 @@ export class Detector {
    * has every second at 0; a log whose times were bucketed has a few minutes only.
    */
   clock = new Uint32Array(120);
+  /** the last record's second and its two bins in `clock` */
+  private clockSecond = -1;
+  private secondBin = 0;
+  private minuteBin = 60;
   minTime = Number.POSITIVE_INFINITY;
   maxTime = Number.NEGATIVE_INFINITY;
 
@@ -322,8 +326,14 @@ export class Detector {
       return;
     }
     const seconds = Math.floor(time / 1000);
-    this.clock[seconds % 60]!++;
-    this.clock[60 + (Math.floor(seconds / 60) % 60)]!++;
+    // the bins are worked out when the second changes (a busy log repeats a second many times)
+    if (seconds !== this.clockSecond) {
+      this.clockSecond = seconds;
+      this.secondBin = seconds % 60;
+      this.minuteBin = 60 + (Math.floor(seconds / 60) % 60);
+    }
+    this.clock[this.secondBin]!++;
+    this.clock[this.minuteBin]!++;
     if (seconds < this.minTime) this.minTime = seconds;
     if (seconds > this.maxTime) this.maxTime = seconds;
 
