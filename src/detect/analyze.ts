@@ -10,7 +10,7 @@
  */
 import type { ActorMatch, AgentClass, CrawlerVerdict } from '../attribute/types.js';
 import { declaredSources } from './declared-sources.js';
-import type { Detector } from './detector.js';
+import { Counter, type Detector } from './detector.js';
 import { EvidenceTable } from './evidence.js';
 import { SnapshotBursts } from './snapshot-bursts.js';
 import { addCompanions, type ClientActors, groupCandidates, kinAgents, selectCandidates } from './grouping.js';
@@ -118,7 +118,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   });
 
   // one person's pages fetched together long after are evidence as a whole, though each page alone is not
-  snapshots.credit(evidence);
+  snapshots.credit(evidence, (client) => detector.count(client, Counter.Pages));
 
   const actors = clientActors(detector, context);
   const candidates = selectCandidates(detector, evidence, declared, actors, policy, person);

