@@ -131,6 +131,16 @@ function homeSlot(tag: number, low: number, capacity: number): number {
   return ((tag ^ Math.imul(low, HOME_MIX)) >>> 1) * capacity * HOME_SCALE | 0;
 }
 
+/** Puts a key in the first empty slot from its home (linear probing): rebuilding, compacting and adopting a table all place keys so. */
+function placeKey(slots: Int32Array, capacity: number, tag: number, low: number, ref: number): void {
+  let slot = homeSlot(tag, low, capacity);
+  while (slots[slot * SLOT_STRIDE + S_REF] !== 0) if (++slot === capacity) slot = 0;
+  const at = slot * SLOT_STRIDE;
+  slots[at + S_TAG] = tag;
+  slots[at + S_LOW] = low;
+  slots[at + S_REF] = ref;
+}
+
 /**
  * Bytes one unit costs at most, for turning a budget into a unit count: its 32-byte record, its
  * slots (12 bytes at a load of 3/4 or more once the units reach the budget: the table's growth
@@ -559,14 +569,7 @@ export class FirstSeenIndex {
     for (let from = 0; from < old.length; from += SLOT_STRIDE) {
       const ref = old[from + S_REF]!;
       if (ref === 0) continue;
-      const tag = old[from + S_TAG]!;
-      const low = old[from + S_LOW]!;
-      let slot = homeSlot(tag, low, capacity);
-      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) if (++slot === capacity) slot = 0;
-      const at = slot * SLOT_STRIDE;
-      slots[at + S_TAG] = tag;
-      slots[at + S_LOW] = low;
-      slots[at + S_REF] = ref;
+      placeKey(slots, capacity, old[from + S_TAG]!, old[from + S_LOW]!, ref);
     }
   }
 
@@ -598,15 +601,8 @@ export class FirstSeenIndex {
       const at = from * SLOT_STRIDE;
       const ref = slots[at + S_REF]!;
       if (ref === 0) continue;
-      const tag = slots[at + S_TAG]!;
-      const low = slots[at + S_LOW]!;
       slots[at + S_REF] = 0;
-      let slot = homeSlot(tag, low, capacity);
-      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) if (++slot === capacity) slot = 0;
-      const to = slot * SLOT_STRIDE;
-      slots[to + S_TAG] = tag;
-      slots[to + S_LOW] = low;
-      slots[to + S_REF] = ref;
+      placeKey(slots, capacity, slots[at + S_TAG]!, slots[at + S_LOW]!, ref);
     }
   }
 
@@ -619,16 +615,8 @@ export class FirstSeenIndex {
     for (let unit = 0; unit < this.unitCount; unit++) {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
-      const bucket = page[base + U_BUCKET]!;
-      const high = page[base + U_HIGH]!;
-      const low = page[base + U_LOW]!;
-      const tag = tagOf(high, bucket);
-      let slot = homeSlot(tag, low, capacity);
-      while (slots[slot * SLOT_STRIDE + S_REF] !== 0) if (++slot === capacity) slot = 0;
-      const at = slot * SLOT_STRIDE;
-      slots[at + S_TAG] = tag;
-      slots[at + S_LOW] = low;
-      slots[at + S_REF] = (page[base + U_STATE]! & 255) === POPULAR ? -(unit + 1) : unit + 1;
+      const tag = tagOf(page[base + U_HIGH]!, page[base + U_BUCKET]!);
+      placeKey(slots, capacity, tag, page[base + U_LOW]!, (page[base + U_STATE]! & 255) === POPULAR ? -(unit + 1) : unit + 1);
     }
   }
 
