@@ -7,9 +7,9 @@
  * DIR: another checkout's root (with its dist/ built) to measure its analysis on the same log:
  * run both, alternately, and compare the minimums. Asserts nothing.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { forEachLine } from './read-lines.js';
 
 const args = process.argv.slice(2);
 const rootAt = args.indexOf('--root');
@@ -30,22 +30,9 @@ const attributor = loadAttributor();
 const scanner = resolveFormat('combined').createScanner();
 const record = new ScanRecord();
 const detector = new Detector({ classifyAgent: (agent) => attributor.classifyAgent(agent) });
-const fd = openSync(file, 'r');
-const chunk = Buffer.allocUnsafe(4 << 20);
-let carry = 0;
-for (;;) {
-  const read = readSync(fd, chunk, carry, chunk.length - carry, null);
-  const length = carry + read;
-  if (read === 0) break;
-  let start = 0;
-  for (let newline = chunk.indexOf(10, start); newline >= 0 && newline < length; newline = chunk.indexOf(10, start)) {
-    if (scanner.scan(chunk, start, newline, record) === ScanOutcome.Ok) detector.observe(record);
-    start = newline + 1;
-  }
-  carry = length - start;
-  chunk.copy(chunk, 0, start, length);
-}
-closeSync(fd);
+forEachLine(file, (buffer, start, end) => {
+  if (scanner.scan(buffer, start, end, record) === ScanOutcome.Ok) detector.observe(record);
+});
 
 const context = {
   networkKey: (address) => attributor.networkKey(address),

@@ -10,7 +10,8 @@
  *
  * Compares stages against each other (the split stage is the baseline); asserts nothing.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { forEachLine } from './read-lines.js';
 import { resolveFormat, ScanOutcome, ScanRecord } from '../dist/formats/index.js';
 import { Detector } from '../dist/detect/index.js';
 
@@ -24,29 +25,6 @@ const formatName = args[1] && !args[1].startsWith('--') ? args[1] : 'combined';
 const stageIndex = args.indexOf('--stage');
 const stages = stageIndex >= 0 ? [args[stageIndex + 1]] : ['split', 'scan', 'detect'];
 
-function forEachLine(path, visit) {
-  const fd = openSync(path, 'r');
-  const chunk = Buffer.allocUnsafe(4 << 20);
-  let carry = 0;
-  for (;;) {
-    const read = readSync(fd, chunk, carry, chunk.length - carry, null);
-    const length = carry + read;
-    if (read === 0) {
-      if (length > 0) visit(chunk, 0, length);
-      break;
-    }
-    let start = 0;
-    for (;;) {
-      const newline = chunk.indexOf(10, start);
-      if (newline < 0 || newline >= length) break;
-      visit(chunk, start, newline);
-      start = newline + 1;
-    }
-    carry = length - start;
-    chunk.copy(chunk, 0, start, length);
-  }
-  closeSync(fd);
-}
 
 const bytes = statSync(file).size;
 for (const stage of stages) {
