@@ -12,6 +12,7 @@ import type { ActorMatch, AgentClass, CrawlerVerdict } from '../attribute/types.
 import { declaredSources } from './declared-sources.js';
 import { Counter, type Detector } from './detector.js';
 import { EvidenceTable } from './evidence.js';
+import { RepeatVictims } from './repeat-victims.js';
 import { SnapshotBursts } from './snapshot-bursts.js';
 import { addCompanions, type ClientActors, groupCandidates, kinAgents, selectCandidates } from './grouping.js';
 import { ClientNetworks } from './networks.js';
@@ -50,6 +51,25 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   const evidence = new EvidenceTable(clients, policy.victimCap);
   const chance = new ChanceModel(detector, policy);
   const snapshots = new SnapshotBursts(policy);
+  // analysis's working rows: 28 bytes each, at most a 256th of the memory budget (1 M rows at 256 MiB)
+  const repeats = new RepeatVictims(clients, policy, Math.max(65_536, Math.floor(detector.memoryBudget / 256)));
+  // a place (network and /16) as a number, per client (0: not asked yet)
+  const placeOfClient = new Int32Array(clients);
+  const placeIds = new Map<string, number>();
+  let places = 0;
+  const placeOf = (client: number): number => {
+    let place = placeOfClient[client]!;
+    if (place === 0) {
+      const name = networkOf(client);
+      place = placeIds.get(name) ?? 0;
+      if (place === 0) {
+        place = ++places;
+        placeIds.set(name, place);
+      }
+      placeOfClient[client] = place;
+    }
+    return place;
+  };
 
   const declaredFlag = new Uint8Array(clients);
   for (const client of declared.keys()) declaredFlag[client] = 1;
@@ -98,6 +118,11 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
         else evidence.explainedWeak[client]!++;
         if (pair.inStep) evidence.shadows[client]!++;
       }
+      if (!pair.inStep && ofBrowser) {
+        const originNetwork = networks.id(origin.client);
+        repeats.countOrigin(origin.client, originNetwork);
+        if (!person(client)) repeats.offer(client, placeOf(client), networks.id(client), origin.client, originNetwork, replay.time, pair.bits >= policy.explainedBits ? 0 : strong ? 1 : 2);
+      }
       if (pair.inStep) evidence.inStep[client]!++;
       else if (!strong && ofBrowser && replay.time - origin.time >= policy.snapshotMinLagSeconds && !person(client))
         // as evidence, a burst counts when each page's own origin is the person's browser (no
@@ -119,10 +144,12 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
 
   // one person's pages fetched together long after are evidence as a whole, though each page alone is not
   snapshots.credit(evidence, (client) => detector.count(client, Counter.Pages));
+  // one person followed day after day by one place is evidence as a whole, though each fetch alone is not
+  repeats.credit(evidence);
 
   const actors = clientActors(detector, context);
   const candidates = selectCandidates(detector, evidence, declared, actors, policy, person);
-  const groups = groupCandidates(candidates, evidence, actors, networkOf, kinAgents(detector, evidence, candidates, policy));
+  const groups = groupCandidates(candidates, evidence, actors, networkOf, kinAgents(detector, evidence, candidates, policy), (client) => networks.name(client));
   // Companions: clients of a group's network with the group's user agent that never originated
   // anything and show no human traits (a replay cloud's address that only fetched popular pages)
   addCompanions(detector, groups, evidence, declared, networkOf, (client) => actors.actorOf(client), person);

@@ -22,6 +22,8 @@ export interface ClientEvidence {
   inStep: number;
   /** late replays in bursts of one person's pages, counted as explained */
   snapshotReplays: number;
+  /** replays of one person its place followed day after day (repeat-victims.ts), counted as explained */
+  repeatReplays: number;
   /** the sum of the replays' evidence bits (-log10 of each pair's chance probability, capped) */
   bits: number;
   /** share of its rare-URL requests that are someone else's (EvidenceTable.share) */
@@ -56,6 +58,10 @@ export class EvidenceTable {
   readonly inStep: Uint32Array;
   /** in-step fetches with a browser's request that chance does not explain: a shadow of a person (kin in grouping.ts) */
   readonly shadows: Uint32Array;
+  /** replays of a person its place followed day after day (repeat-victims.ts), counted as explained */
+  readonly repeatReplays: Uint32Array;
+  /** the person a client's place followed day after day (repeat-victims.ts), -1 none */
+  readonly repeatVictim: Int32Array;
   readonly bits: Float64Array;
   readonly human: Uint8Array;
   readonly role: Uint8Array;
@@ -83,6 +89,8 @@ export class EvidenceTable {
     this.snapshotReplays = new Uint32Array(clients);
     this.inStep = new Uint32Array(clients);
     this.shadows = new Uint32Array(clients);
+    this.repeatReplays = new Uint32Array(clients);
+    this.repeatVictim = new Int32Array(clients).fill(-1);
     this.bits = new Float64Array(clients);
     this.human = new Uint8Array(clients);
     this.role = new Uint8Array(clients);
@@ -135,6 +143,7 @@ export class EvidenceTable {
       entryPoints: this.entryPoints[client]!,
       inStep: this.inStep[client]!,
       snapshotReplays: this.snapshotReplays[client]!,
+      repeatReplays: this.repeatReplays[client]!,
       bits: Math.round(this.bits[client]! * 10) / 10,
       share: Math.round(this.share(client) * 100) / 100,
       victims: new Set(this.victims.get(client)),

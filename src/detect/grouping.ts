@@ -35,8 +35,8 @@ export interface ClientActors {
 
 /**
  * Candidates: not a declared bot, no human traits, and the shape: others' URLs (an explained
- * share of policy.candidateShare, less inside a documented replayer network), or first on URLs
- * others follow. Marks `evidence.human` and `evidence.role` on the way.
+ * share of policy.candidateShare, less inside a documented replayer network or a place found to
+ * follow one person day after day: repeat-victims.ts), or first on URLs others follow. Marks `evidence.human` and `evidence.role` on the way.
  */
 export function selectCandidates(
   detector: Detector,
@@ -77,7 +77,7 @@ export function selectCandidates(
     if (leads > 0 && (leads >= strongReplays || documentedPrefetcher) && (leadShare >= 0.5 || leads >= 2 || documentedPrefetcher)) {
       evidence.role[client] = ROLE_PREFETCHER;
       candidates.set(client, 'prefetcher');
-    } else if (explained > 0 && share >= (prior === 'replayer' ? policy.documentedShare : policy.candidateShare)) {
+    } else if (explained > 0 && share >= (prior === 'replayer' || evidence.repeatReplays[client]! > 0 ? policy.documentedShare : policy.candidateShare)) {
       evidence.role[client] = ROLE_REPLAYER;
       candidates.set(client, 'replayer');
     }
@@ -96,11 +96,17 @@ export function groupCandidates(
   actors: ClientActors,
   networkOf: (client: number) => string,
   kin: Map<number, Kin> = new Map(),
+  /** the whole network of a client (networkOf is the network and its /16) */
+  wideNetworkOf: (client: number) => string = networkOf,
 ): Map<string, Group> {
   const groups = new Map<string, Group>();
   const keyOf = (client: number, role: Role): string => {
     const actor = actors.actorOf(client);
-    const weakOnly = actor === null && role === 'replayer' && evidence.strongReplays[client] === 0;
+    // the addresses of one network that followed one person day after day are one actor,
+    // whatever their /16 (repeat-victims.ts)
+    const victim = evidence.repeatVictim[client]!;
+    if (actor === null && role === 'replayer' && victim !== -1) return `${role}|${wideNetworkOf(client)}|follows:${victim}`;
+    const weakOnly = actor === null && role === 'replayer' && evidence.strongReplays[client] === 0 && evidence.repeatReplays[client] === 0;
     return `${role}|${actor ? `actor:${actor.id}` : networkOf(client)}${weakOnly ? '|weak' : ''}`;
   };
   for (const [client, candidateRole] of candidates) {

@@ -6,6 +6,7 @@ import { Counter, type Detector } from './detector.js';
 import { type EvidenceTable, shareOf } from './evidence.js';
 import type { Role } from './grouping.js';
 import type { DetectionPolicy } from './policy.js';
+import { isVictim } from './repeat-victims.js';
 import { burstsOf, isOnePersonsHistory } from './snapshot-bursts.js';
 import type { EvidencePair, ReplayPattern, RequestRef, SourceFinding } from './types.js';
 
@@ -73,11 +74,15 @@ export function scoreGroup(
   let inStep = 0;
   let inStepExplained = 0;
   const swept = role === 'replayer' ? sweptPairs(pairs, policy) : new Set<EvidencePair>();
-  const pattern = role === 'replayer' ? patternOf(pairs, policy, networkOf) : null;
+  const pattern = role === 'replayer' ? patternOf(pairs, policy, networkOf, followedPairs(pairs, evidence, networkOf)) : null;
   // one person's history over hours fetched in a burst counts in full, page by page
   const history = role === 'replayer' ? onePersonBursts(pairs, policy, networkOf, true).inBursts : new Set<EvidencePair>();
   for (const pair of history) swept.delete(pair);
-  const weightOf = (pair: EvidencePair): number => (history.has(pair) ? 1 : swept.has(pair) ? 0 : pairWeight(pair, policy));
+  // one person followed day after day by the group's place (repeat-victims.ts) counts in full, fetch by fetch
+  const followed = role === 'replayer' ? followedPairs(pairs, evidence, networkOf) : new Set<EvidencePair>();
+  const followedDays = new Set([...followed].map((pair) => Math.floor(pair.replay.time / 86400))).size;
+  const repeatedVictim = followedDays >= policy.repeatVictimMinDays;
+  const weightOf = (pair: EvidencePair): number => (history.has(pair) || followed.has(pair) ? 1 : swept.has(pair) ? 0 : pairWeight(pair, policy));
   for (const pair of pairs) {
     victims.add(role === 'replayer' ? pair.origin.client : pair.replay.client);
     urls.add(pair.url);
@@ -119,7 +124,8 @@ export function scoreGroup(
   let confidence = 1 - Math.pow(0.5, effective / 2);
   // one victim can be a colleague who was sent the link; not one who is shadowed in step, again
   // and again, nor one whose hours of history are fetched in one burst
-  const victimFactor = victims.size >= 3 || inStepExplained >= policy.inStepRepeats || history.size >= policy.snapshotMinPairs ? 1 : victims.size === 2 ? 0.8 : 0.45;
+  // nor one followed day after day
+  const victimFactor = victims.size >= 3 || inStepExplained >= policy.inStepRepeats || history.size >= policy.snapshotMinPairs || repeatedVictim ? 1 : victims.size === 2 ? 0.8 : 0.45;
   const urlFactor = urls.size >= 2 ? 1 : 0.5;
   confidence *= victimFactor * urlFactor;
   if (role === 'replayer') {
@@ -130,6 +136,7 @@ export function scoreGroup(
     );
     reasons.push(`${explainedStrong + explainedWeak} of them too soon or too private to be chance (evidence ${effective.toFixed(1)} pairs' worth)`);
     if (inStep > 0) reasons.push(`${inStep} fetched in step with the person, seconds apart`);
+    if (repeatedVictim) reasons.push(`${followed.size} fetched one person's pages after each visit, on ${followedDays} different days: chance does not pick the same person day after day`);
     if (swept.size > 0) reasons.push(`${swept.size} were a walk through the site's pages (many pages within seconds, each first visited by someone else): no evidence`);
     if (strongOriginated > 0) reasons.push(`originated ${strongOriginated} rare URLs itself (replay share ${(share * 100).toFixed(0)}%)`);
     else reasons.push('never the first to request a rare URL');
@@ -169,7 +176,7 @@ export function scoreGroup(
     }
   }
   const snapshotShape = pattern !== null && pattern.pattern === 'snapshot' && history.size >= policy.snapshotMinPairs;
-  if (strong === 0 && actor === null && !snapshotShape && !(effective >= 3 && (victims.size >= 2 || inStepExplained >= policy.inStepRepeats))) {
+  if (strong === 0 && actor === null && !snapshotShape && !(effective >= 3 && (victims.size >= 2 || inStepExplained >= policy.inStepRepeats || repeatedVictim))) {
     // rare-that-day evidence alone is suggestive, never conclusive, unless there is enough of it
     // from more than one person or in step with one person again and again (a web filter
     // shadowing its user), a catalogue documents the network, or it has the snapshot shape: one
@@ -203,6 +210,17 @@ export function scoreGroup(
   };
 }
 
+/** The pairs whose origin is the person the replay's place was found to follow day after day (repeat-victims.ts). */
+export function followedPairs(pairs: EvidencePair[], evidence: EvidenceTable, networkOf: (client: number) => number): Set<EvidencePair> {
+  const followed = new Set<EvidencePair>();
+  for (const pair of pairs) {
+    if (pair.inStep === true || pair.originNotBrowser === true) continue;
+    const victim = evidence.repeatVictim[pair.replay.client]!;
+    if (victim !== -1 && isVictim(victim, pair.origin.client, networkOf(pair.origin.client))) followed.add(pair);
+  }
+  return followed;
+}
+
 export function followerGotLess(pair: EvidencePair): boolean {
   const first = pair.origin;
   const later = pair.replay;
@@ -225,12 +243,14 @@ export function patternOf(
   pairs: EvidencePair[],
   policy: DetectionPolicy,
   networkOf: (client: number) => number,
+  /** pairs that are evidence as a whole (followedPairs), though each alone is chance */
+  followed: Set<EvidencePair> = new Set(),
 ): { pattern: ReplayPattern; oneVictimBurst: number; burstOriginSpan: number; inSnapshots: Set<EvidencePair> } {
   const { inBursts: inSnapshots, longest: oneVictimBurst, span: burstOriginSpan } = onePersonBursts(pairs, policy, networkOf, false);
   if (inSnapshots.size * 2 >= pairs.length) return { pattern: 'snapshot', oneVictimBurst, burstOriginSpan, inSnapshots };
   // the lag of the pairs that are evidence: a shadow fetcher's in-step fetches, not the popular
   // pages it also fetched hours after somebody
-  const telling = pairs.filter((pair) => pair.bits === undefined || pair.bits >= policy.explainedBits);
+  const telling = pairs.filter((pair) => pair.bits === undefined || pair.bits >= policy.explainedBits || followed.has(pair));
   const lags = (telling.length > 0 ? telling : pairs).map((pair) => pair.lagSeconds).sort((a, b) => a - b);
   const median = lags[Math.floor((lags.length - 1) / 2)] ?? 0;
   return { pattern: median <= policy.realtimeSeconds ? 'realtime' : 'deferred', oneVictimBurst, burstOriginSpan, inSnapshots };

@@ -23,6 +23,7 @@ export function signalsOf(evidence: ClientEvidence | undefined, summary: ClientS
     }
     if (evidence.inStep > 0) support.push(`${evidence.inStep} fetched within ${policy.inStepSeconds} s of another network's request of the same URL (in step, either order)`);
     if (evidence.snapshotReplays > 0) support.push(`${evidence.snapshotReplays} fetched in bursts of one person's pages visited over hours (a history snapshot)`);
+    if (evidence.repeatReplays > 0) support.push(`${evidence.repeatReplays} fetched one person's pages after their visits, a person its network followed day after day (chance does not pick the same person every time)`);
     if (evidence.leads > 0) support.push(`first on ${evidence.leads} rare URLs that another network requested within ${policy.leadWindowSeconds / 60} min`);
     if (evidence.authMismatches > 0) support.push(`${evidence.authMismatches} replays denied or served less where the origin got the page`);
     if (evidence.strongOriginated + evidence.weakOriginated === 0 && replays > 0) support.push('never the first to request a rare URL');

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze, DEFAULT_POLICY, Detector, signalsOf, type AnalysisContext, type DetectionPolicy } from '../../src/detect/index.js';
+import { atLeast } from '../../src/detect/repeat-victims.js';
 import { sweptPairs } from '../../src/detect/score.js';
 import { isOnePersonsHistory } from '../../src/detect/snapshot-bursts.js';
 import type { EvidencePair } from '../../src/detect/types.js';
@@ -340,4 +341,55 @@ test('a spam script walking the whole menu, three of whose pages one visitor rea
   const { detector, findings } = run(records);
   assert.deepEqual(reported(findings, detector), []);
   assert.equal(findings.evidence.get(detector.clientOf('5.9.51.170'))?.snapshotReplays ?? 0, 0, 'its three pages of the visitor are a small part of what it fetched');
+});
+
+/**
+ * A replay cloud following one person: on ten days the person reads a menu page of the quiet
+ * site, and 25-55 minutes later one of three addresses of one network fetches it, pages only.
+ * Each fetch alone is a page visited daily, fetched long after (chance ~2%); the same person
+ * before them on ten days is not chance (repeat-victims.ts).
+ */
+function followed(victimOf: (day: number, page: number) => string): RecordSpec[] {
+  const records = quietSite();
+  const cloud = ['45.76.1.10', '45.76.2.20', '45.76.3.30'];
+  for (let index = 0; index < 10; index++) {
+    const day = 3 + index * 5;
+    const page = index % 10;
+    const time = quietVisitTime(day, page) + 20 * MINUTE + 13 * SECOND;
+    const victim = victimOf(day, page);
+    if (victim !== '') records.push(...visit(victim, time, `/menu${page}.htm`));
+    records.push({ ip: cloud[index % 3]!, time: time + (25 + ((index * 7) % 30)) * MINUTE + index * SECOND, url: `/menu${page}.htm`, userAgent: `Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/${100 + index}.0 Safari/537.36` });
+  }
+  return records;
+}
+
+test('repeat victims: a cloud that follows one person on ten days is a deferred replayer, all its addresses one source', () => {
+  const { detector, findings } = run(followed(() => '77.7.0.1'));
+  assert.deepEqual(reported(findings, detector).sort(), ['45.76.1.10', '45.76.2.20', '45.76.3.30']);
+  const source = findings.sources.find((entry) => entry.kind === 'replayer')!;
+  assert.equal(source.pattern, 'deferred');
+  assert.equal(source.victims, 1);
+  assert.ok(source.reasons.some((reason) => reason.includes('on 10 different days')), source.reasons.join('\n'));
+  const evidence = findings.evidence.get(detector.clientOf('45.76.1.10'))!;
+  assert.ok(evidence.repeatReplays >= 3);
+  assert.ok(signalsOf(evidence, detector.summary(detector.clientOf('45.76.1.10')), DEFAULT_POLICY).for.some((line) => line.includes('followed day after day')));
+});
+
+test('repeat victims: the same fetches after whoever came last (a different person each day) are chance', () => {
+  // the cloud's fetches as above, each after that day's own visitor of the page
+  const { detector, findings } = run(followed(() => ''));
+  assert.deepEqual(reported(findings, detector), []);
+  assert.equal(findings.evidence.get(detector.clientOf('45.76.1.10'))?.repeatReplays ?? 0, 0);
+});
+
+test('repeat victims: a stricter repeatVictimBits turns the same evidence into nothing', () => {
+  const { detector, findings } = run(followed(() => '77.7.0.1'), { ...DEFAULT_POLICY, repeatVictimBits: 60 });
+  assert.deepEqual(reported(findings, detector), []);
+});
+
+test('repeat victims: the tail of days a person is followed is exact (Poisson binomial)', () => {
+  assert.equal(atLeast([0.5, 0.5], 2), 0.25);
+  assert.ok(Math.abs(atLeast([0.1, 0.2, 0.3], 1) - (1 - 0.9 * 0.8 * 0.7)) < 1e-12);
+  assert.equal(atLeast([0.1, 0.2], 3), 0);
+  assert.equal(atLeast([0.1], 0), 1);
 });

@@ -112,7 +112,7 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
           evidence: ev
             ? {
                 strongReplays: ev.strongReplays, weakReplays: ev.weakReplays, strongOriginated: ev.strongOriginated, weakOriginated: ev.weakOriginated, leads: ev.leads, victims: ev.victims.size, human: ev.human,
-                explained: ev.explained, ambiguous: ev.ambiguous, inStep: ev.inStep, snapshotReplays: ev.snapshotReplays, entryPoints: ev.entryPoints, bits: ev.bits, share: ev.share,
+                explained: ev.explained, ambiguous: ev.ambiguous, inStep: ev.inStep, snapshotReplays: ev.snapshotReplays, repeatReplays: ev.repeatReplays, entryPoints: ev.entryPoints, bits: ev.bits, share: ev.share,
               }
             : null,
           signals: signalsOf(ev, summary, findings.policy),
