@@ -18,7 +18,7 @@ import { addCompanions, type ClientActors, groupCandidates, kinAgents, selectCan
 import { ClientNetworks } from './networks.js';
 import { DEFAULT_POLICY, type DetectionPolicy } from './policy.js';
 import { findProbes } from './probes.js';
-import { scoreGroup } from './score.js';
+import { scoreGroup, scoreUnfollowedScan } from './score.js';
 import { declaredKinds, looksHuman, looksLikeBrowser } from './traits.js';
 import type { EvidencePair, ProbeFinding, SourceFinding } from './types.js';
 import { ChanceModel, isAuthMismatch, makePair, walkUnits } from './unit-walk.js';
@@ -196,7 +196,10 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   const sources: SourceFinding[] = [];
   for (const [key, group] of groups) {
     const pairs = pairsOfGroup.get(key) ?? [];
-    const source = scoreGroup(detector, group.role, group.clients, pairs, group.actor, evidence, policy, (client) => networks.id(client), group.kinAgent);
+    const source =
+      pairs.length === 0 && group.role === 'prefetcher'
+        ? scoreUnfollowedScan(detector, group.clients, group.actor, evidence, policy)
+        : scoreGroup(detector, group.role, group.clients, pairs, group.actor, evidence, policy, (client) => networks.id(client), group.kinAgent);
     if (source !== null) sources.push(source);
   }
   sources.push(...declaredSources(detector, declared, context));

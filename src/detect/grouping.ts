@@ -58,8 +58,14 @@ export function selectCandidates(
     const foundLeads = evidence.leads[client]!;
     const explained = evidence.explainedStrong[client]! + evidence.explainedWeak[client]!;
     // neither shape is possible without leads or explained replays: most clients stop here,
-    // before the catalogue lookup
-    if (foundLeads + evidence.lateLeads[client]! === 0 && (explained === 0 || human)) continue;
+    // before the catalogue lookup; but a scan of one-time links nobody followed (yet)
+    if (foundLeads + evidence.lateLeads[client]! === 0 && (explained === 0 || human)) {
+      if (!human && isUnfollowedScan(detector, evidence, client, actors.actorOf(client))) {
+        evidence.role[client] = ROLE_PREFETCHER;
+        candidates.set(client, 'prefetcher');
+      }
+      continue;
+    }
     const prior = actors.priorOf(client);
     // a link scanner that renders pages in a headless browser loads assets and sends referrers
     // like a person; in a network documented as a scanner's, leading without ever posting is enough
@@ -83,6 +89,20 @@ export function selectCandidates(
     }
   }
   return candidates;
+}
+
+/**
+ * A mail scanner's scan that nobody followed: inside prefixes the catalogue documents as a link
+ * scanner's (by network, not a shared cloud), first on at least two URLs rare over the whole
+ * log (one-time links: tracking redirects, signed unsubscribe links) that make at least a third of
+ * its page requests (a scanner checks a link with HEAD, then fetches it, sometimes twice), never replaying anyone's and never posting. The message's reader may never click;
+ * the scan is still the scanner's. Its behaviour is the evidence, the catalogue says whose.
+ */
+export function isUnfollowedScan(detector: Detector, evidence: EvidenceTable, client: number, actor: ActorMatch | null): boolean {
+  const oneTime = evidence.strongOriginated[client]!;
+  if (oneTime < 2 || evidence.strongReplays[client]! + evidence.weakReplays[client]! > 0) return false;
+  if (oneTime * 3 < detector.count(client, Counter.Pages) || detector.count(client, Counter.Posts) > 0) return false;
+  return actor !== null && actor.kind === 'prefetcher' && actor.by === 'network' && actor.shared !== true;
 }
 
 /**
@@ -224,7 +244,10 @@ export function addCompanions(
     // inside a network documented as a replay cloud's, an address that replays more than it
     // originates is the cloud's too, though its own replays alone would not tell
     const replaysMore = evidence.leads[client] === 0 && evidence.strongReplays[client]! + evidence.weakReplays[client]! > originated + evidence.weakOriginated[client]!;
-    const couldReplay = !human && (quiet || replaysMore);
+    // ... or that fetched the pages of a person its network was found to follow day after day
+    // (repeat-victims.ts): the pages it was first on that day can be that person's, read days before
+    const follows = evidence.leads[client] === 0 && evidence.repeatReplays[client]! > 0;
+    const couldReplay = !human && (quiet || replaysMore || follows);
     const couldPrefetch = (originated > 0 || !human) && !(evidence.strongReplays[client]! > originated);
     if (!couldReplay && !couldPrefetch) continue;
     const actor = actorOf(client);

@@ -155,6 +155,13 @@ export interface DetectionPolicy {
    * their own evidence), labels (no place of the five real logs above 0.7).
    */
   repeatVictimBits: number;
+  /**
+   * Confidence of a scan of one-time links nobody followed, from its behaviour alone (before
+   * the catalogue's boost, which such a source needs: grouping.ts isUnfollowedScan): below
+   * weakOnlyCeiling, since without a follower no person's link is known to have been opened.
+   * Tuned: judge (small scenario: newsletters whose reader never clicked, scanned by Safe Links).
+   */
+  unfollowedScanConfidence: number;
 }
 
 export const DEFAULT_POLICY: Readonly<DetectionPolicy> = Object.freeze({
@@ -187,4 +194,5 @@ export const DEFAULT_POLICY: Readonly<DetectionPolicy> = Object.freeze({
   documentedBoost: 0.7,
   repeatVictimMinDays: 3,
   repeatVictimBits: 5,
+  unfollowedScanConfidence: 0.35,
 });

@@ -221,6 +221,48 @@ export function followedPairs(pairs: EvidencePair[], evidence: EvidenceTable, ne
   return followed;
 }
 
+/**
+ * A link scanner's group with no follower at all (grouping.ts isUnfollowedScan): its one-time
+ * links, fetched before anyone, pages only, inside prefixes documented as a scanner's. The
+ * behaviour alone is suggestive (policy.unfollowedScanConfidence); the catalogue says whose.
+ */
+export function scoreUnfollowedScan(detector: Detector, clients: number[], actor: ActorMatch | null, evidence: EvidenceTable, policy: DetectionPolicy): SourceFinding | null {
+  if (actor === null || actor.kind !== 'prefetcher' || actor.shared === true) return null;
+  clients.sort((a, b) => a - b);
+  let oneTime = 0;
+  let requests = 0;
+  let assets = 0;
+  for (const client of clients) {
+    oneTime += evidence.strongOriginated[client]!;
+    requests += detector.count(client, Counter.Requests);
+    assets += detector.count(client, Counter.Assets);
+  }
+  if (oneTime < 2) return null;
+  let confidence = policy.unfollowedScanConfidence;
+  confidence += (1 - confidence) * policy.documentedBoost;
+  const reasons = [
+    `first on ${oneTime} URLs rare over the whole log (one-time links: tracking redirects, signed links) that nobody requested after it: links opened before anyone read them`,
+  ];
+  if (assets === 0) reasons.push('fetches pages only, never their images or styles');
+  reasons.push(`network is ${actor.name}'s, ${actor.documented} as a ${actor.kind}`);
+  return {
+    kind: 'prefetcher',
+    confidence: Math.round(Math.min(0.99, confidence) * 100) / 100,
+    clients,
+    requests,
+    replays: 0,
+    urls: oneTime,
+    victims: 0,
+    lagSeconds: null,
+    authMismatch: 0,
+    examples: [],
+    actorId: actor.id,
+    reasons,
+    weakOnly: false,
+    evidence: 0,
+  };
+}
+
 export function followerGotLess(pair: EvidencePair): boolean {
   const first = pair.origin;
   const later = pair.replay;

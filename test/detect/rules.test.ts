@@ -393,3 +393,35 @@ test('repeat victims: the tail of days a person is followed is exact (Poisson bi
   assert.equal(atLeast([0.1, 0.2], 3), 0);
   assert.equal(atLeast([0.1], 0), 1);
 });
+
+/** The fixtures' catalogue: 104.47.0.0/16 documented by network as a mail link scanner's. */
+const scannerContext: AnalysisContext = {
+  ...context,
+  actors: (address) =>
+    address.startsWith('104.47.')
+      ? [{ id: 'mail-scanner', name: 'Mail Scanner', kind: 'prefetcher', by: 'network', documented: 'documented 2026', source: 'fixture', cidr: '104.47.0.0/16' }]
+      : [],
+};
+
+/** A newsletter's links (three tracking redirects and a signed unsubscribe link), each checked with HEAD and fetched, by `ip`. */
+function scan(ip: string, time: number, message: number): RecordSpec[] {
+  const urls = [1, 2, 3].map((link) => `/r/${message}/a1b2c3d4e5/${link}`).concat(`/unsubscribe?u=${message}&sig=9f8e7d6c5b4a3921`);
+  return urls.flatMap((url, index) => [
+    { ip, time: time + index * 3 * SECOND, url, method: 'HEAD', bytes: 0 },
+    { ip, time: time + index * 3 * SECOND + SECOND, url, status: url.startsWith('/r/') ? 302 : 200, bytes: url.startsWith('/r/') ? 0 : 5900 },
+  ]);
+}
+
+test('a mail scanner\'s scan of one-time links nobody followed is its prefetcher, inside documented prefixes only', () => {
+  const records = [...quietSite(), ...scan('104.47.1.1', BASE + 20 * DAY, 491), ...scan('5.9.1.1', BASE + 22 * DAY, 492)];
+  const detector = new Detector();
+  for (const spec of [...records, ...background()].sort((a, b) => Number(a.time) - Number(b.time))) detector.observe(toRecord(spec));
+  const findings = analyze(detector, scannerContext);
+  const source = findings.sources.find((entry) => entry.kind === 'prefetcher');
+  assert.ok(source !== undefined, 'the documented scanner is reported');
+  assert.deepEqual(source.clients.map((client) => detector.clientKeys[client]), ['104.47.1.1']);
+  assert.ok(source.confidence >= 0.5 && source.confidence < 0.9, String(source.confidence));
+  assert.ok(source.reasons.some((reason) => reason.includes('nobody requested after it')), source.reasons.join('\n'));
+  // the same scan from a network no catalogue names is not enough on its own
+  assert.deepEqual(reported(findings, detector), ['104.47.1.1']);
+});
