@@ -249,7 +249,10 @@ export function addCompanions(
     const follows = evidence.leads[client] === 0 && evidence.repeatReplays[client]! > 0;
     const couldReplay = !human && (quiet || replaysMore || follows);
     const couldPrefetch = (originated > 0 || !human) && !(evidence.strongReplays[client]! > originated);
-    if (!couldReplay && !couldPrefetch) continue;
+    // a scanner's node opening links another node (no browser) opened seconds before: its
+    // replays explain nothing of anyone's, a second scan of the same message
+    const echo = !human && evidence.strongReplays[client]! > 0 && evidence.explainedStrong[client]! + evidence.explainedWeak[client]! === 0 && evidence.ambiguousStrong[client]! === 0 && evidence.leads[client] === 0;
+    if (!couldReplay && !couldPrefetch && !echo) continue;
     const actor = actorOf(client);
     for (let at = 0; at < ROLES.length; at++) {
       const role = ROLES[at]!;
@@ -261,10 +264,12 @@ export function addCompanions(
       } else {
         // a mail scanner's address whose links nobody clicked, or that a quick click beat:
         // mostly first on what it fetched; a person only in a network documented as a scanner's
-        if (!couldPrefetch) continue;
+        const scannerEcho = echo && documented;
+        if (!couldPrefetch && !scannerEcho) continue;
         if (human && !(documented && detector.count(client, Counter.Posts) === 0)) continue;
-        // nothing rare of its own: only inside a scanner's documented prefixes (an ASN can be a whole cloud)
-        if (originated === 0 && !(documented && actor.by === 'network')) continue;
+        // nothing rare of its own: only inside a scanner's documented prefixes (an ASN can be a
+        // whole cloud), or a second scan of what the scanner's other nodes opened
+        if (originated === 0 && !scannerEcho && !(documented && actor.by === 'network')) continue;
       }
       const key = groupOfPlace.get(placeOf(client, role));
       if (key === undefined) continue;
