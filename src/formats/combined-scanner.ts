@@ -59,7 +59,7 @@ export class CombinedScanner implements LineScanner {
       at++;
     }
     if (at === start || colons === 1 || at === end) return false;
-    record.set(Field.Ip, line, start, at);
+    record.setIp(line, start, at);
     // %l: one word
     at++;
     while (at < end && line[at] !== SPACE) at++;
