@@ -321,7 +321,11 @@ export class Detector {
   observe(record: ScanRecord): void {
     this.records++;
     const time = record.time;
-    if (!record.has(Field.Ip) || Number.isNaN(time)) {
+    // record.has(field), written out: the calls were too many to be inlined into this function
+    const present = record.present;
+    const starts = record.starts;
+    const ends = record.ends;
+    if ((present & (1 << Field.Ip)) === 0 || ends[Field.Ip]! <= starts[Field.Ip]! || Number.isNaN(time)) {
       this.unindexed++;
       return;
     }
@@ -337,12 +341,14 @@ export class Detector {
     if (seconds < this.minTime) this.minTime = seconds;
     if (seconds > this.maxTime) this.maxTime = seconds;
 
-    const client = this.clientOfAddress(record.buffers[Field.Ip]!, record.starts[Field.Ip]!, record.ends[Field.Ip]!);
+    const client = this.clientOfAddress(record.buffers[Field.Ip]!, starts[Field.Ip]!, ends[Field.Ip]!);
     const data = this.clientData;
     const row = client * CLIENT_STRIDE;
     // agent id + 1, 0 for none
     let agent = 0;
-    if (record.has(Field.UserAgent)) agent = this.agentOf(row, record.buffers[Field.UserAgent]!, record.starts[Field.UserAgent]!, record.ends[Field.UserAgent]!);
+    if ((present & (1 << Field.UserAgent)) !== 0 && ends[Field.UserAgent]! > starts[Field.UserAgent]!) {
+      agent = this.agentOf(row, record.buffers[Field.UserAgent]!, starts[Field.UserAgent]!, ends[Field.UserAgent]!);
+    }
 
     const status = record.status;
     if (data[row + Counter.Requests]++ === 0) {
@@ -363,17 +369,17 @@ export class Detector {
         if (data[row + Counter.BotAgent] === 0) data[row + Counter.BotAgent] = agent;
       }
     }
-    if (record.has(Field.Referrer)) {
+    if ((present & (1 << Field.Referrer)) !== 0 && ends[Field.Referrer]! > starts[Field.Referrer]!) {
       const buffer = record.buffers[Field.Referrer]!;
-      const start = record.starts[Field.Referrer]!;
+      const start = starts[Field.Referrer]!;
       // '-' alone means no referrer
-      if (!(record.ends[Field.Referrer] === start + 1 && buffer[start] === 45)) data[row + Counter.WithReferrer]!++;
+      if (!(ends[Field.Referrer] === start + 1 && buffer[start] === 45)) data[row + Counter.WithReferrer]!++;
     }
-    if (record.has(Field.Protocol)) {
+    if ((present & (1 << Field.Protocol)) !== 0 && ends[Field.Protocol]! > starts[Field.Protocol]!) {
       const buffer = record.buffers[Field.Protocol]!;
-      const end = record.ends[Field.Protocol]!;
+      const end = ends[Field.Protocol]!;
       // "HTTP/1.0": ends in '1' '.' '0'
-      if (end - record.starts[Field.Protocol]! === 8 && buffer[end - 1] === 48 && buffer[end - 3] === 49) data[row + Counter.Http10]!++;
+      if (end - starts[Field.Protocol]! === 8 && buffer[end - 1] === 48 && buffer[end - 3] === 49) data[row + Counter.Http10]!++;
     }
     if (status >= 400 && status < 500) {
       data[row + Counter.ClientErrors]!++;
@@ -381,10 +387,10 @@ export class Detector {
       else if (status === 404) data[row + Counter.NotFound]!++;
     }
 
-    if (!record.has(Field.Url)) return;
+    if ((present & (1 << Field.Url)) === 0 || ends[Field.Url]! <= starts[Field.Url]!) return;
     const urlBuffer = record.buffers[Field.Url]!;
-    const urlStart = record.starts[Field.Url]!;
-    const urlEnd = record.ends[Field.Url]!;
+    const urlStart = starts[Field.Url]!;
+    const urlEnd = ends[Field.Url]!;
     const pathKind = classifyPath(urlBuffer, urlStart, urlEnd);
     const pathEnd = classifiedPathEnd;
     if (pathKind === PathKind.Asset) data[row + Counter.Assets]!++;

@@ -1,7 +1,7 @@
 /**
  * Byte hashing and interning for the hot path: no strings are built per line.
  *
- * hashBytes gives two 32-bit lanes used together as a 64-bit key. Eight bytes are mixed per
+ * hashBytes gives two 32-bit lanes (int32) used together as a 64-bit key. Eight bytes are mixed per
  * step, read as two little-endian words through a DataView (unaligned loads; reading bytes
  * one at a time made hashing a 120-byte user agent cost ~170 ns, this ~45 ns). Each step is
  * a bijection of the 64-bit state for a given input word pair (multiply by an odd constant,
@@ -42,8 +42,10 @@ export function hashBytes(buffer: Buffer, start: number, end: number): void {
   high = Math.imul(high ^ (high >>> 13), 0xc2b2ae35);
   low = Math.imul(low ^ (low >>> 16), 0x85ebca6b);
   low = Math.imul(low ^ (low >>> 13), 0xc2b2ae35);
-  hashHigh = (high ^ (high >>> 16)) >>> 0;
-  hashLow = (low ^ (low >>> 16)) >>> 0;
+  // int32, not uint32: a module variable holds a small integer in place, while a uint32 past
+  // 2^31 would be a new heap number per call (and a write barrier to store it)
+  hashHigh = high ^ (high >>> 16);
+  hashLow = low ^ (low >>> 16);
 }
 
 /**
@@ -53,16 +55,16 @@ export function hashBytes(buffer: Buffer, start: number, end: number): void {
  */
 export class ByteInterner {
   private capacity: number;
-  private slotHigh: Uint32Array;
-  private slotLow: Uint32Array;
+  private slotHigh: Int32Array;
+  private slotLow: Int32Array;
   /** id + 1, so 0 marks an empty slot */
   private slotId: Int32Array;
   readonly texts: string[] = [];
 
   constructor(initialCapacity = 1024) {
     this.capacity = ceilPowerOfTwo(initialCapacity * 2);
-    this.slotHigh = new Uint32Array(this.capacity);
-    this.slotLow = new Uint32Array(this.capacity);
+    this.slotHigh = new Int32Array(this.capacity);
+    this.slotLow = new Int32Array(this.capacity);
     this.slotId = new Int32Array(this.capacity);
   }
 
@@ -112,8 +114,8 @@ export class ByteInterner {
     const oldLow = this.slotLow;
     const oldId = this.slotId;
     this.capacity *= 2;
-    this.slotHigh = new Uint32Array(this.capacity);
-    this.slotLow = new Uint32Array(this.capacity);
+    this.slotHigh = new Int32Array(this.capacity);
+    this.slotLow = new Int32Array(this.capacity);
     this.slotId = new Int32Array(this.capacity);
     const mask = this.capacity - 1;
     for (let old = 0; old < oldId.length; old++) {

@@ -217,6 +217,13 @@ export function bytesEqual(line: Buffer, start: number, end: number, text: Buffe
  * container writes.
  */
 export function containerPrefixLength(line: Buffer, start: number, end: number): number {
+  // most lines have neither: answered by three bytes, small enough to be inlined into the scanners
+  const code = line[start];
+  if (code !== 32 && code !== 9 && (end - start < 30 || line[start + 4] !== 45)) return 0; // ' ' '\t' '-'
+  return prefixLength(line, start, end);
+}
+
+function prefixLength(line: Buffer, start: number, end: number): number {
   const first = start;
   while (start < end && (line[start] === 32 || line[start] === 9)) start++; // ' ' '\t'
   return start - first + criPrefixLength(line, start, end);

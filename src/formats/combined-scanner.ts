@@ -59,7 +59,7 @@ export class CombinedScanner implements LineScanner {
       at++;
     }
     if (at === start || colons === 1 || at === end) return false;
-    record.set(Field.Ip, line, start, at);
+    record.setIp(line, start, at);
     // %l: one word
     at++;
     while (at < end && line[at] !== SPACE) at++;
@@ -67,7 +67,7 @@ export class CombinedScanner implements LineScanner {
     const userStart = ++at;
     while (at < end && line[at] !== SPACE) at++;
     if (at + 2 >= end || line[at + 1] !== 91) return false;
-    if (!(at - userStart === 1 && line[userStart] === DASH)) record.set(Field.User, line, userStart, at);
+    if (!(at - userStart === 1 && line[userStart] === DASH)) record.setOther(Field.User, line, userStart, at);
     // %t
     at = this.clf.parse(line, at + 2, end);
     if (at < 0 || at + 3 >= end || line[at] !== 93 /* ']' */ || line[at + 1] !== SPACE || line[at + 2] !== QUOTE) return false;
@@ -116,10 +116,10 @@ export class CombinedScanner implements LineScanner {
       protocolStart = lastSpace + 1;
     }
     if (targetEnd <= targetStart) return false;
-    record.set(Field.Method, line, methodStart, targetStart - 1);
+    record.setOther(Field.Method, line, methodStart, targetStart - 1);
     if ((line[targetStart]! | 0x20) === 104 /* 'h' */) setUrl(record, line, targetStart, targetEnd);
-    else record.set(Field.Url, line, targetStart, targetEnd);
-    if (protocolStart >= 0) record.set(Field.Protocol, line, protocolStart, requestEnd);
+    else record.setOther(Field.Url, line, targetStart, targetEnd);
+    if (protocolStart >= 0) record.setOther(Field.Protocol, line, protocolStart, requestEnd);
     // %>s: three digits
     at = requestEnd + 2;
     if (at + 4 >= end) return false;
@@ -149,12 +149,12 @@ export class CombinedScanner implements LineScanner {
     const referrerStart = at + 2;
     const referrerEnd = line.indexOf(QUOTE, referrerStart);
     if (referrerEnd < 0 || referrerEnd + 2 >= end || line[referrerEnd - 1] === BACKSLASH || line[referrerEnd + 1] !== SPACE || line[referrerEnd + 2] !== QUOTE) return false;
-    if (!(referrerEnd - referrerStart === 1 && line[referrerStart] === DASH) && referrerEnd > referrerStart) record.set(Field.Referrer, line, referrerStart, referrerEnd);
+    if (!(referrerEnd - referrerStart === 1 && line[referrerStart] === DASH) && referrerEnd > referrerStart) record.setOther(Field.Referrer, line, referrerStart, referrerEnd);
     // "%{User-Agent}i": to the first quote, which must end the line or be followed by a space
     const agentStart = referrerEnd + 3;
     const agentEnd = line.indexOf(QUOTE, agentStart);
     if (agentEnd < 0 || agentEnd >= end || line[agentEnd - 1] === BACKSLASH || (agentEnd + 1 !== end && line[agentEnd + 1] !== SPACE)) return false;
-    if (!(agentEnd - agentStart === 1 && line[agentStart] === DASH) && agentEnd > agentStart) record.set(Field.UserAgent, line, agentStart, agentEnd);
+    if (!(agentEnd - agentStart === 1 && line[agentStart] === DASH) && agentEnd > agentStart) record.setOther(Field.UserAgent, line, agentStart, agentEnd);
     return true;
   }
 }

@@ -58,23 +58,51 @@ export class ScanRecord {
   }
 
   set(field: FieldId, buffer: Buffer, start: number, end: number): void {
-    // Field.Ip other than dotted IPv4 ('.' within its first four bytes): the client, not how
-    // the socket wrote it (setAddress); the common case stays small enough to be inlined
-    if (field === 0 && buffer[start + 1] !== 46 && buffer[start + 2] !== 46 && buffer[start + 3] !== 46) {
-      this.setAddress(buffer, start, end);
+    // kept small enough to be inlined at each of a scanner's calls (the address's own checks
+    // are in setIp, which a scanner that knows the field calls directly)
+    if (field === 0) {
+      this.setIp(buffer, start, end);
       return;
     }
-    this.buffers[field] = buffer;
+    // the same buffer line after line (a read chunk): storing it again would cost a write
+    // barrier each time (the record is old, a chunk young), a compare does not
+    if (this.buffers[field] !== buffer) this.buffers[field] = buffer;
     this.starts[field] = start;
     this.ends[field] = end;
     this.present |= 1 << field;
+  }
+
+  /**
+   * set for a field other than Field.Ip, without its branch: smaller still, for a scanner whose
+   * fields are known (the combined scanner's six calls fit V8's inlining budget only so).
+   */
+  setOther(field: FieldId, buffer: Buffer, start: number, end: number): void {
+    if (this.buffers[field] !== buffer) this.buffers[field] = buffer;
+    this.starts[field] = start;
+    this.ends[field] = end;
+    this.present |= 1 << field;
+  }
+
+  /**
+   * Field.Ip. Other than dotted IPv4 ('.' within its first four bytes) it is the client, not
+   * how the socket wrote it (setAddress).
+   */
+  setIp(buffer: Buffer, start: number, end: number): void {
+    if (buffer[start + 1] !== 46 && buffer[start + 2] !== 46 && buffer[start + 3] !== 46) {
+      this.setAddress(buffer, start, end);
+      return;
+    }
+    if (this.buffers[0] !== buffer) this.buffers[0] = buffer;
+    this.starts[0] = start;
+    this.ends[0] = end;
+    this.present |= 1;
   }
 
   /** Field.Ip as its client: `::ffff:1.2.3.4` is 1.2.3.4, `fe80::1%eth0` is fe80::1 (common/ip-text.ts). */
   private setAddress(buffer: Buffer, start: number, end: number): void {
     start = mappedIPv4Start(buffer, start, end);
     if (end > start) end = zoneStart(buffer, start, end);
-    this.buffers[0] = buffer;
+    if (this.buffers[0] !== buffer) this.buffers[0] = buffer;
     this.starts[0] = start;
     this.ends[0] = end;
     this.present |= 1;
