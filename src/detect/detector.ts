@@ -136,20 +136,38 @@ const SUMMED: readonly CounterId[] = [
   Counter.NotFound, Counter.ClientErrors, Counter.BotRequests, Counter.CrawlerRequests, Counter.PreviewRequests, Counter.ProbeHits,
 ];
 
-/** A detector's state as sent between threads (see exportState / merge). */
+/**
+ * Strings as UTF-8 bytes in one buffer: text i is bytes[starts[i], starts[i + 1]). Sent between
+ * threads by transfer (no copy), where an array of strings is cloned string by string.
+ */
+export interface PackedTexts {
+  bytes: Uint8Array;
+  starts: Int32Array;
+}
+
+/**
+ * A detector's state as sent between threads (see exportState / merge), and kept by a follow
+ * (scan/follow.ts snapshot). Every array is typed, so a worker's part is transferred whole and
+ * its strings are made on the receiving side only for what is kept there.
+ */
 export interface DetectorState {
-  addressTexts: string[];
-  agentTexts: string[];
+  /**
+   * the part's texts, in four runs: its addresses (address ids), its agents (agent ids), its
+   * client keys ('' where the key is the client's first address: an IPv4 client's is not sent
+   * twice) and the probe paths of the clients in `probeClients`
+   */
+  texts: PackedTexts;
+  addressCount: number;
+  agentCount: number;
   agentClasses: (AgentClass | null)[];
-  /** client keys, '' where the key is the client's first address (an IPv4 client's: not sent twice) */
-  clientKeys: string[];
-  /** client -> its first address id + 1 (0: none); transferred, not cloned */
+  /** client -> its first address id + 1 (0: none) */
   clientFirstAddress: Int32Array;
-  /** the later addresses of the clients that have more than one */
-  clientMoreAddresses: Map<number, number[]>;
+  /** the clients with more than one address, by client id: client, n, then its n later address ids */
+  clientMoreAddresses: Int32Array;
   /** CLIENT_STRIDE words per client */
   clientData: Uint32Array;
-  probeExamples: Map<number, Set<string>>;
+  /** the clients with probe paths, by client id: client, n (its n paths are the next n probe texts) */
+  probeClients: Int32Array;
   records: number;
   agentsOverflowed: number;
   clientsOverflowed: number;
@@ -159,6 +177,28 @@ export interface DetectorState {
   minTime: number;
   maxTime: number;
   index: FirstSeenIndexState;
+}
+
+/** `groups` of strings as one PackedTexts (UTF-8). */
+function packTexts(groups: readonly (readonly string[])[]): PackedTexts {
+  let count = 0;
+  let total = 0;
+  for (const group of groups) {
+    count += group.length;
+    for (const text of group) total += Buffer.byteLength(text, 'utf8');
+  }
+  const bytes = Buffer.from(new ArrayBuffer(total));
+  const starts = new Int32Array(count + 1);
+  let at = 0;
+  let index = 0;
+  for (const group of groups) {
+    for (const text of group) {
+      starts[index++] = at;
+      at += bytes.write(text, at, 'utf8');
+    }
+  }
+  starts[index] = at;
+  return { bytes: new Uint8Array(bytes.buffer, 0, total), starts };
 }
 
 const AGENT_NONE = 0;
@@ -226,6 +266,12 @@ export class Detector {
   /** the client standing for addresses past the limit, -1 until one came */
   overflowClient = -1;
   private maxAddresses: number;
+  /**
+   * The limit the client tables are reserved at (reservedFor): maxAddresses, or the limit of the
+   * budget a parallel scan's first part is raised to (setMemoryBudget's `raisedTo`), so its
+   * tables are not grown (and copied) when the other parts are merged into it.
+   */
+  private reserveAddresses: number;
   private readonly fixedMaxAddresses: number | undefined;
   /** records without a usable time or address (counted, not indexed) */
   unindexed = 0;
@@ -257,6 +303,7 @@ export class Detector {
     this.maxAgents = options.maxAgents ?? agentsForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
     this.fixedMaxAddresses = options.maxAddresses;
     this.maxAddresses = options.maxAddresses ?? addressesForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+    this.reserveAddresses = this.maxAddresses;
   }
 
   /**
@@ -267,13 +314,18 @@ export class Detector {
     return new Detector({ classifyAgent: this.classifyAgent, maxClientsPerUrl: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget, keepTexts: true, maxAgents: this.fixedMaxAgents, maxAddresses: this.fixedMaxAddresses, part: true });
   }
 
-  /** Sets the memory budget (the index's share, the limits of agents and addresses); only before the first record. `part`: as DetectorOptions.part. */
-  setMemoryBudget(bytes: number, part = false): void {
+  /**
+   * Sets the memory budget (the index's share, the limits of agents and addresses); only before
+   * the first record. `part`: as DetectorOptions.part. `raisedTo`: the budget raiseMemoryBudget
+   * will give it (the client tables are reserved for it).
+   */
+  setMemoryBudget(bytes: number, part = false, raisedTo = bytes): void {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
     this.memoryBudget = bytes;
     this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget: part ? partIndexBudgetOf(bytes) : indexBudgetOf(bytes), keepTexts: this.keepTexts });
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
+    this.reserveAddresses = this.fixedMaxAddresses ?? addressesForBudget(Math.max(bytes, raisedTo));
   }
 
   /**
@@ -287,6 +339,7 @@ export class Detector {
     this.index.raiseBudget(indexBudgetOf(bytes));
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
+    this.reserveAddresses = Math.max(this.reserveAddresses, this.maxAddresses);
   }
 
   get clientCount(): number {
@@ -431,7 +484,7 @@ export class Detector {
       this.clientsOverflowed++;
       return this.overflowClientId();
     }
-    if (address >= this.addressClient.length) this.addressClient = reservedFor(this.addressClient, address + 1, this.maxAddresses);
+    if (address >= this.addressClient.length) this.addressClient = reservedFor(this.addressClient, address + 1, this.reserveAddresses);
     const mapped = this.addressClient[address]!;
     client = mapped === 0 ? this.newAddress(address) : mapped - 1;
     if (length <= ADDRESS_CACHE_BYTES) {
@@ -491,8 +544,8 @@ export class Detector {
     if (mapped) this.clientIds.set(key, client);
     this.clientKeys.push(key);
     // past the first 1,024 the client tables are reserved at their limit (reservedFor)
-    if (client >= this.firstAddress.length) this.firstAddress = reservedFor(this.firstAddress, client + 1, this.maxAddresses + 1);
-    if ((client + 1) * CLIENT_STRIDE > this.clientData.length) this.clientData = reservedFor(this.clientData, (client + 1) * CLIENT_STRIDE, (this.maxAddresses + 1) * CLIENT_STRIDE);
+    if (client >= this.firstAddress.length) this.firstAddress = reservedFor(this.firstAddress, client + 1, this.reserveAddresses + 1);
+    if ((client + 1) * CLIENT_STRIDE > this.clientData.length) this.clientData = reservedFor(this.clientData, (client + 1) * CLIENT_STRIDE, (this.reserveAddresses + 1) * CLIENT_STRIDE);
     return client;
   }
 
@@ -536,23 +589,42 @@ export class Detector {
   }
 
   /**
-   * The state to send to another thread. The client rows are cut to the client count; their
-   * buffer (and the index's) may be transferred. The detector must not be used afterwards.
+   * The state to send to another thread or to keep: the client rows cut to the client count,
+   * and every string as bytes (packTexts). The index's arrays are shared, not copied: the
+   * detector must not read records afterwards, and a follow serializes its snapshot at once.
+   * `share`: the client tables too, as views of the detector's own (reserved at their limit:
+   * transferred, their untouched pages cost nothing; a copy of a hostile part's was 14 MB more
+   * at the hand-over); else copies cut to the client count (serialized, a view would write the
+   * whole reserved buffer).
    */
-  exportState(): DetectorState {
-    // sent by structured clone: every string and array is copied twice on the way (a hostile
-    // part's 175 k addresses were sent as 350 k strings and 175 k arrays)
-    const first = this.firstAddress.slice(0, this.clientCount);
+  exportState(share = false): DetectorState {
+    const count = this.clientCount;
+    const first = share ? this.firstAddress.subarray(0, count) : this.firstAddress.slice(0, count);
     const texts = this.addresses.texts;
+    const keys = this.clientKeys.map((key, client) => (first[client] !== 0 && texts[first[client]! - 1] === key ? '' : key));
+    const more: number[] = [];
+    for (const client of [...this.moreAddresses.keys()].sort((a, b) => a - b)) {
+      const addresses = this.moreAddresses.get(client)!;
+      more.push(client, addresses.length);
+      // one at a time: an IPv6 /64 may have more addresses than a call takes arguments
+      for (const address of addresses) more.push(address);
+    }
+    const probeClients: number[] = [];
+    const probePaths: string[] = [];
+    for (const client of [...this.probeExamples.keys()].sort((a, b) => a - b)) {
+      const paths = this.probeExamples.get(client)!;
+      probeClients.push(client, paths.size);
+      for (const path of paths) probePaths.push(path);
+    }
     return {
-      addressTexts: texts,
-      agentTexts: this.agents.texts,
+      texts: packTexts([texts, this.agents.texts, keys, probePaths]),
+      addressCount: texts.length,
+      agentCount: this.agents.texts.length,
       agentClasses: this.agentClasses,
-      clientKeys: this.clientKeys.map((key, client) => (first[client] !== 0 && texts[first[client]! - 1] === key ? '' : key)),
       clientFirstAddress: first,
-      clientMoreAddresses: this.moreAddresses,
-      clientData: this.clientData.slice(0, this.clientCount * CLIENT_STRIDE),
-      probeExamples: this.probeExamples,
+      clientMoreAddresses: Int32Array.from(more),
+      clientData: share ? this.clientData.subarray(0, count * CLIENT_STRIDE) : this.clientData.slice(0, count * CLIENT_STRIDE),
+      probeClients: Int32Array.from(probeClients),
       records: this.records,
       agentsOverflowed: this.agentsOverflowed,
       clientsOverflowed: this.clientsOverflowed,
@@ -566,7 +638,7 @@ export class Detector {
 
   /** Buffers of a state that can be transferred rather than copied. */
   static transferList(state: DetectorState): ArrayBuffer[] {
-    const arrays: ArrayBufferView[] = [state.clientData, state.clientFirstAddress, ...FirstSeenIndex.transferables(state.index)];
+    const arrays: ArrayBufferView[] = [state.texts.bytes, state.texts.starts, state.clientData, state.clientFirstAddress, state.clientMoreAddresses, state.probeClients, ...FirstSeenIndex.transferables(state.index)];
     // a buffer may back several views; each is transferred once
     return [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))];
   }
@@ -576,25 +648,31 @@ export class Detector {
    * input order gives what one detector reading the whole input builds: ids of addresses,
    * agents and clients in first-seen order; counters added; a client's first agent, first bot
    * agent and first probe paths from the earliest part; the index merged (first-seen-index.ts).
-   * AgentChanges is exact as the only thing read from it, whether it is zero.
+   * AgentChanges is exact as the only thing read from it, whether it is zero. The part's texts
+   * are interned from its bytes: a string is made only for what this detector keeps. The
+   * state is emptied as it is merged (its client tables before its index, the index's pages
+   * as they are read) and must not be used afterwards.
    */
   merge(state: DetectorState): void {
+    const bytes = Buffer.from(state.texts.bytes.buffer, state.texts.bytes.byteOffset, state.texts.bytes.byteLength);
+    const starts = state.texts.starts;
+    const partText = (index: number): string => bytes.toString('utf8', starts[index]!, starts[index + 1]!);
     // -1: past this detector's limit of distinct addresses (its client becomes the overflow client)
-    const addressMap = new Int32Array(state.addressTexts.length);
-    state.addressTexts.forEach((text, local) => {
-      const bytes = Buffer.from(text, 'utf8');
-      addressMap[local] = this.addresses.intern(bytes, 0, bytes.length, this.maxAddresses);
-      if (addressMap[local]! >= this.addressClient.length) this.addressClient = reservedFor(this.addressClient, addressMap[local]! + 1, this.maxAddresses);
-    });
+    const addressMap = new Int32Array(state.addressCount);
+    for (let local = 0; local < state.addressCount; local++) {
+      const address = this.addresses.intern(bytes, starts[local]!, starts[local + 1]!, this.maxAddresses);
+      addressMap[local] = address;
+      if (address >= this.addressClient.length) this.addressClient = reservedFor(this.addressClient, address + 1, this.reserveAddresses);
+    }
     // agent id + 1 here of a part's agent id + 1 (0 stays 0)
-    const agentMap = new Uint32Array(state.agentTexts.length + 1);
-    state.agentTexts.forEach((text, local) => {
-      const bytes = Buffer.from(text, 'utf8');
-      let agent = this.agents.intern(bytes, 0, bytes.length, this.maxAgents);
+    const agentMap = new Uint32Array(state.agentCount + 1);
+    for (let local = 0; local < state.agentCount; local++) {
+      const text = state.addressCount + local;
+      const agent = this.agents.intern(bytes, starts[text]!, starts[text + 1]!, this.maxAgents);
       if (agent < 0) {
         // past this detector's limit: the part's requests with it are counted as overflowed below
         agentMap[local + 1] = this.overflowAgent() + 1;
-        return;
+        continue;
       }
       agentMap[local + 1] = agent + 1;
       if (agent >= this.agentClasses.length) {
@@ -607,32 +685,58 @@ export class Detector {
         // the per-client cache is not used after a merge: no bytes kept, an empty range
         this.agentStart[agent + 1] = this.agentStart[agent]!;
       }
-    });
-    const clientMap = new Int32Array(state.clientKeys.length);
-    let other = state.clientData;
-    state.clientKeys.forEach((sent, local) => {
+    }
+    const clientCount = state.clientFirstAddress.length;
+    const keysFrom = state.addressCount + state.agentCount;
+    let probeText = keysFrom + clientCount;
+    const clientMap = new Int32Array(clientCount);
+    const other = state.clientData;
+    const more = state.clientMoreAddresses;
+    const probes = state.probeClients;
+    // cursors into the runs of clients with more addresses and with probe paths (by client id)
+    let moreAt = 0;
+    let probeAt = 0;
+    for (let local = 0; local < clientCount; local++) {
       const first = state.clientFirstAddress[local]!;
-      const more = state.clientMoreAddresses.get(local);
-      const addresses = first === 0 ? [] : more === undefined ? [first - 1] : [first - 1, ...more];
-      const key = sent === '' ? state.addressTexts[first - 1]! : sent;
-      let client = key === OVERFLOW_CLIENT ? this.overflowClientId() : this.clientOfKey(key);
-      if (client < 0) {
-        // a client of the part none of whose addresses is kept here: past the limit
-        const kept = addresses.some((address) => addressMap[address]! >= 0);
-        if (!kept) {
-          client = this.overflowClientId();
-          this.clientsOverflowed += other[local * CLIENT_STRIDE + Counter.Requests]!;
-        } else client = this.newClient(key, clientKeyOf(key) !== key || !addresses.some((address) => state.addressTexts[address] === key));
+      let moreFrom = 0;
+      let moreCount = 0;
+      if (moreAt < more.length && more[moreAt] === local) {
+        moreCount = first === 0 ? 0 : more[moreAt + 1]!;
+        moreFrom = moreAt + 2;
+        moreAt += 2 + more[moreAt + 1]!;
       }
-      clientMap[local] = client;
-      for (const localAddress of addresses) {
-        const address = addressMap[localAddress]!;
-        if (address < 0) continue;
-        if (this.addressClient[address] === 0) {
-          this.addressClient[address] = client + 1;
-          this.addAddress(client, address);
+      const keyText = keysFrom + local;
+      const sent = starts[keyText + 1]! > starts[keyText]!;
+      let client: number;
+      if (!sent) {
+        // the key is the client's first address: its string here if it is kept, no other made
+        const firstHere = addressMap[first - 1]!;
+        const key = firstHere >= 0 ? this.addresses.texts[firstHere]! : partText(first - 1);
+        client = this.clientIds.get(key) ?? (firstHere >= 0 && firstHere < this.addressClient.length ? this.addressClient[firstHere]! - 1 : -1);
+        if (client < 0) {
+          if (!this.keptAny(addressMap, first, more, moreFrom, moreCount)) {
+            client = this.overflowClientId();
+            this.clientsOverflowed += other[local * CLIENT_STRIDE + Counter.Requests]!;
+          } else client = this.newClient(key, clientKeyOf(key) !== key);
+        }
+      } else {
+        const key = partText(keyText);
+        client = key === OVERFLOW_CLIENT ? this.overflowClientId() : this.clientOfKey(key);
+        if (client < 0) {
+          if (!this.keptAny(addressMap, first, more, moreFrom, moreCount)) {
+            client = this.overflowClientId();
+            this.clientsOverflowed += other[local * CLIENT_STRIDE + Counter.Requests]!;
+          } else {
+            // mapped unless the key is one of the client's addresses
+            let isAddress = first !== 0 && sameRange(bytes, starts, keyText, first - 1);
+            for (let index = 0; !isAddress && index < moreCount; index++) isAddress = sameRange(bytes, starts, keyText, more[moreFrom + index]!);
+            client = this.newClient(key, clientKeyOf(key) !== key || !isAddress);
+          }
         }
       }
+      clientMap[local] = client;
+      if (first !== 0) this.joinAddress(client, addressMap[first - 1]!);
+      for (let index = 0; index < moreCount; index++) this.joinAddress(client, addressMap[more[moreFrom + index]!]!);
       const data = this.clientData;
       const row = client * CLIENT_STRIDE;
       const from = local * CLIENT_STRIDE;
@@ -653,20 +757,23 @@ export class Detector {
       if (data[row + Counter.BotAgent] === 0) data[row + Counter.BotAgent] = agentMap[other[from + Counter.BotAgent]!]!;
       // parts come in input order: the later part's last agent is the client's
       if (other[from + Counter.LastAgent] !== 0) data[row + Counter.LastAgent] = agentMap[other[from + Counter.LastAgent]!]!;
-      const examples = state.probeExamples.get(local);
-      if (examples !== undefined) {
+      if (probeAt < probes.length && probes[probeAt] === local) {
+        const paths = probes[probeAt + 1]!;
+        probeAt += 2;
         let merged = this.probeExamples.get(client);
         if (merged === undefined) this.probeExamples.set(client, (merged = new Set()));
-        for (const path of examples) if (merged.size < 64) merged.add(path);
+        for (let index = 0; index < paths; index++, probeText++) if (merged.size < 64) merged.add(partText(probeText));
       }
-    });
-    // the part's client tables are let go before its index is merged (the state is not used afterwards)
-    state.addressTexts = [];
-    state.clientKeys = [];
+    }
+    // the part's client tables and texts are let go before its index is merged
+    state.texts = { bytes: new Uint8Array(0), starts: new Int32Array(1) };
+    state.addressCount = 0;
+    state.agentCount = 0;
+    state.agentClasses = [];
     state.clientFirstAddress = new Int32Array(0);
-    state.clientMoreAddresses = new Map();
+    state.clientMoreAddresses = new Int32Array(0);
     state.clientData = new Uint32Array(0);
-    other = state.clientData;
+    state.probeClients = new Int32Array(0);
     this.records += state.records;
     this.agentsOverflowed += state.agentsOverflowed;
     this.clientsOverflowed += state.clientsOverflowed;
@@ -675,6 +782,20 @@ export class Detector {
     if (state.minTime < this.minTime) this.minTime = state.minTime;
     if (state.maxTime > this.maxTime) this.maxTime = state.maxTime;
     this.index.merge(state.index, clientMap);
+  }
+
+  /** Whether any of a part's client's addresses (its first + 1, and more[from, from + count)) is kept here. */
+  private keptAny(addressMap: Int32Array, first: number, more: Int32Array, from: number, count: number): boolean {
+    if (first !== 0 && addressMap[first - 1]! >= 0) return true;
+    for (let index = 0; index < count; index++) if (addressMap[more[from + index]!]! >= 0) return true;
+    return false;
+  }
+
+  /** A merged client's address (-1: not kept here): its own unless another client had it first. */
+  private joinAddress(client: number, address: number): void {
+    if (address < 0 || this.addressClient[address] !== 0) return;
+    this.addressClient[address] = client + 1;
+    this.addAddress(client, address);
   }
 
   /** Text of an agent id ('' for none). */
@@ -769,6 +890,13 @@ function reservedFor<T extends Int32Array | Uint32Array>(array: T, needed: numbe
   const grown = new Constructor(Math.max(needed, limit));
   grown.set(array);
   return grown;
+}
+
+/** Whether texts a and b of a PackedTexts (bytes, starts) are the same bytes. */
+function sameRange(bytes: Buffer, starts: Int32Array, a: number, b: number): boolean {
+  const length = starts[a + 1]! - starts[a]!;
+  if (starts[b + 1]! - starts[b]! !== length) return false;
+  return bytes.compare(bytes, starts[b]!, starts[b + 1]!, starts[a]!, starts[a + 1]!) === 0;
 }
 
 function agentKindOf(agentClass: AgentClass | null): number {

@@ -908,8 +908,14 @@ export class FirstSeenIndex {
     const arena = state.arena === null ? null : Buffer.from(state.arena.buffer, state.arena.byteOffset, state.arena.byteLength);
     const entries = state.entries;
     for (let unit = 0; unit < state.unitCount; unit++) {
-      // a page of the part read to its end is let go: this index grows as the part shrinks
-      if ((unit & PAGE_MASK) === 0 && unit > 0) state.pages[(unit >>> PAGE_SHIFT) - 1] = RELEASED_PAGE;
+      // a page of the part read to its end is let go: this index grows as the part shrinks,
+      // into the part's own pages (the next units written here take them, not new pages while
+      // the read ones wait for the collector)
+      if ((unit & PAGE_MASK) === 0 && unit > 0) {
+        const read = state.pages[(unit >>> PAGE_SHIFT) - 1]!;
+        state.pages[(unit >>> PAGE_SHIFT) - 1] = RELEASED_PAGE;
+        if (this.sparePages.length < 2 && read.length === PAGE_UNITS * UNIT_STRIDE) this.sparePages.push(read);
+      }
       const page = state.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
       const high = page[base + U_HIGH]!;

@@ -62,7 +62,8 @@ export type FollowEvent =
   | { type: 'probe'; change: 'new'; time: string; key: string; probe: ProbeView };
 
 export interface FollowSnapshot {
-  version: 1;
+  /** 2: the detector's strings as bytes (DetectorState.texts); a version 1 state is not read */
+  version: 2;
   /** the format every file is read with: a preset name or the user's format string */
   format: string | null;
   positions: FollowPosition[];
@@ -221,7 +222,7 @@ export class FollowSession {
       for (const position of positions) if (waiting.has(position.path)) Object.assign(position, { offset: 0, lines: 0 });
     }
     const counter: SkipCounts = { lines: this.counter.lines, records: this.counter.records, meta: this.counter.meta, skipped: this.counter.skipped, reasons: this.counter.reasons, examples: this.counter.examples };
-    return { version: 1, format: this.formatSpec, positions, counter, detector: this.detector.exportState(), told: [...this.told] };
+    return { version: 2, format: this.formatSpec, positions, counter, detector: this.detector.exportState(), told: [...this.told] };
   }
 
   close(): void {

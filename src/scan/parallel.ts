@@ -210,7 +210,7 @@ export async function scanInParallel(
   // every thread reads its task with its share of the budget, this one too, and the parts are
   // merged with the whole: the merged index takes its share of the whole budget; while they are
   // read, the parts' indexes take 2/3 of theirs (DetectorOptions.part)
-  detector.setMemoryBudget(Math.floor(whole / threads), true);
+  detector.setMemoryBudget(Math.floor(whole / threads), true, whole);
 
   const counter = new SkipCounter();
   const canaryHits: CanaryHitInput[] = [];
@@ -276,7 +276,7 @@ export async function scanInParallel(
       const started = performance.now();
       const reader = detector.sibling(task.memoryBudget);
       const scanned = await scanTask(task, reader, progressOf(task.id));
-      results.set(task.id, { id: task.id, state: reader.exportState(), counter: scanned.counter, canaryHits: scanned.canaryHits, from: scanned.from, to: scanned.to, elapsed: performance.now() - started });
+      results.set(task.id, { id: task.id, state: reader.exportState(true), counter: scanned.counter, canaryHits: scanned.canaryHits, from: scanned.from, to: scanned.to, elapsed: performance.now() - started });
       inFlight.set(task.id, taskBytes(task));
       mergeReady();
     }

@@ -36,7 +36,8 @@ async function run(task: ScanTask): Promise<ScanTaskResult> {
   const { counter, canaryHits, from, to } = await scanTask(task, detector, (bytesRead) => port.postMessage({ progress: true, id: task.id, bytesRead }));
   return {
     id: task.id,
-    state: detector.exportState(),
+    // views of the detector's own tables, transferred (worker.on('message') below)
+    state: detector.exportState(true),
     // posted by structured clone: its counts arrive, not the class
     counter,
     canaryHits,

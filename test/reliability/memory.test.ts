@@ -52,6 +52,37 @@ test('clients are found by address and by /64 without a map entry per IPv4 clien
   assert.equal(merged.clientOf('192.0.2.1'), -1);
 });
 
+test('a part is handed over as bytes: no string crosses between threads but agent classes, and its merge equals the direct one', () => {
+  const part = new Detector({ keepTexts: true, classifyAgent: (agent) => (agent.includes('bot') ? { kind: 'crawler', name: 'a bot' } : null) });
+  for (let index = 0; index < 200; index++) {
+    // IPv4 clients, an IPv6 /64 of many addresses, probe paths, agents (one a declared bot)
+    const ip = index % 3 === 0 ? `2001:db8:0:1::${index.toString(16)}` : `10.2.${index >> 8}.${index & 255}`;
+    part.observe(toRecord({ ip, time: start + index * 1000, url: index % 5 === 0 ? `/wp-login.php?x=${index}` : `/u${index}`, status: index % 5 === 0 ? 404 : 200, userAgent: index % 7 === 0 ? 'a bot/1.0' : `agent ${index}` }));
+  }
+  const state = part.exportState(true);
+  const strings: string[] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value === 'string') strings.push(path);
+    else if (value instanceof Map) for (const [key, entry] of value) walk(entry, `${path}.${String(key)}`);
+    else if (Array.isArray(value)) value.forEach((entry, index) => walk(entry, `${path}[${index}]`));
+    else if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) for (const [key, entry] of Object.entries(value)) if (key !== 'agentClasses') walk(entry, `${path}.${key}`);
+  };
+  walk(state, 'state');
+  assert.deepEqual(strings, [], 'strings in the state');
+  const sent = structuredClone(state, { transfer: Detector.transferList(state) });
+  assert.equal(state.texts.bytes.byteLength, 0, 'the texts were transferred, not copied');
+  const merged = new Detector();
+  merged.merge(sent);
+  assert.equal(merged.clientCount, 134, '133 IPv4 clients and one /64');
+  const network = merged.clientOf('2001:db8:0:1::3');
+  assert.equal(merged.addressesOf(network).length, 67);
+  assert.equal(merged.clientKeys[network], '2001:db8:0:1::/64');
+  assert.equal(merged.summary(merged.clientOf('10.2.0.1')).userAgent, 'agent 1');
+  assert.equal(merged.agentClasses[merged.botAgentOf(network)]?.name, 'a bot');
+  assert.ok(merged.probeExamples.get(network)?.has('/wp-login.php?x=0'));
+  assert.equal([...merged.probeExamples.values()].reduce((sum, paths) => sum + paths.size, 0), 40);
+});
+
 test('scan of a log with a new user agent on every line: bounded agents, and the report says so', () => {
   const directory = scratchDir('agents');
   const path = join(directory, 'distinct.log');

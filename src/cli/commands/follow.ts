@@ -37,7 +37,7 @@ function loadSnapshot(path: string): FollowSnapshot | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const snapshot = deserialize(readFileSync(path)) as FollowSnapshot;
-    if (snapshot.version !== 1) throw new Error(`version ${String(snapshot.version)}`);
+    if (snapshot.version !== 2) throw new Error(`version ${String(snapshot.version)}`);
     return snapshot;
   } catch (cause) {
     throw new ReplaywatchError('E_STATE_IO', `the follow state ${path} cannot be read`, { cause, hint: 'move it away to start over (the logs are then read again from the start)' });
