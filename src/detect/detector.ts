@@ -201,6 +201,56 @@ function packTexts(groups: readonly (readonly string[])[]): PackedTexts {
   return { bytes: new Uint8Array(bytes.buffer, 0, total), starts };
 }
 
+/** DetectorState.clientMoreAddresses from client -> its later address ids. */
+function flattenMoreAddresses(moreAddresses: ReadonlyMap<number, readonly number[]>): Int32Array {
+  const more: number[] = [];
+  for (const client of [...moreAddresses.keys()].sort((a, b) => a - b)) {
+    const addresses = moreAddresses.get(client)!;
+    more.push(client, addresses.length);
+    // one at a time: an IPv6 /64 may have more addresses than a call takes arguments
+    for (const address of addresses) more.push(address);
+  }
+  return Int32Array.from(more);
+}
+
+/** DetectorState.probeClients and the probe texts from client -> its probe paths. */
+function flattenProbes(probeExamples: ReadonlyMap<number, ReadonlySet<string>>): { probeClients: Int32Array; probePaths: string[] } {
+  const probeClients: number[] = [];
+  const probePaths: string[] = [];
+  for (const client of [...probeExamples.keys()].sort((a, b) => a - b)) {
+    const paths = probeExamples.get(client)!;
+    probeClients.push(client, paths.size);
+    for (const path of paths) probePaths.push(path);
+  }
+  return { probeClients: Int32Array.from(probeClients), probePaths };
+}
+
+/**
+ * A detector's state as version 1 of a follow state (`follow --state`) kept it: strings in
+ * arrays, the later addresses and the probe paths in maps.
+ */
+export interface DetectorStateV1 extends Omit<DetectorState, 'texts' | 'addressCount' | 'agentCount' | 'clientMoreAddresses' | 'probeClients'> {
+  addressTexts: string[];
+  agentTexts: string[];
+  clientKeys: string[];
+  clientMoreAddresses: Map<number, number[]>;
+  probeExamples: Map<number, Set<string>>;
+}
+
+/** A version 1 state as today's: the same content, the strings packed (a follow resumes from it). */
+export function detectorStateFromV1(old: DetectorStateV1): DetectorState {
+  const { addressTexts, agentTexts, clientKeys, clientMoreAddresses, probeExamples, ...same } = old;
+  const { probeClients, probePaths } = flattenProbes(probeExamples);
+  return {
+    ...same,
+    texts: packTexts([addressTexts, agentTexts, clientKeys, probePaths]),
+    addressCount: addressTexts.length,
+    agentCount: agentTexts.length,
+    clientMoreAddresses: flattenMoreAddresses(clientMoreAddresses),
+    probeClients,
+  };
+}
+
 const AGENT_NONE = 0;
 const AGENT_CRAWLER = 1;
 const AGENT_PREVIEW = 2;
@@ -602,29 +652,16 @@ export class Detector {
     const first = share ? this.firstAddress.subarray(0, count) : this.firstAddress.slice(0, count);
     const texts = this.addresses.texts;
     const keys = this.clientKeys.map((key, client) => (first[client] !== 0 && texts[first[client]! - 1] === key ? '' : key));
-    const more: number[] = [];
-    for (const client of [...this.moreAddresses.keys()].sort((a, b) => a - b)) {
-      const addresses = this.moreAddresses.get(client)!;
-      more.push(client, addresses.length);
-      // one at a time: an IPv6 /64 may have more addresses than a call takes arguments
-      for (const address of addresses) more.push(address);
-    }
-    const probeClients: number[] = [];
-    const probePaths: string[] = [];
-    for (const client of [...this.probeExamples.keys()].sort((a, b) => a - b)) {
-      const paths = this.probeExamples.get(client)!;
-      probeClients.push(client, paths.size);
-      for (const path of paths) probePaths.push(path);
-    }
+    const { probeClients, probePaths } = flattenProbes(this.probeExamples);
     return {
       texts: packTexts([texts, this.agents.texts, keys, probePaths]),
       addressCount: texts.length,
       agentCount: this.agents.texts.length,
       agentClasses: this.agentClasses,
       clientFirstAddress: first,
-      clientMoreAddresses: Int32Array.from(more),
+      clientMoreAddresses: flattenMoreAddresses(this.moreAddresses),
       clientData: share ? this.clientData.subarray(0, count * CLIENT_STRIDE) : this.clientData.slice(0, count * CLIENT_STRIDE),
-      probeClients: Int32Array.from(probeClients),
+      probeClients,
       records: this.records,
       agentsOverflowed: this.agentsOverflowed,
       clientsOverflowed: this.clientsOverflowed,

@@ -1,4 +1,4 @@
-export { Counter, Detector, clientKeyOf, DEFAULT_MEMORY_BUDGET, type DetectorOptions, type DetectorState, type CounterId } from './detector.js';
+export { Counter, Detector, clientKeyOf, DEFAULT_MEMORY_BUDGET, type DetectorOptions, type DetectorState, type DetectorStateV1, detectorStateFromV1, type CounterId } from './detector.js';
 export { analyze, pairsInvolving, type AnalysisContext, type Findings } from './analyze.js';
 export { clockOf, isAuthMismatch } from './unit-walk.js';
 export { type ClientEvidence } from './evidence.js';

@@ -20,7 +20,7 @@
  */
 import type { CatalogueAttributor } from '../attribute/index.js';
 import { ATTRIBUTION_NOTICE, loadAttributor } from '../attribute/index.js';
-import { analyze, Detector, type DetectionPolicy, type DetectorState, type Findings } from '../detect/index.js';
+import { analyze, Detector, detectorStateFromV1, type DetectionPolicy, type DetectorState, type DetectorStateV1, type Findings } from '../detect/index.js';
 import { detectFormat, FileLines, PROBE_LINES, resolveFormat, ScanRecord, SkipCounter, type LogFormat, type SkipCounts } from '../formats/index.js';
 import { LogFollower, type FollowPosition } from '../ingest/index.js';
 import { buildReport, isoTime, type ProbeView, type ReportModel, type SourceView } from '../report/index.js';
@@ -62,7 +62,7 @@ export type FollowEvent =
   | { type: 'probe'; change: 'new'; time: string; key: string; probe: ProbeView };
 
 export interface FollowSnapshot {
-  /** 2: the detector's strings as bytes (DetectorState.texts); a version 1 state is not read */
+  /** 2: the detector's strings as bytes (DetectorState.texts); a version 1 state is upgraded (followSnapshotOf) */
   version: 2;
   /** the format every file is read with: a preset name or the user's format string */
   format: string | null;
@@ -78,6 +78,22 @@ export interface FollowAnalysis {
   findings: Findings;
   /** what is new since the last analysis (or, resumed, since the last run) */
   events: FollowEvent[];
+}
+
+/**
+ * A follow state as read from its file (deserialized) as today's: version 2 as it is, version 1
+ * (replaywatch before the detector's strings were packed) upgraded, so a follow resumes across
+ * the upgrade and tells nothing twice. Throws on anything else.
+ */
+export function followSnapshotOf(value: unknown): FollowSnapshot {
+  const snapshot = value as { version?: unknown } | null;
+  if (snapshot === null || typeof snapshot !== 'object') throw new Error('not a follow state');
+  if (snapshot.version === 2) return snapshot as FollowSnapshot;
+  if (snapshot.version === 1) {
+    const old = snapshot as Omit<FollowSnapshot, 'version' | 'detector'> & { detector: DetectorStateV1 };
+    return { ...old, version: 2, detector: detectorStateFromV1(old.detector) };
+  }
+  throw new Error(`version ${String(snapshot.version)} is not one this replaywatch reads`);
 }
 
 /** The key that names a source across analyses: who (catalogue entry, ASN or prefix) and what family of behaviour. */

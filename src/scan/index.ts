@@ -6,4 +6,4 @@
 export { scan, PhaseTimings, type ScanOptions, type ScanResult } from './run.js';
 export { scanInParallel, scanWarnings, MIN_PARALLEL_BYTES, type ParallelScanOptions, type ParallelScanResult } from './parallel.js';
 export { createCanaryHitCollector, type CanaryHitCollector } from './canary-hits.js';
-export { FollowSession, sourceKey, DEFAULT_FOLLOW_BUDGET, type FollowOptions, type FollowEvent, type FollowSnapshot, type FollowAnalysis } from './follow.js';
+export { FollowSession, followSnapshotOf, sourceKey, DEFAULT_FOLLOW_BUDGET, type FollowOptions, type FollowEvent, type FollowSnapshot, type FollowAnalysis } from './follow.js';

@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { loadAttributor } from '../../src/attribute/index.js';
-import { FollowSession, scan, sourceKey, type FollowEvent, type FollowSnapshot } from '../../src/scan/index.js';
+import { FollowSession, followSnapshotOf, scan, sourceKey, type FollowEvent, type FollowSnapshot } from '../../src/scan/index.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -85,5 +86,52 @@ describe('follow engine', () => {
     // what one uninterrupted follow ends up telling was told by the two runs together
     const told = new Set(keys.map((key) => key.split('=')[0]));
     for (const event of once) assert.ok(told.has(event.key), `${event.key} was never told`);
+  });
+
+  it('resumes from a version 1 state (written before the strings were packed): no line twice, nothing told twice, the same end', () => {
+    const fixture = join(root, 'test', 'fixtures', 'follow-v1');
+    const log = gunzipSync(readFileSync(join(fixture, 'access.log.gz')));
+    const old = deserialize(gunzipSync(readFileSync(join(fixture, 'state-v1.follow.gz')))) as { version: number; positions: { path: string; dev: number; ino: number; offset: number }[]; told: [string, string][] };
+    assert.equal(old.version, 1);
+    // the state's file, here: the bytes it had read, then the rest as written while nobody followed
+    const file = join(dir, 'from-v1.log');
+    const offset = old.positions[0]!.offset;
+    writeFileSync(file, log.subarray(0, offset));
+    const stat = statSync(file);
+    Object.assign(old.positions[0]!, { path: file, dev: stat.dev, ino: stat.ino });
+    appendFileSync(file, log.subarray(offset));
+
+    const snapshot = followSnapshotOf(deserialize(serialize(old)));
+    assert.equal(snapshot.version, 2);
+    const resumed = new FollowSession({ targets: [file], attributor, resume: snapshot });
+    resumed.poll();
+    const events = resumed.analyze().events;
+    const model = resumed.report().model;
+    resumed.close();
+
+    const whole = join(dir, 'v1-whole.log');
+    writeFileSync(whole, log);
+    const straight = new FollowSession({ targets: [whole], attributor });
+    straight.poll();
+    const once = straight.analyze().events;
+    const expected = straight.report().model;
+    straight.close();
+
+    assert.equal(model.input.lines, expected.input.lines, 'a line was read twice or lost');
+    assert.equal(model.input.lines, log.toString('utf8').trimEnd().split('\n').length);
+    assert.deepEqual(model.sources, expected.sources);
+    assert.deepEqual(model.probes, expected.probes);
+    assert.ok(expected.sources.some((source) => source.kind === 'replayer') && expected.probes.length > 0, 'the fixture has a replayer and a probe');
+    // what the version 1 run told is not told again; what one follow tells, the two runs told
+    const toldBefore = new Set(old.told.flatMap(([key, verdicts]) => verdicts.split(',').map((verdict) => `${key}=${verdict}`)));
+    assert.ok(toldBefore.size > 0);
+    for (const event of events) assert.ok(!toldBefore.has(`${event.key}=${event.type === 'source' ? event.verdict : 'probe'}`), `${event.key} was told again`);
+    const told = new Set([...toldBefore, ...events.map((event) => `${event.key}=${event.type === 'source' ? event.verdict : 'probe'}`)].map((key) => key.split('=')[0]));
+    for (const event of once) assert.ok(told.has(event.key), `${event.key} was never told`);
+  });
+
+  it('refuses a follow state of an unknown version', () => {
+    assert.throws(() => followSnapshotOf({ version: 3 }), /version 3/);
+    assert.throws(() => followSnapshotOf(null), /not a follow state/);
   });
 });

@@ -6,7 +6,7 @@ import { createWebhookSender, type WebhookSender } from '../../canary/index.js';
 import { ReplaywatchError } from '../../common/errors.js';
 import { createAnonymizer, createRedactor, escapeControls, formatNumber, type ReportModel } from '../../report/index.js';
 import { loadReportKey } from '../../store/index.js';
-import { FollowSession, type FollowEvent, type FollowSnapshot } from '../../scan/index.js';
+import { FollowSession, followSnapshotOf, type FollowEvent, type FollowSnapshot } from '../../scan/index.js';
 import { parseListenAddress, startDashboard, type Dashboard } from '../../serve/index.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from '../main.js';
@@ -36,9 +36,7 @@ export function followStatePath(state: string): string {
 function loadSnapshot(path: string): FollowSnapshot | undefined {
   if (!existsSync(path)) return undefined;
   try {
-    const snapshot = deserialize(readFileSync(path)) as FollowSnapshot;
-    if (snapshot.version !== 2) throw new Error(`version ${String(snapshot.version)}`);
-    return snapshot;
+    return followSnapshotOf(deserialize(readFileSync(path)));
   } catch (cause) {
     throw new ReplaywatchError('E_STATE_IO', `the follow state ${path} cannot be read`, { cause, hint: 'move it away to start over (the logs are then read again from the start)' });
   }
