@@ -14,7 +14,7 @@ import { Counter, type Detector } from './detector.js';
 import { EvidenceTable } from './evidence.js';
 import { RepeatVictims } from './repeat-victims.js';
 import { SnapshotBursts } from './snapshot-bursts.js';
-import { addCompanions, type ClientActors, groupCandidates, kinAgents, selectCandidates } from './grouping.js';
+import { addCompanions, burstKin, type ClientActors, groupCandidates, kinAgents, selectCandidates } from './grouping.js';
 import { ClientNetworks } from './networks.js';
 import { DEFAULT_POLICY, type DetectionPolicy } from './policy.js';
 import { findProbes } from './probes.js';
@@ -149,7 +149,23 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
 
   const actors = clientActors(detector, context);
   const candidates = selectCandidates(detector, evidence, declared, actors, policy, person);
-  const groups = groupCandidates(candidates, evidence, actors, networkOf, kinAgents(detector, evidence, candidates, policy), (client) => networks.name(client));
+  const kin = kinAgents(detector, evidence, candidates, policy);
+  burstKin(detector, evidence, candidates, kin, policy, isBot, (clients) => {
+    const times = new Map<number, number[]>();
+    walkUnits(detector, networks, isBot, browser, chance, policy, {
+      originated() {},
+      replay(_url, _origin, replay) {
+        if (!clients.has(replay.client)) return;
+        let list = times.get(replay.client);
+        if (list === undefined) times.set(replay.client, (list = []));
+        list.push(replay.time);
+      },
+      lead() {},
+    }, true, (client) => clients.has(client));
+    for (const list of times.values()) list.sort((a, b) => a - b);
+    return times;
+  });
+  const groups = groupCandidates(candidates, evidence, actors, networkOf, kin, (client) => networks.name(client));
   // Companions: clients of a group's network with the group's user agent that never originated
   // anything and show no human traits (a replay cloud's address that only fetched popular pages)
   addCompanions(detector, groups, evidence, declared, networkOf, (client) => actors.actorOf(client), person);

@@ -163,13 +163,7 @@ export function kinAgents(detector: Detector, evidence: EvidenceTable, candidate
   for (const [client, role] of candidates) if (role === 'replayer' && evidence.shadows[client]! > 0) shadowing.push(client);
   if (shadowing.length < 2) return kin;
   // clients per agent, first or last, over the whole log
-  const users = new Uint32Array(detector.agentCount);
-  for (let client = 0; client < detector.clientCount; client++) {
-    const first = detector.firstAgentOf(client);
-    const last = detector.lastAgentOf(client);
-    if (first >= 0) users[first]!++;
-    if (last >= 0 && last !== first) users[last]!++;
-  }
+  const users = agentUsers(detector);
   const byAgent = new Map<number, number[]>();
   const distinctive = (agent: number): boolean => {
     if (agent < 0 || users[agent]! > policy.kinAgentMaxClients) return false;
@@ -187,19 +181,131 @@ export function kinAgents(detector: Detector, evidence: EvidenceTable, candidate
       list.push(client);
     }
   }
-  for (const [agent, clients] of byAgent) {
-    if (clients.length < 2) continue;
-    // a client already linked by another agent brings its representative along
-    const representative = Math.min(...clients.map((client) => kin.get(client)?.representative ?? client));
-    for (const client of clients) {
-      const before = kin.get(client)?.representative;
-      if (before !== undefined && before !== representative) {
-        for (const link of kin.values()) if (link.representative === before) link.representative = representative;
-      }
-      kin.set(client, { representative, agent });
-    }
-  }
+  for (const [agent, clients] of byAgent) if (clients.length >= 2) linkKin(kin, clients, agent);
   return kin;
+}
+
+/** Makes `clients` one actor in `kin`; a client already linked by another agent brings its representative along. */
+function linkKin(kin: Map<number, Kin>, clients: readonly number[], agent: number): void {
+  const representative = Math.min(...clients.map((client) => kin.get(client)?.representative ?? client));
+  for (const client of clients) {
+    const before = kin.get(client)?.representative;
+    if (before !== undefined && before !== representative) {
+      for (const link of kin.values()) if (link.representative === before) link.representative = representative;
+    }
+    kin.set(client, { representative, agent });
+  }
+}
+
+/** Clients of the whole log per agent (first or last), for distinctive agents. */
+function agentUsers(detector: Detector): Uint32Array {
+  const users = new Uint32Array(detector.agentCount);
+  for (let client = 0; client < detector.clientCount; client++) {
+    const first = detector.firstAgentOf(client);
+    const last = detector.lastAgentOf(client);
+    if (first >= 0) users[first]!++;
+    if (last >= 0 && last !== first) users[last]!++;
+  }
+  return users;
+}
+
+/**
+ * Burst kin: one upload spread over several addresses. A history app's backend fetches one
+ * person's pages from a few addresses at once, anywhere in its cloud, so each address holds a
+ * few of the pages and little evidence. A replayer candidate and the other clients of its
+ * distinctive agent (the only one, first and last, of at most policy.kinAgentMaxClients clients
+ * of the whole log) that replayed rare URLs within policy.burstGapSeconds of its own replays
+ * are kin: one actor, whatever their networks. None of them may load an asset, send a referrer
+ * or post (one person behind a proxy farm shares an agent over addresses in the same seconds,
+ * and loads the images). The agent and the shared seconds are the link; the pairs pooled are
+ * the evidence, and scoring weighs them. Adds the linked clients to `kin` and, as replayers,
+ * to `candidates`.
+ */
+export function burstKin(
+  detector: Detector,
+  evidence: EvidenceTable,
+  candidates: Map<number, Role>,
+  kin: Map<number, Kin>,
+  policy: DetectionPolicy,
+  isBot: (client: number) => boolean,
+  /** the times of the rare-URL replays of each of `clients` */
+  replayTimesOf: (clients: Set<number>) => Map<number, number[]>,
+): void {
+  const fetcher = (client: number): boolean =>
+    detector.count(client, Counter.Assets) === 0 && detector.count(client, Counter.WithReferrer) === 0 && detector.count(client, Counter.Posts) === 0 && !isBot(client);
+  const agentOf = (client: number): number => {
+    const first = detector.firstAgentOf(client);
+    return first >= 0 && first === detector.lastAgentOf(client) && detector.count(client, Counter.AgentChanges) === 0 ? first : -1;
+  };
+  const seeds = new Map<number, number[]>();
+  for (const [client, role] of candidates) {
+    if (role !== 'replayer' || !fetcher(client)) continue;
+    const agent = agentOf(client);
+    if (agent < 0) continue;
+    const text = detector.agentText(agent);
+    if (text === '' || text === '-') continue;
+    let list = seeds.get(agent);
+    if (list === undefined) seeds.set(agent, (list = []));
+    list.push(client);
+  }
+  if (seeds.size === 0) return;
+  const users = agentUsers(detector);
+  // every client of each distinctive seed agent
+  const sharing = new Map<number, number[]>();
+  for (const agent of seeds.keys()) if (users[agent]! >= 2 && users[agent]! <= policy.kinAgentMaxClients) sharing.set(agent, []);
+  if (sharing.size === 0) return;
+  for (let client = 0; client < detector.clientCount; client++) {
+    const first = detector.firstAgentOf(client);
+    const list = first >= 0 ? sharing.get(first) : undefined;
+    if (list !== undefined) list.push(client);
+    const last = detector.lastAgentOf(client);
+    const other = last >= 0 && last !== first ? sharing.get(last) : undefined;
+    if (other !== undefined) other.push(client);
+  }
+  const asked = new Set<number>();
+  for (const [agent, clients] of sharing) {
+    // every client of the agent a fetcher with that agent alone, or none is kin
+    if (clients.length < 2 || !clients.every((client) => fetcher(client) && agentOf(client) === agent)) {
+      sharing.delete(agent);
+      continue;
+    }
+    for (const client of clients) asked.add(client);
+  }
+  if (asked.size === 0) return;
+  const times = replayTimesOf(asked);
+  const gap = policy.burstGapSeconds;
+  const together = (a: readonly number[], b: readonly number[]): boolean => {
+    // both sorted: one replay of each within the gap
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      if (Math.abs(a[i]! - b[j]!) <= gap) return true;
+      if (a[i]! < b[j]!) i++;
+      else j++;
+    }
+    return false;
+  };
+  for (const [agent, clients] of sharing) {
+    const linked = new Set<number>();
+    for (const seed of seeds.get(agent)!) {
+      const own = times.get(seed) ?? [];
+      for (const client of clients) {
+        if (client === seed) continue;
+        if (together(own, times.get(client) ?? [])) {
+          linked.add(seed);
+          linked.add(client);
+        }
+      }
+    }
+    if (linked.size < 2) continue;
+    for (const client of linked) {
+      if (!candidates.has(client)) {
+        candidates.set(client, 'replayer');
+        evidence.role[client] = ROLE_REPLAYER;
+      }
+    }
+    linkKin(kin, [...linked], agent);
+  }
 }
 
 /**

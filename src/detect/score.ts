@@ -290,12 +290,36 @@ export function patternOf(
 ): { pattern: ReplayPattern; oneVictimBurst: number; burstOriginSpan: number; inSnapshots: Set<EvidencePair> } {
   const { inBursts: inSnapshots, longest: oneVictimBurst, span: burstOriginSpan } = onePersonBursts(pairs, policy, networkOf, false);
   if (inSnapshots.size * 2 >= pairs.length) return { pattern: 'snapshot', oneVictimBurst, burstOriginSpan, inSnapshots };
+  // an upload of one person's history whose other uploads the log cannot tie to one person (a
+  // phone and a home line are two networks): one burst shown to be a person's, and nearly all
+  // the pairs in late bursts fetched far faster than they were visited
+  if (inSnapshots.size >= policy.snapshotMinPairs && uploadShare(pairs, policy) >= policy.snapshotUploadShare) return { pattern: 'snapshot', oneVictimBurst, burstOriginSpan, inSnapshots };
   // the lag of the pairs that are evidence: a shadow fetcher's in-step fetches, not the popular
   // pages it also fetched hours after somebody
   const telling = pairs.filter((pair) => pair.bits === undefined || pair.bits >= policy.explainedBits || followed.has(pair));
   const lags = (telling.length > 0 ? telling : pairs).map((pair) => pair.lagSeconds).sort((a, b) => a - b);
   const median = lags[Math.floor((lags.length - 1) / 2)] ?? 0;
   return { pattern: median <= policy.realtimeSeconds ? 'realtime' : 'deferred', oneVictimBurst, burstOriginSpan, inSnapshots };
+}
+
+/**
+ * The share of `pairs` in upload-shaped bursts: at least policy.snapshotMinPairs late replays
+ * (policy.snapshotMinLagSeconds after the last person before each), each within
+ * policy.burstGapSeconds of the last, whose pages were visited over more than
+ * policy.snapshotCompression times the burst's own span, whoever visited them.
+ */
+export function uploadShare(pairs: EvidencePair[], policy: DetectionPolicy): number {
+  if (pairs.length === 0) return 0;
+  const late = pairs.filter((pair) => pair.person !== undefined && pair.replay.time - pair.person.time >= policy.snapshotMinLagSeconds).sort((a, b) => a.replay.time - b.replay.time);
+  let inUploads = 0;
+  for (const burst of burstsOf(late, (pair) => pair.replay.time, policy.burstGapSeconds)) {
+    if (burst.length < policy.snapshotMinPairs) continue;
+    const visited = burst.map((pair) => pair.person!.time);
+    const visitSpan = Math.max(...visited) - Math.min(...visited);
+    const fetchSpan = burst[burst.length - 1]!.replay.time - burst[0]!.replay.time;
+    if (visitSpan >= 60 && visitSpan > policy.snapshotCompression * (fetchSpan + 1)) inUploads += burst.length;
+  }
+  return inUploads / pairs.length;
 }
 
 function formatSpan(seconds: number): string {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze, DEFAULT_POLICY, Detector, signalsOf, type AnalysisContext, type DetectionPolicy } from '../../src/detect/index.js';
 import { atLeast } from '../../src/detect/repeat-victims.js';
-import { sweptPairs } from '../../src/detect/score.js';
+import { patternOf, sweptPairs, uploadShare } from '../../src/detect/score.js';
 import { isOnePersonsHistory } from '../../src/detect/snapshot-bursts.js';
 import type { EvidencePair } from '../../src/detect/types.js';
 import { ChanceModel, clockOf, isEntryPoint } from '../../src/detect/unit-walk.js';
@@ -201,6 +201,34 @@ test('one person\'s history: one network, a long span, in the person\'s order (s
   assert.ok(!isOnePersonsHistory(history([0, 20]), DEFAULT_POLICY, false));
 });
 
+test('pattern: one burst shown to be a person\'s history, the other uploads compressed whoever visited the pages, is a snapshot; replays at reading pace are not', () => {
+  // person: the last browser before the replay, in `network` (client = network here)
+  const pair = (url: string, network: number, visited: number, fetched: number): EvidencePair => ({
+    url,
+    origin: { client: network, time: visited, status: 200, bytes: 1000 },
+    replay: { client: 99, time: fetched, status: 200, bytes: 1000 },
+    lagSeconds: fetched - visited,
+    strong: false,
+    authMismatch: false,
+    bits: 0.3,
+    person: { client: network, time: visited, status: 200, bytes: 1000 },
+  });
+  const day = 86_400;
+  // upload 1: one person (network 7), four pages over two hours, fetched in four seconds that night
+  const shown = [0, 1, 2, 3].map((page) => pair(`/a${page}`, 7, day + page * 2400, 2 * day + page));
+  // uploads 2 and 3: pages whose last visitors were of several networks, fetched in seconds
+  const others = (at: number) => [0, 1, 2, 3].map((page) => pair(`/b${at}-${page}`, 20 + page, at * day + page * 900, (at + 1) * day + page));
+  const uploads = [...shown, ...others(3), ...others(5)];
+  assert.equal(uploadShare(uploads, DEFAULT_POLICY), 1);
+  assert.equal(patternOf(uploads, DEFAULT_POLICY, (client) => client).pattern, 'snapshot');
+  // without the burst shown to be one person's, the same shape is not enough
+  assert.equal(patternOf([...others(3), ...others(5), ...others(7)], DEFAULT_POLICY, (client) => client).pattern, 'deferred');
+  // a replayer fetching each page hours later at the pace it was read: no upload, deferred
+  const paced = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((page) => pair(`/c${page}`, 20 + (page % 5), day + page * 900, day + 6 * 3600 + page * 900));
+  assert.equal(uploadShare(paced, DEFAULT_POLICY), 0);
+  assert.equal(patternOf([...shown, ...paced], DEFAULT_POLICY, (client) => client).pattern, 'deferred');
+});
+
 test('a history app fetching one person\'s day in a burst is a snapshot replayer', () => {
   const records = quietSite();
   // the person: many pages over four hours of one day; the app fetches them all in seconds, that night
@@ -216,6 +244,36 @@ test('a history app fetching one person\'s day in a burst is a snapshot replayer
   const { detector, findings } = run(records);
   assert.deepEqual(reported(findings, detector), ['3.89.131.133']);
   assert.equal(findings.sources.find((source) => source.kind === 'replayer')!.pattern, 'snapshot');
+});
+
+test('burst kin: one upload spread over addresses of several networks, with one agent, is one snapshot source; not when one of them behaves like a person', () => {
+  const APP = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_13_6) AppleWebKit/605.1.15 (KHTML, like Gecko)';
+  const upload = (personLike: boolean): RecordSpec[] => {
+    const records = quietSite();
+    // a person's seven pages over three hours; the app fetches them that night from three
+    // addresses in turn, a second apart: A holds three of them, B and C two each
+    const day = BASE + 20 * DAY;
+    const fetchers = ['3.89.131.133', '18.206.185.123', '34.206.204.73'];
+    for (let page = 0; page < 7; page++) {
+      const url = `/articles/${page}-travel`;
+      records.push(...visit('81.40.1.1', day + page * 30 * MINUTE, url));
+      records.push({ ip: fetchers[page % 3]!, time: day + 14 * 3600 * SECOND + page * SECOND, url, userAgent: APP });
+    }
+    // C, the same agent, loading an image with a referrer: a person's browser
+    if (personLike) records.push({ ip: '34.206.204.73', time: day + 15 * 3600 * SECOND, url: '/static/logo.png', referrer: 'https://site.example/', userAgent: APP });
+    return records;
+  };
+  const kin = run(upload(false));
+  assert.deepEqual(reported(kin.findings, kin.detector).sort(), ['18.206.185.123', '3.89.131.133', '34.206.204.73']);
+  const sources = kin.findings.sources.filter((source) => source.kind === 'replayer');
+  assert.equal(sources.length, 1, 'one source');
+  assert.equal(sources[0]!.pattern, 'snapshot');
+  // an agent no other client may share: each address on its own, and B and C hold too little
+  const alone = run(upload(false), { ...DEFAULT_POLICY, kinAgentMaxClients: 1 });
+  assert.deepEqual(reported(alone.findings, alone.detector), ['3.89.131.133']);
+  // one client of the agent loads images: the agent is a person's, nobody is kin by it
+  const person = run(upload(true));
+  assert.deepEqual(reported(person.findings, person.detector), ['3.89.131.133']);
 });
 
 test('the policy is passed in: a stricter explainedBits turns the same evidence into nothing', () => {
