@@ -215,7 +215,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
     const source =
       pairs.length === 0 && group.role === 'prefetcher'
         ? scoreUnfollowedScan(detector, group.clients, group.actor, evidence, policy)
-        : scoreGroup(detector, group.role, group.clients, pairs, group.actor, evidence, policy, (client) => networks.id(client), group.kinAgent);
+        : scoreGroup(detector, group.role, group.clients, pairs, group.actor, evidence, policy, (client) => networks.id(client), group.kinAgent, group.kinBurst);
     if (source !== null) sources.push(source);
   }
   sources.push(...declaredSources(detector, declared, context));

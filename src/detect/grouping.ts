@@ -17,12 +17,16 @@ export interface Group {
   actor: ActorMatch | null;
   /** the distinctive agent that joined kin of other networks to this group (kinOf), if any did */
   kinAgent?: number;
+  /** whether that kin was linked by replays in the same seconds (burstKin) */
+  kinBurst?: boolean;
 }
 
 /** A candidate's kin: the lowest client id of its kin, and the agent they share. */
 export interface Kin {
   representative: number;
   agent: number;
+  /** linked by replays in the same seconds (burstKin), not by in-step shadows (kinAgents) */
+  burst?: boolean;
 }
 
 /** Attribution as candidates and groups need it, asked once per client. */
@@ -142,7 +146,10 @@ export function groupCandidates(
       group = { role, clients: [], actor: actors.actorOf(kinOf === undefined ? client : kinOf.representative) };
       groups.set(key, group);
     }
-    if (kinOf !== undefined) group.kinAgent = kinOf.agent;
+    if (kinOf !== undefined) {
+      group.kinAgent = kinOf.agent;
+      group.kinBurst = kinOf.burst === true;
+    }
     group.clients.push(client);
   }
   return groups;
@@ -186,14 +193,14 @@ export function kinAgents(detector: Detector, evidence: EvidenceTable, candidate
 }
 
 /** Makes `clients` one actor in `kin`; a client already linked by another agent brings its representative along. */
-function linkKin(kin: Map<number, Kin>, clients: readonly number[], agent: number): void {
+function linkKin(kin: Map<number, Kin>, clients: readonly number[], agent: number, burst = false): void {
   const representative = Math.min(...clients.map((client) => kin.get(client)?.representative ?? client));
   for (const client of clients) {
     const before = kin.get(client)?.representative;
     if (before !== undefined && before !== representative) {
       for (const link of kin.values()) if (link.representative === before) link.representative = representative;
     }
-    kin.set(client, { representative, agent });
+    kin.set(client, burst ? { representative, agent, burst } : { representative, agent });
   }
 }
 
@@ -213,7 +220,7 @@ function agentUsers(detector: Detector): Uint32Array {
  * Burst kin: one upload spread over several addresses. A history app's backend fetches one
  * person's pages from a few addresses at once, anywhere in its cloud, so each address holds a
  * few of the pages and little evidence. A replayer candidate and the other clients of its
- * distinctive agent (the only one, first and last, of at most policy.kinAgentMaxClients clients
+ * distinctive agent (the only one, first and last, of at most policy.burstKinMaxClients clients
  * of the whole log) that replayed rare URLs within policy.burstGapSeconds of its own replays
  * are kin: one actor, whatever their networks. None of them may load an asset, send a referrer
  * or post (one person behind a proxy farm shares an agent over addresses in the same seconds,
@@ -252,7 +259,7 @@ export function burstKin(
   const users = agentUsers(detector);
   // every client of each distinctive seed agent
   const sharing = new Map<number, number[]>();
-  for (const agent of seeds.keys()) if (users[agent]! >= 2 && users[agent]! <= policy.kinAgentMaxClients) sharing.set(agent, []);
+  for (const agent of seeds.keys()) if (users[agent]! >= 2 && users[agent]! <= policy.burstKinMaxClients) sharing.set(agent, []);
   if (sharing.size === 0) return;
   for (let client = 0; client < detector.clientCount; client++) {
     const first = detector.firstAgentOf(client);
@@ -304,7 +311,7 @@ export function burstKin(
         evidence.role[client] = ROLE_REPLAYER;
       }
     }
-    linkKin(kin, [...linked], agent);
+    linkKin(kin, [...linked], agent, true);
   }
 }
 

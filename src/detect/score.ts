@@ -62,6 +62,8 @@ export function scoreGroup(
   networkOf: (client: number) => number,
   /** the distinctive agent that made kin of other networks one group (grouping.ts kinAgents) */
   kinAgent?: number,
+  /** that kin was linked by replays in the same seconds (grouping.ts burstKin) */
+  kinBurst = false,
 ): SourceFinding | null {
   if (pairs.length === 0) return null;
   clients.sort((a, b) => a - b);
@@ -159,7 +161,13 @@ export function scoreGroup(
   if (http10 > 0 && http10 * 2 >= requests) reasons.push('speaks HTTP/1.0');
   if (kinAgent !== undefined) {
     const networks = new Set(clients.map(networkOf)).size;
-    reasons.push(`${networks > 1 ? `its ${networks} networks` : 'its addresses'} shadowed people in step with one user agent that at most ${policy.kinAgentMaxClients} clients of the log used: ${JSON.stringify(detector.agentText(kinAgent))}`);
+    const who = networks > 1 ? `its ${networks} networks` : 'its addresses';
+    const agentText = JSON.stringify(detector.agentText(kinAgent));
+    reasons.push(
+      kinBurst
+        ? `${who} replayed in the same seconds with one user agent that at most ${policy.burstKinMaxClients} clients of the log used: ${agentText}`
+        : `${who} shadowed people in step with one user agent that at most ${policy.kinAgentMaxClients} clients of the log used: ${agentText}`,
+    );
   }
   if (actor === null && clients.length > 1 && kinAgent === undefined) {
     // (kin share a distinctive agent by construction: that is their common face)
@@ -380,7 +388,7 @@ export function onePersonBursts(
   let span = 0;
   for (const burst of burstsOf(late, (pair) => pair.replay.time, policy.burstGapSeconds)) {
     if (burst.length < 2) continue;
-    if (!isOnePersonsHistory(burst.map((pair) => ({ time: pair.replay.time, originTime: personOf(pair).time, network: networkOf(personOf(pair).client) })), policy, strict)) continue;
+    if (!isOnePersonsHistory(burst.map((pair) => ({ time: pair.replay.time, originTime: personOf(pair).time, network: networkOf(personOf(pair).client), strong: pair.strong })), policy, strict)) continue;
     for (const pair of burst) inBursts.add(pair);
     if (burst.length > longest) {
       const originTimes = burst.map((pair) => personOf(pair).time);

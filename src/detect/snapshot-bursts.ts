@@ -71,15 +71,17 @@ export function burstsOf<T>(sorted: readonly T[], timeOf: (item: T) => number, g
  * long, or much longer than the burst itself (policy.snapshotCompression): pages read over
  * minutes or hours, fetched within seconds.
  * - `strict` (evidence, before any candidate is chosen): at least policy.snapshotMinPairs
- *   pages visited over policy.snapshotOriginSpanSeconds or more, fetched in the order the person
- *   visited them (or its reverse): an uploaded history is read in order. A walk of the menu after
+ *   pages visited over policy.snapshotOriginSpanSeconds or more, or over a minute or more and
+ *   compressed (policy.snapshotCompression) with policy.snapshotPrivatePages of them rare over
+ *   the whole log (`strong`), fetched in the order the person visited them (or its reverse): an
+ *   uploaded history is read in order. A walk of the menu after
  *   one visitor's two-minute visit is not hours of history; a spam script walking the menu in
  *   its own order after the one person of a quiet day is not that person's history; a cloud
  *   replaying many people has no dominant network.
  * - otherwise (the pattern of a source already found): two pages suffice, visited at least
  *   policy.snapshotPatternSpanSeconds apart, or a minute apart and compressed in the burst.
  */
-export function isOnePersonsHistory(burst: { time: number; originTime: number; network: number }[], policy: DetectionPolicy, strict: boolean): boolean {
+export function isOnePersonsHistory(burst: { time: number; originTime: number; network: number; strong?: boolean }[], policy: DetectionPolicy, strict: boolean): boolean {
   const minPairs = strict ? policy.snapshotMinPairs : 2;
   const byNetwork = new Map<number, typeof burst>();
   for (const entry of burst) {
@@ -95,6 +97,11 @@ export function isOnePersonsHistory(burst: { time: number; originTime: number; n
     const replaySpan = Math.max(...replays) - Math.min(...replays);
     if (strict) {
       if (originSpan >= policy.snapshotOriginSpanSeconds && inHistoryOrder(list)) return true;
+      // a shorter session is that person's when the burst holds pages nobody else ever asked
+      // for (no script walking the menu knows them) and is compressed like an upload
+      let privatePages = 0;
+      for (const entry of list) if (entry.strong === true) privatePages++;
+      if (privatePages >= policy.snapshotPrivatePages && originSpan >= 60 && originSpan >= policy.snapshotCompression * (replaySpan + 1) && inHistoryOrder(list)) return true;
       continue;
     }
     if (originSpan >= policy.snapshotOriginSpanSeconds) return true;

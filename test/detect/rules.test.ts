@@ -269,11 +269,39 @@ test('burst kin: one upload spread over addresses of several networks, with one 
   assert.equal(sources.length, 1, 'one source');
   assert.equal(sources[0]!.pattern, 'snapshot');
   // an agent no other client may share: each address on its own, and B and C hold too little
-  const alone = run(upload(false), { ...DEFAULT_POLICY, kinAgentMaxClients: 1 });
+  const alone = run(upload(false), { ...DEFAULT_POLICY, burstKinMaxClients: 1 });
   assert.deepEqual(reported(alone.findings, alone.detector), ['3.89.131.133']);
   // one client of the agent loads images: the agent is a person's, nobody is kin by it
   const person = run(upload(true));
   assert.deepEqual(reported(person.findings, person.detector), ['3.89.131.133']);
+});
+
+test('snapshot: a short session holding pages nobody else asked for, fetched in seconds hours later, is the person\'s history; the same walk of menu pages is not', () => {
+  const APP = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_13_6) AppleWebKit/605.1.15 (KHTML, like Gecko)';
+  const session = (pages: string[]): RecordSpec[] => {
+    const records = quietSite();
+    // a person reads five pages over five minutes in the evening, after the day's other
+    // visitors; an app fetches them three hours later, a second apart, in the same order
+    const day = BASE + 20 * DAY;
+    pages.forEach((url, index) => {
+      records.push(...visit('81.40.1.1', day + 13 * 3600 * SECOND + index * 70 * SECOND, url));
+      records.push({ ip: '3.89.131.133', time: day + 16 * 3600 * SECOND + index * SECOND, url, userAgent: APP });
+    });
+    return records;
+  };
+  const withSearches = session(['/menu1.htm', '/search?q=rust+boiler', '/menu3.htm', '/search?q=kitchen+invoice', '/menu5.htm']);
+  const found = run(withSearches);
+  assert.deepEqual(reported(found.findings, found.detector), ['3.89.131.133']);
+  const source = found.findings.sources.find((candidate) => candidate.kind === 'replayer')!;
+  assert.equal(source.pattern, 'snapshot');
+  assert.ok(source.reasons.some((line) => line.includes("pages of one person's history")), source.reasons.join('\n'));
+  // the two private searches alone, without the burst read as the person's: too little
+  const strict = run(withSearches, { ...DEFAULT_POLICY, snapshotPrivatePages: 99 });
+  assert.deepEqual(reported(strict.findings, strict.detector), []);
+  // menu pages only (each read by others that day too): a script walking the menu after the
+  // evening's one visitor looks the same, and nothing in it is private
+  const menu = run(session(['/menu1.htm', '/menu2.htm', '/menu3.htm', '/menu4.htm', '/menu5.htm']));
+  assert.deepEqual(reported(menu.findings, menu.detector), []);
 });
 
 test('the policy is passed in: a stricter explainedBits turns the same evidence into nothing', () => {
