@@ -26,7 +26,7 @@ export interface DetectorOptions {
   maxAddresses?: number;
   /**
    * A part of a parallel scan (scan/parallel.ts): its index takes 2/3 of its budget
-   * (partIndexBudgetOf), not 9/16. Parts each hold the URLs popular in them and keep URL bytes for
+   * (partIndexBudgetOf), not 17/32. Parts each hold the URLs popular in them and keep URL bytes for
    * the merge, and their clients need no analysis arrays (2/9 of the budget at most, with agents
    * a tenth): the 10 M-line bench log's second half needs 841 k units, 84 MB of its 128 MB.
    */
@@ -61,20 +61,39 @@ export function addressesForBudget(memoryBudget: number): number {
   return Math.max(65_536, Math.floor(memoryBudget / 768));
 }
 
+/**
+ * Bytes of probe-path examples a detector keeps within a memory budget: 1/32 of it (8 MiB at
+ * the default 256 MiB, ~100 k paths of 40 characters: the 2015-2016 real log's 1,163 paths of
+ * 128 probing clients take ~120 KB), at least 64 KiB, taken from the index's share. A path costs its text and
+ * its set slot (PROBE_PATH_COST more bytes), a probing client its set (PROBE_CLIENT_COST).
+ * Each client keeps at most PROBE_PATHS_PER_CLIENT; a hostile log of a new address with new
+ * probe paths on every line would otherwise keep 64 paths for every one of 349 k clients
+ * (several GB). Past the limit a path is counted as a probe hit, not kept; the report says how
+ * many.
+ */
+export function probeBytesForBudget(memoryBudget: number): number {
+  return Math.max(65_536, Math.floor(memoryBudget / 32));
+}
+const PROBE_PATH_COST = 48;
+const PROBE_CLIENT_COST = 160;
+const PROBE_PATHS_PER_CLIENT = 64;
+/** Longer probe paths are kept cut to this many characters. */
+const PROBE_PATH_CHARS = 200;
+
 /** The first-seen index's share of a parallel scan's part (DetectorOptions.part): 2/3. */
 export function partIndexBudgetOf(memoryBudget: number): number {
   return Math.floor((memoryBudget * 2) / 3);
 }
 
 /**
- * The first-seen index's share of a memory budget: 9/16. With the client tables' third
- * (addressesForBudget) and the user agents' tenth at most (agentsForBudget: ~400 bytes per 4 KiB)
- * that is the whole budget: one number bounds what a scan holds beyond Node's own baseline
- * (docs/PERFORMANCE.md measures both). The 10 M-line bench log's index (117 MB) fits the default's
- * 144 MiB share.
+ * The first-seen index's share of a memory budget: 17/32. With the client tables' third
+ * (addressesForBudget), the user agents' tenth at most (agentsForBudget: ~400 bytes per 4 KiB)
+ * and the probe paths' 32nd (probeBytesForBudget) that is the whole budget: one number bounds
+ * what a scan holds beyond Node's own baseline (docs/PERFORMANCE.md measures both). The 10 M-line
+ * bench log's index (117 MB) fits the default's 136 MiB share.
  */
 export function indexBudgetOf(memoryBudget: number): number {
-  return Math.floor((memoryBudget * 9) / 16);
+  return Math.floor((memoryBudget * 17) / 32);
 }
 
 /** The key of the client that stands for every new address past the limit (addressesForBudget). */
@@ -171,6 +190,8 @@ export interface DetectorState {
   records: number;
   agentsOverflowed: number;
   clientsOverflowed: number;
+  /** probe paths not kept (Detector.probePathsDropped); absent in a state written before it was counted */
+  probePathsDropped?: number;
   unindexed: number;
   /** clock histogram (Detector.clock) */
   clock: Uint32Array;
@@ -299,6 +320,11 @@ export class Detector {
   private clientData = new Uint32Array(1024 * CLIENT_STRIDE);
   /** first few probe paths per client */
   readonly probeExamples = new Map<number, Set<string>>();
+  /** bytes the probe paths in probeExamples cost (probeBytesForBudget) */
+  private probeBytes = 0;
+  private maxProbeBytes: number;
+  /** probe paths not kept: past the limit of probeBytesForBudget */
+  probePathsDropped = 0;
 
   private readonly lastAddress = Buffer.alloc(ADDRESS_CACHE_BYTES);
   private lastAddressLength = -1;
@@ -341,6 +367,7 @@ export class Detector {
   constructor(options: DetectorOptions = {}) {
     this.keepTexts = options.keepTexts ?? false;
     this.memoryBudget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+    this.maxProbeBytes = probeBytesForBudget(this.memoryBudget);
     this.index = new FirstSeenIndex({
       maxClients: options.maxClientsPerUrl,
       maxClientsPerDay: options.maxClientsPerDay,
@@ -376,6 +403,7 @@ export class Detector {
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
     this.reserveAddresses = this.fixedMaxAddresses ?? addressesForBudget(Math.max(bytes, raisedTo));
+    this.maxProbeBytes = probeBytesForBudget(bytes);
   }
 
   /**
@@ -390,6 +418,7 @@ export class Detector {
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
     this.reserveAddresses = Math.max(this.reserveAddresses, this.maxAddresses);
+    this.maxProbeBytes = probeBytesForBudget(bytes);
   }
 
   get clientCount(): number {
@@ -630,12 +659,23 @@ export class Detector {
     const path = record.text(Field.Url);
     if (!isProbePath(path)) return;
     this.clientData[client * CLIENT_STRIDE + Counter.ProbeHits]!++;
+    this.keepProbePath(client, path);
+  }
+
+  /** Keeps one of a client's probe paths, within PROBE_PATHS_PER_CLIENT and probeBytesForBudget. */
+  private keepProbePath(client: number, path: string): void {
     let examples = this.probeExamples.get(client);
-    if (examples === undefined) {
-      examples = new Set();
-      this.probeExamples.set(client, examples);
+    if (examples !== undefined && examples.size >= PROBE_PATHS_PER_CLIENT) return;
+    const kept = path.length > PROBE_PATH_CHARS ? path.slice(0, PROBE_PATH_CHARS) : path;
+    if (examples !== undefined && examples.has(kept)) return;
+    const cost = kept.length + PROBE_PATH_COST + (examples === undefined ? PROBE_CLIENT_COST : 0);
+    if (this.probeBytes + cost > this.maxProbeBytes) {
+      this.probePathsDropped++;
+      return;
     }
-    if (examples.size < 64) examples.add(path.length > 200 ? path.slice(0, 200) : path);
+    if (examples === undefined) this.probeExamples.set(client, (examples = new Set()));
+    examples.add(kept);
+    this.probeBytes += cost;
   }
 
   /**
@@ -665,6 +705,7 @@ export class Detector {
       records: this.records,
       agentsOverflowed: this.agentsOverflowed,
       clientsOverflowed: this.clientsOverflowed,
+      probePathsDropped: this.probePathsDropped,
       unindexed: this.unindexed,
       clock: this.clock,
       minTime: this.minTime,
@@ -797,9 +838,7 @@ export class Detector {
       if (probeAt < probes.length && probes[probeAt] === local) {
         const paths = probes[probeAt + 1]!;
         probeAt += 2;
-        let merged = this.probeExamples.get(client);
-        if (merged === undefined) this.probeExamples.set(client, (merged = new Set()));
-        for (let index = 0; index < paths; index++, probeText++) if (merged.size < 64) merged.add(partText(probeText));
+        for (let index = 0; index < paths; index++, probeText++) this.keepProbePath(client, partText(probeText));
       }
     }
     // the part's client tables and texts are let go before its index is merged
@@ -814,6 +853,7 @@ export class Detector {
     this.records += state.records;
     this.agentsOverflowed += state.agentsOverflowed;
     this.clientsOverflowed += state.clientsOverflowed;
+    this.probePathsDropped += state.probePathsDropped ?? 0;
     this.unindexed += state.unindexed;
     for (let index = 0; index < this.clock.length; index++) this.clock[index]! += state.clock[index]!;
     if (state.minTime < this.minTime) this.minTime = state.minTime;

@@ -137,6 +137,10 @@ export function scanWarnings(detector: Detector): string[] {
     warnings.push(
       `${detector.clientsOverflowed} requests came from a new address past the limit of distinct addresses for the memory budget: they were counted, not told apart nor analysed (a replayer among them would not be seen). Raise the budget to keep more.`,
     );
+  if (detector.probePathsDropped > 0)
+    warnings.push(
+      `${detector.probePathsDropped} probe paths came past the limit of probe paths kept for the memory budget: they were counted as probe hits, not kept, so probing clients may show fewer distinct paths than they tried. Raise the budget to keep more.`,
+    );
   // a coarse clock (unit-walk.ts clockOf): in-step fetches cannot be told, coincidences are likelier
   const clock = clockOf(detector.clock);
   if (clock.secondsFactor > 4)

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/detect/analyze.js';
-import { addressesForBudget, agentsForBudget, Detector, indexBudgetOf } from '../../src/detect/detector.js';
+import { addressesForBudget, agentsForBudget, Detector, indexBudgetOf, probeBytesForBudget } from '../../src/detect/detector.js';
 import { FirstSeenIndex } from '../../src/detect/first-seen-index.js';
 import { hashBytes, hashHigh, hashLow } from '../../src/detect/hash.js';
 import { repoRoot, runCli, scratchDir } from '../support/cli.js';
@@ -120,6 +120,51 @@ test('addresses past the limit are one "another client": counted, never a source
   assert.equal(addressesForBudget(1 << 20), 65_536);
 });
 
+test('probe paths are bounded by the budget: a new client with new probe paths on every line keeps 1/32 of it, counted past that, also after a merge', () => {
+  // 1 MB: 64 KiB of probe paths (the floor), ~300 paths of ~60 characters
+  const budget = 1 << 20;
+  const probing = (detector: Detector, from: number, count: number): void => {
+    for (let index = from; index < from + count; index++) {
+      for (let path = 0; path < 8; path++) detector.observe(toRecord({ ip: `10.3.${index >> 8}.${index & 255}`, time: start + index * 1000 + path, url: `/wp-admin/setup-config.php?step=${path}&x=${'a'.repeat(20)}${index}`, status: 404 }));
+    }
+  };
+  const detector = new Detector({ memoryBudget: budget });
+  probing(detector, 0, 2000);
+  const kept = [...detector.probeExamples.values()].reduce((sum, paths) => sum + paths.size, 0);
+  assert.ok(kept > 200 && kept < 16_000, `kept ${kept}`);
+  assert.equal(kept + detector.probePathsDropped, 16_000, 'every probe path kept or counted');
+  const bytes = [...detector.probeExamples.values()].reduce((sum, paths) => sum + 160 + [...paths].reduce((total, path) => total + path.length + 48, 0), 0);
+  assert.ok(bytes <= probeBytesForBudget(budget), `${bytes} bytes`);
+  assert.equal(probeBytesForBudget(256 << 20), 8 << 20);
+  // the first clients keep their paths, and still count as probes
+  assert.equal(detector.probeExamples.get(detector.clientOf('10.3.0.0'))?.size, 8);
+  assert.equal(detector.summary(detector.clientOf('10.3.7.200')).requests, 8);
+  // merged parts: the merged detector's own limit holds, and the parts' drops are carried
+  const parts = [0, 1].map((part) => {
+    const partDetector = new Detector({ keepTexts: true, memoryBudget: budget });
+    probing(partDetector, part * 1000, 1000);
+    return partDetector;
+  });
+  const dropped = parts.reduce((sum, part) => sum + part.probePathsDropped, 0);
+  const merged = new Detector({ memoryBudget: budget });
+  for (const part of parts) merged.merge(part.exportState());
+  const mergedKept = [...merged.probeExamples.values()].reduce((sum, paths) => sum + paths.size, 0);
+  assert.equal(mergedKept + merged.probePathsDropped, 16_000);
+  assert.ok(merged.probePathsDropped >= dropped);
+  assert.ok(mergedKept <= kept);
+  // the scan says so
+  const path = join(scratchDir('probes'), 'probes.log');
+  const lines: string[] = [];
+  for (let index = 0; index < 2000; index++) for (let probe = 0; probe < 8; probe++) lines.push(combinedLine(`10.3.${index >> 8}.${index & 255}`, start + index * 1000 + probe, `/wp-admin/setup-config.php?step=${probe}&x=${'a'.repeat(20)}${index}`, { status: 404 }));
+  writeFileSync(path, lines.join('\n') + '\n');
+  const run = runCli(['scan', path, '--json', '--offline', '--workers', '1', '--memory-budget', '1MB', '--state', '/nonexistent/x.duckdb']);
+  assert.ok(run.status === 0 || run.status === 1, run.stderr);
+  const report = JSON.parse(run.stdout) as { input: { records: number }; warnings: string[]; probes: unknown[] };
+  assert.equal(report.input.records, 16_000);
+  assert.ok(report.probes.length > 0);
+  assert.ok(report.warnings.some((warning) => /^\d+ probe paths came past the limit of probe paths kept/.test(warning)), report.warnings.join('\n'));
+});
+
 test('scan of a log with a new address on every line: bounded clients, the replayer still found, and the report says so', () => {
   const directory = scratchDir('addresses');
   const path = join(directory, 'distinct-addresses.log');
@@ -137,10 +182,10 @@ test('scan of a log with a new address on every line: bounded clients, the repla
   assert.ok(report.warnings.some((warning) => /^\d+ requests came from a new address past the limit of distinct addresses/.test(warning)), report.warnings.join('\n'));
 });
 
-test('one budget: the index, the client tables and the agents take their shares of it, no more', () => {
+test('one budget: the index, the client tables, the agents and the probe paths take their shares of it, no more', () => {
   const budget = 256 << 20;
-  // ~256 bytes a client at most, ~400 an agent: with the index's share, within the budget
-  const bound = indexBudgetOf(budget) + addressesForBudget(budget) * 256 + agentsForBudget(budget) * 400;
+  // ~256 bytes a client at most, ~400 an agent: with the index's and the probe paths' shares, within the budget
+  const bound = indexBudgetOf(budget) + addressesForBudget(budget) * 256 + agentsForBudget(budget) * 400 + probeBytesForBudget(budget);
   assert.ok(bound <= budget, `${bound} > ${budget}`);
   assert.equal(new Detector({ memoryBudget: budget }).index.memoryBudget, indexBudgetOf(budget));
 });
