@@ -172,7 +172,14 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
 
   // Pass 2: the pairs of the grouped clients, for lags, patterns and examples
   const groupOfClient = new Map<number, string>();
-  for (const [key, group] of groups) for (const client of group.clients) groupOfClient.set(client, key);
+  // the walk asks every unit's clients: a flag per client, not a map lookup
+  const grouped = new Uint8Array(detector.clientCount);
+  for (const [key, group] of groups) {
+    for (const client of group.clients) {
+      groupOfClient.set(client, key);
+      grouped[client] = 1;
+    }
+  }
   const pairsOfGroup = new Map<string, EvidencePair[]>();
   const pushPair = (key: string | undefined, pair: EvidencePair): void => {
     if (key === undefined) return;
@@ -206,7 +213,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
       },
     },
     true,
-    (client) => groupOfClient.has(client),
+    (client) => grouped[client] === 1,
   );
 
   const sources: SourceFinding[] = [];

@@ -207,7 +207,7 @@ function linkKin(kin: Map<number, Kin>, clients: readonly number[], agent: numbe
 /** Clients of the whole log per agent (first or last), for distinctive agents. */
 function agentUsers(detector: Detector): Uint32Array {
   const users = new Uint32Array(detector.agentCount);
-  for (let client = 0; client < detector.clientCount; client++) {
+  for (let client = 0, count = detector.clientCount; client < count; client++) {
     const first = detector.firstAgentOf(client);
     const last = detector.lastAgentOf(client);
     if (first >= 0) users[first]!++;
@@ -261,7 +261,7 @@ export function burstKin(
   const sharing = new Map<number, number[]>();
   for (const agent of seeds.keys()) if (users[agent]! >= 2 && users[agent]! <= policy.burstKinMaxClients) sharing.set(agent, []);
   if (sharing.size === 0) return;
-  for (let client = 0; client < detector.clientCount; client++) {
+  for (let client = 0, count = detector.clientCount; client < count; client++) {
     const first = detector.firstAgentOf(client);
     const list = first >= 0 ? sharing.get(first) : undefined;
     if (list !== undefined) list.push(client);
@@ -346,7 +346,7 @@ export function addCompanions(
     }
   }
   if (groups.size === 0) return;
-  for (let client = 0; client < detector.clientCount; client++) {
+  for (let client = 0, count = detector.clientCount; client < count; client++) {
     if (grouped.has(client) || declared.has(client)) continue;
     // columns are zero for a client without evidence
     const originated = evidence.strongOriginated[client]!;

@@ -26,7 +26,7 @@ export function declaredKinds(detector: Detector): Map<number, Declared> {
   const declared = new Map<number, Declared>();
   // the addresses past the memory budget's limit, together: nobody, and nobody's fingerprint
   if (detector.overflowClient >= 0) declared.set(detector.overflowClient, 'quiet');
-  for (let client = 0; client < detector.clientCount; client++) {
+  for (let client = 0, count = detector.clientCount; client < count; client++) {
     if (client === detector.overflowClient) continue;
     const requests = detector.count(client, Counter.Requests);
     const bots = detector.count(client, Counter.BotRequests);
