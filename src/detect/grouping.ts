@@ -222,7 +222,8 @@ function agentUsers(detector: Detector): Uint32Array {
  * few of the pages and little evidence. A replayer candidate and the other clients of its
  * distinctive agent (the only one, first and last, of at most policy.burstKinMaxClients clients
  * of the whole log) that replayed rare URLs within policy.burstGapSeconds of its own replays
- * are kin: one actor, whatever their networks. None of them may load an asset, send a referrer
+ * are kin: one actor, whatever their networks; so are, once two are linked, the agent's other
+ * clients whose own replays came in a burst (an upload on another day). None of them may load an asset, send a referrer
  * or post (one person behind a proxy farm shares an agent over addresses in the same seconds,
  * and loads the images). The agent and the shared seconds are the link; the pairs pooled are
  * the evidence, and scoring weighs them. Adds the linked clients to `kin` and, as replayers,
@@ -305,6 +306,12 @@ export function burstKin(
       }
     }
     if (linked.size < 2) continue;
+    // the agent's other clients that uploaded on their own, another day: two replays or more
+    // in one burst, the same behaviour with the same face
+    for (const client of clients) {
+      const own = times.get(client) ?? [];
+      if (!linked.has(client) && own.some((time, at) => at > 0 && time - own[at - 1]! <= gap)) linked.add(client);
+    }
     for (const client of linked) {
       if (!candidates.has(client)) {
         candidates.set(client, 'replayer');

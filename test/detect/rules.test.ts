@@ -261,10 +261,17 @@ test('burst kin: one upload spread over addresses of several networks, with one 
     }
     // C, the same agent, loading an image with a referrer: a person's browser
     if (personLike) records.push({ ip: '34.206.204.73', time: day + 15 * 3600 * SECOND, url: '/static/logo.png', referrer: 'https://site.example/', userAgent: APP });
+    // D, the same agent ten days later: another person's two pages in one burst, too little alone
+    const later = BASE + 30 * DAY;
+    for (let page = 0; page < 2; page++) {
+      const url = `/articles/${page}-garden`;
+      records.push(...visit('82.50.1.1', later + page * 2 * MINUTE, url));
+      records.push({ ip: '52.20.7.9', time: later + 20 * 3600 * SECOND + page * SECOND, url, userAgent: APP });
+    }
     return records;
   };
   const kin = run(upload(false));
-  assert.deepEqual(reported(kin.findings, kin.detector).sort(), ['18.206.185.123', '3.89.131.133', '34.206.204.73']);
+  assert.deepEqual(reported(kin.findings, kin.detector).sort(), ['18.206.185.123', '3.89.131.133', '34.206.204.73', '52.20.7.9']);
   const sources = kin.findings.sources.filter((source) => source.kind === 'replayer');
   assert.equal(sources.length, 1, 'one source');
   assert.equal(sources[0]!.pattern, 'snapshot');

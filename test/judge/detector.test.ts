@@ -53,7 +53,8 @@ for (const scenario of ['mixed', 'clean', 'incident', 'mail', 'small']) {
 }
 // the history app here uploads a few minutes of one person's session from 4 cloud addresses in
 // the same seconds: found by burst kin (burstKinMaxClients) and the private pages in the burst
-// (snapshotPrivatePages); one address's lone upload on another day stays unseen (recall 98.9%)
+// (snapshotPrivatePages); the fourth address, which uploaded alone on another day, joins by the
+// same agent and its own burst
 cases.push({ scenario: 'mixed', seed: 303, format: 'nginx-json' });
 cases.push({ scenario: 'mixed', seed: 404, format: 'combined', rotate: true });
 
