@@ -1,7 +1,14 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
-/** A loopback port free for both UDP and TCP (a DNS server binds both). */
+/** Ports this process already handed out: one not bound yet is free again to the kernel. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port free for both UDP and TCP (a DNS server binds both), never one this process
+ * handed out before: a test that asks for three ports before its server binds them could get
+ * one twice (nginx then serves both from the first server block, and the test fails by chance).
+ */
 export async function freeLoopbackPort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
@@ -17,7 +24,10 @@ export async function freeLoopbackPort(): Promise<number> {
       socket.once('error', () => resolve(false));
       socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
     });
-    if (udpFree) return port;
+    if (udpFree && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error('no free port');
 }
