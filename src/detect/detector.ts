@@ -394,12 +394,20 @@ export class Detector {
   /**
    * Sets the memory budget (the index's share, the limits of agents and addresses); only before
    * the first record. `part`: as DetectorOptions.part. `raisedTo`: the budget raiseMemoryBudget
-   * will give it (the client tables are reserved for it).
+   * will give it (the client tables and the index's slot table are reserved for it).
    */
   setMemoryBudget(bytes: number, part = false, raisedTo = bytes): void {
     if (this.records > 0) throw new Error('setMemoryBudget after records were observed');
     this.memoryBudget = bytes;
-    this.index = new FirstSeenIndex({ maxClients: this.index.maxClients, maxClientsPerDay: this.index.maxClientsPerDay, maxClientsPerEntryDay: this.index.maxClientsPerEntryDay, memoryBudget: part ? partIndexBudgetOf(bytes) : indexBudgetOf(bytes), keepTexts: this.keepTexts });
+    this.index = new FirstSeenIndex({
+      maxClients: this.index.maxClients,
+      maxClientsPerDay: this.index.maxClientsPerDay,
+      maxClientsPerEntryDay: this.index.maxClientsPerEntryDay,
+      memoryBudget: part ? partIndexBudgetOf(bytes) : indexBudgetOf(bytes),
+      keepTexts: this.keepTexts,
+      // raiseMemoryBudget gives the index this share: its slot table is reserved for it
+      raisedBudget: indexBudgetOf(Math.max(bytes, raisedTo)),
+    });
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
     this.reserveAddresses = this.fixedMaxAddresses ?? addressesForBudget(Math.max(bytes, raisedTo));

@@ -22,7 +22,8 @@
  *   the hash's low word, and unit id + 1, negated once the unit is popular (0 is empty). A
  *   request for a popular URL, most requests, is settled by its slot alone, without reading
  *   the unit. At most 3/4 of the slots are used. Units leave only through `evictOldest`, which
- *   rebuilds the table, so probing needs no tombstones.
+ *   rebuilds the table, so probing needs no tombstones. Under a budget the table is reserved at
+ *   the size its most units need and grows within it (spreadSlots), never beside a copy.
  * - units: UNIT_STRIDE int32 per unit in pages of PAGE_UNITS units (no doubling copies, no
  *   more than one page unused), dense in creation order: the hash's low word, bucket, state
  *   (count in bits 0-7, POPULAR = 255; the first entry's status in bits 8-23), the first entry
@@ -78,6 +79,7 @@ const SLOT_STRIDE = 3;
 const S_TAG = 0;
 const S_LOW = 1;
 const S_REF = 2;
+const SLOT_BYTES = SLOT_STRIDE * 4;
 
 /** The hot table: 4096 entries of 16 bytes, 64 KiB, within the L2 cache. */
 const HOT_SLOTS = 4096;
@@ -129,6 +131,91 @@ function tagOf(high: number, bucket: number): number {
  */
 function homeSlot(tag: number, low: number, capacity: number): number {
   return ((tag ^ Math.imul(low, HOME_MIX)) >>> 1) * capacity * HOME_SCALE | 0;
+}
+
+/**
+ * A slot table with room for `reserved` slots, of which the first `capacity` are used. The
+ * system hands out the zero pages of a large array as they are first written, so a table
+ * reserved at the most its budget lets it hold costs what it uses, and grows in place
+ * (spreadSlots), never beside a second table. (A resizable ArrayBuffer would reserve the same
+ * way, but V8 checks its length on every access: the scan's probes took 20-50% longer.)
+ */
+function reserveSlots(capacity: number, reserved: number): Int32Array {
+  return new Int32Array(Math.max(capacity, reserved) * SLOT_STRIDE);
+}
+
+/** Scratch for spreadSlots: keys taken out of the table, three words each (grown as needed). */
+let takenKeys = new Int32Array(1024 * SLOT_STRIDE);
+
+/**
+ * Rehashes, in place, a table of `from` slots grown to `to` (the slots past `from` empty):
+ * every key ends where placing it in a table of `to` slots puts it (a key's home in the larger
+ * table is at or after its home in the smaller: homeSlot scales one hash to either size).
+ *
+ * Runs of full slots are moved from the last to the first, each run taken out whole and its
+ * keys placed from their new homes. A key of a run that starts at `start` has its home at or
+ * after `start` in either size, so placing it touches only slots at or after `start`: the run's
+ * own, now empty, or slots that hold keys already placed (never one still to move, which all
+ * lie before `start`), and a key placed earlier has its home after this run, so emptying the
+ * run breaks no key's probe sequence. Two kinds of key are set aside and placed last, by
+ * placeKey, when every other key is where it stays: those of the runs at the two ends of the
+ * old table (a run may wrap round from its end to its start) and a key whose probe would wrap
+ * round the new table's end.
+ */
+function spreadSlots(slots: Int32Array, from: number, to: number): void {
+  // the keys set aside fill takenKeys from its start; a run's keys are taken after them
+  let aside = 0;
+  // at most 3/4 of the slots are used: there is an empty slot, and head stops at it
+  let head = 0;
+  while (slots[head * SLOT_STRIDE + S_REF] !== 0) aside = takeKey(slots, head++, aside);
+  let tail = from;
+  while (tail > head && slots[(tail - 1) * SLOT_STRIDE + S_REF] !== 0) aside = takeKey(slots, --tail, aside);
+  // the run is taken from its last slot back to its first (slot `head` is empty: it ends there)
+  let taken = aside;
+  for (let slot = tail - 1; slot >= head; slot--) {
+    if (slots[slot * SLOT_STRIDE + S_REF] !== 0) {
+      taken = takeKey(slots, slot, taken);
+      continue;
+    }
+    for (let key = aside; key < taken; key += SLOT_STRIDE) {
+      const tag = takenKeys[key + S_TAG]!;
+      const low = takenKeys[key + S_LOW]!;
+      const ref = takenKeys[key + S_REF]!;
+      let place = homeSlot(tag, low, to);
+      while (place < to && slots[place * SLOT_STRIDE + S_REF] !== 0) place++;
+      if (place === to) {
+        // its probe would wrap round: set aside, over a key of this run already placed (`aside` never passes `key`)
+        takenKeys[aside + S_TAG] = tag;
+        takenKeys[aside + S_LOW] = low;
+        takenKeys[aside + S_REF] = ref;
+        aside += SLOT_STRIDE;
+        continue;
+      }
+      const at = place * SLOT_STRIDE;
+      slots[at + S_TAG] = tag;
+      slots[at + S_LOW] = low;
+      slots[at + S_REF] = ref;
+    }
+    taken = aside;
+  }
+  for (let key = 0; key < aside; key += SLOT_STRIDE) placeKey(slots, to, takenKeys[key + S_TAG]!, takenKeys[key + S_LOW]!, takenKeys[key + S_REF]!);
+}
+
+/** Moves the key in `slot` to takenKeys at `at` and empties the slot; returns the next free place in takenKeys. */
+function takeKey(slots: Int32Array, slot: number, at: number): number {
+  if (at + SLOT_STRIDE > takenKeys.length) {
+    const grown = new Int32Array(takenKeys.length * 2);
+    grown.set(takenKeys);
+    takenKeys = grown;
+  }
+  const from = slot * SLOT_STRIDE;
+  takenKeys[at + S_TAG] = slots[from + S_TAG]!;
+  takenKeys[at + S_LOW] = slots[from + S_LOW]!;
+  takenKeys[at + S_REF] = slots[from + S_REF]!;
+  slots[from + S_TAG] = 0;
+  slots[from + S_LOW] = 0;
+  slots[from + S_REF] = 0;
+  return at + SLOT_STRIDE;
 }
 
 /** Puts a key in the first empty slot from its home (linear probing): rebuilding, compacting and adopting a table all place keys so. */
@@ -223,6 +310,11 @@ export interface FirstSeenIndexOptions {
   memoryBudget?: number;
   /** keep every unit's URL bytes (workers: their units are merged later) */
   keepTexts?: boolean;
+  /**
+   * the largest budget raiseBudget will give the index (a parallel scan's first part): its slot
+   * table is reserved for that, so it grows in place when the other parts are merged into it
+   */
+  raisedBudget?: number;
 }
 
 /** The transferable state of an index: views of its own arrays, no copies. */
@@ -296,7 +388,9 @@ export class FirstSeenIndex {
     this.maxCapacity = 0;
     this.setLimits();
     this.capacity = Math.max(1024, Math.min(this.maxCapacity, options.initialCapacity ?? 1 << 16));
-    this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
+    // without a budget there is no most to reserve: such a table grows by copying (growSlots)
+    const raised = Math.max(this.memoryBudget, options.raisedBudget ?? 0);
+    this.slots = reserveSlots(this.capacity, Number.isFinite(raised) ? capacityFor(this.unitsFor(raised)) : this.capacity);
     if (keepTexts) {
       // under a budget the arena is reserved at it: zero pages the system hands out as they are
       // first written (URLs are appended), and no growth leaves dead copies for the collector
@@ -308,9 +402,13 @@ export class FirstSeenIndex {
 
   /** maxUnits and maxCapacity from the budget. */
   private setLimits(): void {
-    const perUnit = BYTES_PER_UNIT + (this.keepTexts ? BYTES_PER_KEPT_TEXT : 0);
-    this.maxUnits = Number.isFinite(this.memoryBudget) ? Math.max(MIN_KEPT_UNITS, Math.floor(this.memoryBudget / perUnit)) : 0x7fffffff;
+    this.maxUnits = Number.isFinite(this.memoryBudget) ? this.unitsFor(this.memoryBudget) : 0x7fffffff;
     this.maxCapacity = Number.isFinite(this.memoryBudget) ? capacityFor(this.maxUnits) : Number.POSITIVE_INFINITY;
+  }
+
+  /** The units a (finite) budget holds. */
+  private unitsFor(budget: number): number {
+    return Math.max(MIN_KEPT_UNITS, Math.floor(budget / (BYTES_PER_UNIT + (this.keepTexts ? BYTES_PER_KEPT_TEXT : 0))));
   }
 
   /** A larger budget from now on (a parallel scan's first part, read with its thread's share, then merged into). */
@@ -419,8 +517,7 @@ export class FirstSeenIndex {
       return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
     }
     if (((this.unitCount + 1) << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) {
-      this.capacity = grownCapacity(this.capacity, this.maxCapacity);
-      this.rebuildSlots();
+      this.growSlots(grownCapacity(this.capacity, this.maxCapacity));
       return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
     }
     const unit = this.appendUnit(high, low, bucket, client, time, status, bytes, wide);
@@ -560,13 +657,23 @@ export class FirstSeenIndex {
     return entry;
   }
 
-  /** A fresh slot table of the current capacity holding the units of the old one (growth). */
-  private rebuildSlots(): void {
+  /**
+   * The slot table grown to `capacity` slots, its keys placed for that size: in place when it
+   * has room (reserveSlots), so no second table is held at any moment (a new table beside the
+   * old one, which then waited for the collector, was 25-38 MB of a two-thread scan's peak when
+   * a part was merged); else (no budget, or past the room reserved) into a new array.
+   */
+  private growSlots(capacity: number): void {
     const old = this.slots;
-    this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
+    const oldCapacity = this.capacity;
+    this.capacity = capacity;
+    if (capacity * SLOT_STRIDE <= old.length) {
+      spreadSlots(old, oldCapacity, capacity);
+      return;
+    }
+    this.slots = reserveSlots(capacity, capacity);
     const slots = this.slots;
-    const capacity = this.capacity;
-    for (let from = 0; from < old.length; from += SLOT_STRIDE) {
+    for (let from = 0; from < oldCapacity * SLOT_STRIDE; from += SLOT_STRIDE) {
       const ref = old[from + S_REF]!;
       if (ref === 0) continue;
       placeKey(slots, capacity, old[from + S_TAG]!, old[from + S_LOW]!, ref);
@@ -609,9 +716,10 @@ export class FirstSeenIndex {
   /** The slot table built from units and their high words (merge's adoption). */
   private buildSlots(): void {
     while ((this.unitCount << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) this.capacity = grownCapacity(this.capacity, Math.max(this.maxCapacity, capacityFor(this.unitCount)));
-    this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
-    const slots = this.slots;
     const capacity = this.capacity;
+    if (capacity * SLOT_STRIDE <= this.slots.length) this.slots.fill(0, 0, capacity * SLOT_STRIDE);
+    else this.slots = reserveSlots(capacity, capacity);
+    const slots = this.slots;
     for (let unit = 0; unit < this.unitCount; unit++) {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
@@ -845,7 +953,7 @@ export class FirstSeenIndex {
    * them allocated for the units that come next), so that dropping units lowers the count.
    */
   private heldBytes(): number {
-    let bytes = this.pages.length * PAGE_UNITS * UNIT_STRIDE * 4 + this.slots.byteLength + this.entryUsed * (ENTRY_STRIDE * 4 + 2) * 1.5 + this.textBytes;
+    let bytes = this.pages.length * PAGE_UNITS * UNIT_STRIDE * 4 + this.capacity * SLOT_BYTES + this.entryUsed * (ENTRY_STRIDE * 4 + 2) * 1.5 + this.textBytes;
     if (this.arena !== null) bytes += this.arenaUsed * 1.5 + this.arenaStart!.byteLength;
     return bytes;
   }
@@ -853,7 +961,7 @@ export class FirstSeenIndex {
   /** Approximate bytes held, for the memory budget and the report. */
   memoryBytes(): number {
     return (
-      this.slots.byteLength +
+      this.capacity * SLOT_BYTES +
       this.pages.length * PAGE_UNITS * UNIT_STRIDE * 4 +
       this.entries.byteLength +
       this.entryStatus.byteLength +

@@ -225,6 +225,31 @@ test('the slot table grows through many sizes and still finds every key, edge ha
   assert.equal(rare, Math.floor(keys.length / 2));
 });
 
+test('under a budget the slot table grows in place and still finds every key, runs that wrap round the end included', () => {
+  // a budget reserves the table at its most, so every growth rehashes it in place (spreadSlots)
+  const index = new FirstSeenIndex({ maxClients: 2, maxClientsPerDay: 2, initialCapacity: 1024, memoryBudget: 64 << 20 });
+  const keys: [number, number][] = [];
+  const next = random(11);
+  // keys whose homes are the table's last slots and its first, at every size: homeSlot scales
+  // (tag ^ low * HOME_MIX) >>> 1, and the tag of a global unit is high ^ (-1 * TAG_MIX)
+  const globalTag = Math.imul(-1, 0x9e3779b1);
+  for (let key = 0; key < 300; key++) {
+    const low = key * 7919;
+    for (const home of [-1 - 2 * key, 2 * key]) keys.push([home ^ Math.imul(low, 0x27d4eb2d) ^ globalTag, low]);
+  }
+  for (let key = 0; key < 30_000; key++) keys.push([Math.floor(next() * 2 ** 32) | 0, Math.floor(next() * 2 ** 32) | 0]);
+  const url = Buffer.from('/k');
+  const time = 1_700_000_000;
+  keys.forEach(([high, low], at) => {
+    index.observe(high, low, 1, time, 200, 1, false, url, 0, url.length);
+    // every key so far is found after each growth
+    if ((at & (at - 1)) === 0) for (let earlier = 0; earlier <= at; earlier++) assert.equal(index.countOf(keys[earlier]![0], keys[earlier]![1], -1), 1, `key ${earlier} after ${at + 1}`);
+  });
+  for (const [high, low] of keys) index.observe(high, low, 2, time + 1, 200, 1, false, url, 0, url.length);
+  assert.equal(index.units, keys.length);
+  for (const [high, low] of keys) assert.equal(index.countOf(high, low, -1), 2);
+});
+
 test('a path ends at its first ?, # or ; wherever it sits in the words read four bytes at a time', () => {
   for (let length = 1; length < 14; length++) {
     for (const stop of ['?', '#', ';']) {
