@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { expandInputs, rotationKey, sniffFirstTime } from '../../src/ingest/index.js';
@@ -84,8 +85,20 @@ test('missing files, directories without logs, unreadable files: E_INPUT_UNREADA
   const locked = folder('locked', { 'access.log': clf(1) });
   chmodSync(join(locked, 'access.log'), 0o000);
   if (process.getuid?.() === 0) {
-    // root reads mode-000 files; the permission case can only be checked as a normal user
-    test.skip?.('permission denied: running as root, skipped');
+    // root reads mode-000 files: a child loads the module as root, then becomes nobody (65534)
+    // and asks, so the code need not be readable by nobody
+    const script = [
+      `const { expandInputs } = await import(${JSON.stringify(new URL('../../src/ingest/index.ts', import.meta.url).href)});`,
+      'process.setgid(65534);',
+      'process.setuid(65534);',
+      `try { await expandInputs([${JSON.stringify(join(locked, 'access.log'))}]); console.log('{}'); }`,
+      'catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message })); }',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const error = JSON.parse(child.stdout.trim().split('\n').pop()!) as { code?: string; message?: string };
+    assert.equal(error.code, 'E_INPUT_UNREADABLE', child.stdout);
+    assert.ok(error.message?.includes('permission denied'), error.message);
   } else {
     await assert.rejects(expandInputs([join(locked, 'access.log')]), isUnreadable('permission denied'));
   }
