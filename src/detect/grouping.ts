@@ -204,15 +204,20 @@ function linkKin(kin: Map<number, Kin>, clients: readonly number[], agent: numbe
   }
 }
 
-/** Clients of the whole log per agent (first or last), for distinctive agents. */
-function agentUsers(detector: Detector): Uint32Array {
-  const users = new Uint32Array(detector.agentCount);
+/** Each client of the whole log with its first agent and, when another, its last. */
+function forEachAgentUser(detector: Detector, visit: (agent: number, client: number) => void): void {
   for (let client = 0, count = detector.clientCount; client < count; client++) {
     const first = detector.firstAgentOf(client);
     const last = detector.lastAgentOf(client);
-    if (first >= 0) users[first]!++;
-    if (last >= 0 && last !== first) users[last]!++;
+    if (first >= 0) visit(first, client);
+    if (last >= 0 && last !== first) visit(last, client);
   }
+}
+
+/** Clients of the whole log per agent (first or last), for distinctive agents. */
+function agentUsers(detector: Detector): Uint32Array {
+  const users = new Uint32Array(detector.agentCount);
+  forEachAgentUser(detector, (agent) => users[agent]!++);
   return users;
 }
 
@@ -262,14 +267,7 @@ export function burstKin(
   const sharing = new Map<number, number[]>();
   for (const agent of seeds.keys()) if (users[agent]! >= 2 && users[agent]! <= policy.burstKinMaxClients) sharing.set(agent, []);
   if (sharing.size === 0) return;
-  for (let client = 0, count = detector.clientCount; client < count; client++) {
-    const first = detector.firstAgentOf(client);
-    const list = first >= 0 ? sharing.get(first) : undefined;
-    if (list !== undefined) list.push(client);
-    const last = detector.lastAgentOf(client);
-    const other = last >= 0 && last !== first ? sharing.get(last) : undefined;
-    if (other !== undefined) other.push(client);
-  }
+  forEachAgentUser(detector, (agent, client) => sharing.get(agent)?.push(client));
   const asked = new Set<number>();
   for (const [agent, clients] of sharing) {
     // every client of the agent a fetcher with that agent alone, or none is kin

@@ -95,18 +95,18 @@ export function isOnePersonsHistory(burst: { time: number; originTime: number; n
     const replays = list.map((entry) => entry.time);
     const originSpan = Math.max(...origins) - Math.min(...origins);
     const replaySpan = Math.max(...replays) - Math.min(...replays);
+    // pages read over a minute or more, fetched many times faster: the shape of an upload
+    const compressed = originSpan >= 60 && originSpan >= policy.snapshotCompression * (replaySpan + 1);
     if (strict) {
-      if (originSpan >= policy.snapshotOriginSpanSeconds && inHistoryOrder(list)) return true;
-      // a shorter session is that person's when the burst holds pages nobody else ever asked
-      // for (no script walking the menu knows them) and is compressed like an upload
-      let privatePages = 0;
-      for (const entry of list) if (entry.strong === true) privatePages++;
-      if (privatePages >= policy.snapshotPrivatePages && originSpan >= 60 && originSpan >= policy.snapshotCompression * (replaySpan + 1) && inHistoryOrder(list)) return true;
+      // a shorter session is that person's when the burst is compressed and holds pages nobody
+      // else ever asked for (no script walking the menu knows them)
+      const long = originSpan >= policy.snapshotOriginSpanSeconds || (compressed && list.filter((entry) => entry.strong === true).length >= policy.snapshotPrivatePages);
+      if (long && inHistoryOrder(list)) return true;
       continue;
     }
     if (originSpan >= policy.snapshotOriginSpanSeconds) return true;
     if (originSpan >= policy.snapshotPatternSpanSeconds) return true;
-    if (originSpan >= 60 && originSpan >= policy.snapshotCompression * (replaySpan + 1)) return true;
+    if (compressed) return true;
   }
   return false;
 }
