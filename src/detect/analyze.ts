@@ -10,7 +10,7 @@
  */
 import type { ActorMatch, AgentClass, CrawlerVerdict } from '../attribute/types.js';
 import { declaredSources } from './declared-sources.js';
-import { Counter, type Detector } from './detector.js';
+import { Counter, type Detector, victimsForBudget } from './detector.js';
 import { EvidenceTable } from './evidence.js';
 import { RepeatVictims } from './repeat-victims.js';
 import { SnapshotBursts } from './snapshot-bursts.js';
@@ -48,7 +48,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   // ASN hosts many tenants, and two replayers renting there are two sources, not one
   const networkOf = (client: number): string => `${networks.name(client)}|${coarsePrefix(detector.firstAddressOf(client))}`;
   const declared = declaredKinds(detector);
-  const evidence = new EvidenceTable(clients, policy.victimCap);
+  const evidence = new EvidenceTable(clients, policy.victimCap, victimsForBudget(detector.memoryBudget));
   const chance = new ChanceModel(detector, policy);
   const snapshots = new SnapshotBursts(policy);
   // analysis's working rows: 28 bytes each, at most a 256th of the memory budget (1 M rows at 256 MiB)

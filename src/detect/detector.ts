@@ -74,6 +74,15 @@ export function addressesForBudget(memoryBudget: number): number {
 export function probeBytesForBudget(memoryBudget: number): number {
   return Math.max(65_536, Math.floor(memoryBudget / 32));
 }
+/**
+ * Origin clients analysis holds as explain's victims (detect/evidence.ts), over all clients: one
+ * per KiB of budget (262,144 at the default 256 MiB, ~20 bytes each in a Set: 2% of the
+ * budget), at least 65,536. They are only shown (scoring counts a group's victims from its
+ * pairs); without a bound they grow with the replays the index keeps, not with the budget.
+ */
+export function victimsForBudget(memoryBudget: number): number {
+  return Math.max(65_536, Math.floor(memoryBudget / 1024));
+}
 const PROBE_PATH_COST = 48;
 const PROBE_CLIENT_COST = 160;
 const PROBE_PATHS_PER_CLIENT = 64;

@@ -28,8 +28,10 @@ export interface ClientEvidence {
   bits: number;
   /** share of its rare-URL requests that are someone else's (EvidenceTable.share) */
   share: number;
-  /** origin clients of its replays (up to policy.victimCap) */
+  /** origin clients of its replays (up to policy.victimCap, and while the table's bound allows) */
   victims: Set<number>;
+  /** whether `victims` stopped short: the client had more than the sets could hold */
+  victimsCapped: boolean;
   human: boolean;
   role: 'replayer' | 'prefetcher' | null;
 }
@@ -69,10 +71,23 @@ export class EvidenceTable {
   readonly order: number[] = [];
   private readonly seen: Uint8Array;
   private readonly victims = new Map<number, Set<number>>();
+  /** clients whose victim set stopped short (the per-client cap or the table's bound) */
+  private readonly capped = new Set<number>();
+  /** victims held over all clients, and how many were not held for the bound */
+  private victimEntries = 0;
+  victimsDropped = 0;
 
+  /**
+   * `victimBound`: victims held over all clients. They are only shown (explain's "after N
+   * different clients"; scoring counts a group's victims from its pairs), and their number
+   * grows with the pairs the index keeps, so a log of many replays of many people would grow
+   * them past the memory budget: past the bound a client's set stops growing, and explain
+   * says "at least".
+   */
   constructor(
     clients: number,
     private readonly victimCap: number,
+    private readonly victimBound = Number.MAX_SAFE_INTEGER,
   ) {
     this.strongReplays = new Uint32Array(clients);
     this.weakReplays = new Uint32Array(clients);
@@ -110,8 +125,15 @@ export class EvidenceTable {
 
   addVictim(client: number, victim: number): void {
     let victims = this.victims.get(client);
+    if (victims !== undefined && victims.has(victim)) return;
+    if (this.victimEntries >= this.victimBound || (victims !== undefined && victims.size >= this.victimCap)) {
+      if (this.victimEntries >= this.victimBound) this.victimsDropped++;
+      this.capped.add(client);
+      return;
+    }
     if (victims === undefined) this.victims.set(client, (victims = new Set()));
-    if (victims.size < this.victimCap) victims.add(victim);
+    victims.add(victim);
+    this.victimEntries++;
   }
 
   /**
@@ -147,6 +169,7 @@ export class EvidenceTable {
       bits: Math.round(this.bits[client]! * 10) / 10,
       share: Math.round(this.share(client) * 100) / 100,
       victims: new Set(this.victims.get(client)),
+      victimsCapped: this.capped.has(client),
       human: this.human[client] === 1,
       role: role === ROLE_NONE ? null : role === ROLE_REPLAYER ? 'replayer' : 'prefetcher',
     };

@@ -18,7 +18,7 @@ export function signalsOf(evidence: ClientEvidence | undefined, summary: ClientS
     const replays = evidence.strongReplays + evidence.weakReplays;
     if (evidence.explained > 0) {
       support.push(
-        `${evidence.explained} of its ${replays} replays are too soon or too private to be chance (≤ ${formatChance(policy.explainedBits)} chance each; ${evidence.bits.toFixed(1)} bits in all), after ${evidence.victims.size} different clients`,
+        `${evidence.explained} of its ${replays} replays are too soon or too private to be chance (≤ ${formatChance(policy.explainedBits)} chance each; ${evidence.bits.toFixed(1)} bits in all), after ${evidence.victimsCapped ? 'at least ' : ''}${evidence.victims.size} different clients`,
       );
     }
     if (evidence.inStep > 0) support.push(`${evidence.inStep} fetched within ${policy.inStepSeconds} s of another network's request of the same URL (in step, either order)`);

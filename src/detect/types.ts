@@ -60,10 +60,13 @@ export interface SourceFinding {
 
 export interface ProbeFinding {
   client: number;
+  /** distinct probe paths; with `pathsNotKept`, its probe-path requests */
   paths: number;
   first: number;
   last: number;
   examples: string[];
+  /** its paths came past the budget's bound on kept paths: `paths` counts requests, no examples */
+  pathsNotKept?: boolean;
 }
 
 export interface ClientSummary {

@@ -204,7 +204,7 @@ function probeRow(probe: ProbeView): string {
     cell(formatNumber(probe.paths), probe.paths, true) +
     cell(escapeHtml(probe.first.replace('T', ' ').replace('Z', ''))) +
     cell(escapeHtml(probe.last.replace('T', ' ').replace('Z', ''))) +
-    cell(probe.examples.map((path) => `<code>${escapeHtml(path)}</code>`).join(' ')) +
+    cell(probe.pathsNotKept ? 'requests counted, paths not kept (memory budget)' : probe.examples.map((path) => `<code>${escapeHtml(path)}</code>`).join(' ')) +
     '</tr>'
   );
 }

@@ -99,6 +99,8 @@ export interface ProbeView {
   first: string;
   last: string;
   examples: string[];
+  /** extension: its paths were not kept (memory budget): `paths` counts its probe-path requests */
+  pathsNotKept?: boolean;
 }
 
 export interface ReportContext {
@@ -188,7 +190,7 @@ export function buildReport(detector: Detector, findings: Findings, input: Input
   if (context.plots && sources.length > 0 && Number.isFinite(detector.minTime)) addPlots(detector, shown, sources, context.plots);
   const probes = findings.probes.map((probe): ProbeView => {
     const ip = detector.firstAddressOf(probe.client);
-    return { ip, network: networkOf(ip), paths: probe.paths, first: isoTime(probe.first), last: isoTime(probe.last), examples: probe.examples.map(redact) };
+    return { ip, network: networkOf(ip), paths: probe.paths, first: isoTime(probe.first), last: isoTime(probe.last), examples: probe.examples.map(redact), ...(probe.pathsNotKept ? { pathsNotKept: true } : {}) };
   });
   return {
     version: 1,

@@ -49,7 +49,7 @@ export function renderTerminal(raw: ReportModel, options: TerminalOptions): stri
     out.push('', c.bold(`Probes (${model.probes.length}) — requests for other software's paths, mostly refused`));
     for (const probe of model.probes.slice(0, 20)) {
       const owner = probe.network.org ? ` (${probe.network.org})` : '';
-      out.push(`  ${probe.ip.padEnd(16)} ${String(probe.paths).padStart(4)} paths  ${probe.first.slice(0, 10)}  ${c.dim(probe.examples.slice(0, 3).join('  '))}${c.dim(owner)}`);
+      out.push(`  ${probe.ip.padEnd(16)} ${String(probe.paths).padStart(4)} ${probe.pathsNotKept ? 'hits ' : 'paths'}  ${probe.first.slice(0, 10)}  ${c.dim(probe.examples.slice(0, 3).join('  '))}${c.dim(owner)}`);
     }
     if (model.probes.length > 20) out.push(c.dim(`  … and ${model.probes.length - 20} more (--json lists all)`));
   }

@@ -139,7 +139,7 @@ export function scanWarnings(detector: Detector): string[] {
     );
   if (detector.probePathsDropped > 0)
     warnings.push(
-      `${detector.probePathsDropped} probe paths came past the limit of probe paths kept for the memory budget: they were counted as probe hits, not kept, so probing clients may show fewer distinct paths than they tried. Raise the budget to keep more.`,
+      `${detector.probePathsDropped} probe paths came past the limit of probe paths kept for the memory budget: they were counted as probe hits, not kept, so probing clients may show fewer distinct paths than they tried, and a prober none of whose paths were kept is listed by its probe requests (pathsNotKept). Raise the budget to keep more.`,
     );
   // a coarse clock (unit-walk.ts clockOf): in-step fetches cannot be told, coincidences are likelier
   const clock = clockOf(detector.clock);

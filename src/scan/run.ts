@@ -129,6 +129,10 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   );
 
   const warnings = [...collectWarnings(detector, scanned.counter, loaded), ...scanWarnings(detector)];
+  if (findings.evidence.victimsDropped > 0)
+    warnings.push(
+      `${findings.evidence.victimsDropped} replays' origin clients came past the limit kept for the memory budget: explain shows "at least" that many origins for the clients they belonged to (scores count a source's people from its pairs, and are unchanged). Raise the budget to keep them all.`,
+    );
   if (leftOut.length > 0) {
     const shown = leftOut.slice(0, 10).map((entry) => `${entry.path}: ${entry.reason}`);
     warnings.push(`left out of the directory: ${shown.join('; ')}${leftOut.length > 10 ? ` and ${leftOut.length - 10} more` : ''}`);

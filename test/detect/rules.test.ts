@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze, DEFAULT_POLICY, Detector, signalsOf, type AnalysisContext, type DetectionPolicy } from '../../src/detect/index.js';
+import { EvidenceTable } from '../../src/detect/evidence.js';
 import { atLeast } from '../../src/detect/repeat-victims.js';
 import { patternOf, sweptPairs, uploadShare } from '../../src/detect/score.js';
 import { isOnePersonsHistory } from '../../src/detect/snapshot-bursts.js';
@@ -517,4 +518,26 @@ test('a mail scanner\'s scan of one-time links nobody followed is its prefetcher
   assert.ok(source.reasons.some((reason) => reason.includes('nobody requested after it')), source.reasons.join('\n'));
   // the same scan from a network no catalogue names is not enough on its own
   assert.deepEqual(reported(findings, detector), ['104.47.1.1']);
+});
+
+test('victims shown by explain are bounded over all clients: past the bound a set stops growing and says "at least"', () => {
+  const table = new EvidenceTable(4, 3, 4);
+  for (const client of [0, 1]) table.touch(client);
+  table.addVictim(0, 10);
+  table.addVictim(0, 10); // the same victim again holds nothing more
+  table.addVictim(0, 11);
+  table.addVictim(0, 12);
+  table.addVictim(0, 13); // past the per-client cap: not held, not a drop for the bound
+  assert.equal(table.get(0)!.victims.size, 3);
+  assert.equal(table.get(0)!.victimsCapped, true);
+  assert.equal(table.victimsDropped, 0);
+  table.addVictim(1, 20); // the fourth held: the bound
+  table.addVictim(1, 21);
+  table.addVictim(1, 22);
+  assert.deepEqual([...table.get(1)!.victims], [20]);
+  assert.equal(table.get(1)!.victimsCapped, true);
+  assert.equal(table.victimsDropped, 2);
+  const summary = { requests: 3, pages: 3, assets: 0, scripts: 0, writes: 0, withReferrer: 0, http10: 0, denied: 0, notFound: 0 };
+  const shown = signalsOf({ ...table.get(1)!, explained: 1 }, summary as never, DEFAULT_POLICY);
+  assert.match(shown.for.join('\n'), /after at least 1 different clients/);
 });

@@ -159,9 +159,14 @@ test('probe paths are bounded by the budget: a new client with new probe paths o
   writeFileSync(path, lines.join('\n') + '\n');
   const run = runCli(['scan', path, '--json', '--offline', '--workers', '1', '--memory-budget', '1MB', '--state', '/nonexistent/x.duckdb']);
   assert.ok(run.status === 0 || run.status === 1, run.stderr);
-  const report = JSON.parse(run.stdout) as { input: { records: number }; warnings: string[]; probes: unknown[] };
+  const report = JSON.parse(run.stdout) as { input: { records: number }; warnings: string[]; probes: { ip: string; paths: number; examples: string[]; pathsNotKept?: boolean }[] };
   assert.equal(report.input.records, 16_000);
-  assert.ok(report.probes.length > 0);
+  // every prober is listed: the later ones, none of whose paths were kept, by their probe requests
+  assert.equal(report.probes.length, 2000);
+  assert.deepEqual(report.probes.find((probe) => probe.ip === '10.3.0.0'), { ...report.probes.find((probe) => probe.ip === '10.3.0.0')!, paths: 8 });
+  assert.equal(report.probes.find((probe) => probe.ip === '10.3.0.0')!.pathsNotKept, undefined);
+  const late = report.probes.find((probe) => probe.ip === '10.3.7.200')!;
+  assert.deepEqual([late.paths, late.examples, late.pathsNotKept], [8, [], true]);
   assert.ok(report.warnings.some((warning) => /^\d+ probe paths came past the limit of probe paths kept/.test(warning)), report.warnings.join('\n'));
 });
 
@@ -180,6 +185,29 @@ test('scan of a log with a new address on every line: bounded clients, the repla
   assert.equal(report.input.records, lines.length);
   assert.ok(report.sources.some((source) => source.kind === 'replayer' && source.ips.includes(replayerAddress)));
   assert.ok(report.warnings.some((warning) => /^\d+ requests came from a new address past the limit of distinct addresses/.test(warning)), report.warnings.join('\n'));
+});
+
+test('explain\'s victims are bounded over all clients: many replayers of many people, the report says so', () => {
+  const directory = scratchDir('victims');
+  const path = join(directory, 'many-victims.log');
+  // 300 clients of their own networks each fetch, a minute after, one private page of each of
+  // 240 people: 72,000 replayer-victim pairs, past the 65,536 kept at 64 MB (where the index keeps every page)
+  const lines: string[] = [];
+  const start = Date.UTC(2026, 2, 3);
+  for (let person = 0; person < 240; person++) {
+    for (let replayer = 0; replayer < 300; replayer++) {
+      const time = start + (person * 300 + replayer) * 2000;
+      const url = `/orders/${person}-${replayer}`;
+      lines.push(combinedLine(`${81 + (person % 40)}.${person}.7.${replayer % 200}`, time, url));
+      lines.push(combinedLine(`${150 + (replayer % 60)}.${replayer % 250}.${replayer}.9`, time + 60_000, url, { agent: 'Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)', referrer: '-' }));
+    }
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  const run = runCli(['scan', path, '--json', '--offline', '--workers', '1', '--memory-budget', '64MB', '--state', '/nonexistent/x.duckdb']);
+  assert.ok(run.status === 0 || run.status === 1, run.stderr);
+  const report = JSON.parse(run.stdout) as { input: { records: number }; warnings: string[] };
+  assert.equal(report.input.records, lines.length);
+  assert.ok(report.warnings.some((warning) => /^\d+ replays' origin clients came past the limit kept for the memory budget/.test(warning)), report.warnings.join('\n'));
 });
 
 test('one budget: the index, the client tables, the agents and the probe paths take their shares of it, no more', () => {

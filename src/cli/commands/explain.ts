@@ -111,7 +111,7 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
           counts: { ...summary, client: undefined, key: undefined, addresses: undefined },
           evidence: ev
             ? {
-                strongReplays: ev.strongReplays, weakReplays: ev.weakReplays, strongOriginated: ev.strongOriginated, weakOriginated: ev.weakOriginated, leads: ev.leads, victims: ev.victims.size, human: ev.human,
+                strongReplays: ev.strongReplays, weakReplays: ev.weakReplays, strongOriginated: ev.strongOriginated, weakOriginated: ev.weakOriginated, leads: ev.leads, victims: ev.victims.size, ...(ev.victimsCapped ? { victimsCapped: true } : {}), human: ev.human,
                 explained: ev.explained, ambiguous: ev.ambiguous, inStep: ev.inStep, snapshotReplays: ev.snapshotReplays, repeatReplays: ev.repeatReplays, entryPoints: ev.entryPoints, bits: ev.bits, share: ev.share,
               }
             : null,
@@ -156,7 +156,7 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
       const ev = findings.evidence.get(client);
       if (ev) {
         out.push(
-          `  rare URLs: replayed ${ev.strongReplays + ev.weakReplays} (${ev.strongReplays} rare overall, ${ev.weakReplays} rare that day) from ${ev.victims.size} origins; originated ${ev.strongOriginated} (+${ev.weakOriginated} that day); first on ${ev.leads} that others followed within 15 min${ev.human ? '; behaves like a person (assets, referrers or form posts)' : ''}`,
+          `  rare URLs: replayed ${ev.strongReplays + ev.weakReplays} (${ev.strongReplays} rare overall, ${ev.weakReplays} rare that day) from ${ev.victimsCapped ? 'at least ' : ''}${ev.victims.size} origins; originated ${ev.strongOriginated} (+${ev.weakOriginated} that day); first on ${ev.leads} that others followed within 15 min${ev.human ? '; behaves like a person (assets, referrers or form posts)' : ''}`,
         );
       }
       const signals = signalsOf(ev, summary, findings.policy);
@@ -188,7 +188,7 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
       }
       out.push('');
     }
-    for (const probe of model.probes.filter((entry) => matches(entry.ip))) out.push(c.yellow(`${t(probe.ip)} probes: ${probe.paths} paths of other software, e.g. ${t(probe.examples.join('  '))}`));
+    for (const probe of model.probes.filter((entry) => matches(entry.ip))) out.push(c.yellow(`${t(probe.ip)} probes: ${probe.paths} ${probe.pathsNotKept ? 'requests for paths' : 'paths'} of other software${probe.examples.length > 0 ? `, e.g. ${t(probe.examples.join('  '))}` : ' (paths not kept: memory budget)'}`));
     if (anonymize) out.push(c.dim("Anonymized (--anonymize): people's addresses are pseudonyms (anon-…); replayers, crawlers and probes stay named."));
     io.stdout.write(out.join('\n') + '\n');
     setExitCode(0);
