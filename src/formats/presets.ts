@@ -136,11 +136,11 @@ const ENVOY: JsonMapping = {
  * nginx `log_format ... escape=json '{...}'`: keys named after the variables they hold (the
  * usual way; `http_referrer` with the double r is a widespread spelling). `request` is split
  * into method, url and protocol; `request_uri`, or `uri` + `args`, serve when there is no
- * `request`. Time: `time_iso8601`, `time_local` or `msec`. Duration: `request_time` (seconds).
+ * `request`. Time: `time_iso8601`, `time_local` or `msec` (or a key `timestamp`, `@timestamp` or `time` holding one of them). Duration: `request_time` (seconds).
  */
 const NGINX_JSON: JsonMapping = {
   ip: ['remote_addr', 'realip_remote_addr'],
-  time: ['time_iso8601', 'time_local', 'msec', 'timestamp', '@timestamp'],
+  time: ['time_iso8601', 'time_local', 'msec', 'timestamp', '@timestamp', 'time'],
   request: ['request'],
   method: ['request_method'],
   url: ['request_uri'],
@@ -318,6 +318,7 @@ const DEFINITIONS: PresetDefinition[] = [
     samples: [
       { line: '{"time_local":"12/Feb/2026:20:30:40 +0100","remote_addr":"203.0.113.25","remote_user":"","request":"GET /reset?token=k3j4h5 HTTP/1.1","status":"200","body_bytes_sent":"1024","request_time":"0.015","http_referrer":"","http_user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:122.0) Gecko/20100101 Firefox/122.0","http_x_forwarded_for":""}', expect: { ip: '203.0.113.25', time: Date.UTC(2026, 1, 12, 19, 30, 40), url: '/reset?token=k3j4h5', status: 200, bytes: 1024, duration: 15 } },
       { line: '{"time_iso8601":"2026-02-12T20:30:41+01:00","remote_addr":"2001:db8:1::5","request_method":"GET","request_uri":"/feed","server_protocol":"HTTP/2.0","status":304,"body_bytes_sent":0,"http_referer":"","http_user_agent":"NetNewsWire (RSS Reader; https://netnewswire.com/)","host":"blog.example.com"}' },
+      { line: '{"time":"2026-02-12T20:30:42+00:00","remote_addr":"198.51.100.7","request":"GET /b HTTP/1.1","status":"404","body_bytes_sent":"0","http_referer":"-","http_user_agent":"curl/8.5.0"}', expect: { ip: '198.51.100.7', time: Date.UTC(2026, 1, 12, 20, 30, 42), url: '/b', status: 404 } },
     ],
     build: (options) => new JsonScanner(NGINX_JSON, { durationUnit: 1000, clientIpField: options.clientIpField }),
   },
