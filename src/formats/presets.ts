@@ -50,13 +50,18 @@ export function layoutScanner(layouts: { segments: Segment[]; trailing?: LayoutO
 // Apache's own definitions (httpd.conf) of the formats its users have.
 const APACHE_COMBINED = '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"';
 const APACHE_COMMON = '%h %l %u %t "%r" %>s %b';
+/** nginx's combined with `$time_iso8601` for the time, a common edit of it */
+const NGINX_COMBINED_ISO = '$remote_addr - $remote_user [$time_iso8601] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
 const APACHE_VHOST_COMBINED = '%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"';
 
 /**
  * combined tolerates what real combined logs contain besides combined lines: a few lines
  * in common format (a config changed), a virtual host in front (with or without its port),
  * a missing ident column, and extra fields appended after the user agent (nginx configs often
- * add `"$http_x_forwarded_for"` or `$request_time`). The fallbacks run only for lines the
+ * add `"$http_x_forwarded_for"` or `$request_time`), the time as ISO 8601 in the brackets
+ * (nginx's `[$time_iso8601]`), and a syslog header in front (nginx `access_log syslog:` or
+ * Apache piped to logger, as rsyslog writes it: `Oct 10 13:55:36 web1 nginx: ` or an
+ * RFC 5424 / ISO-stamped header ending in `tag[pid]: `). The fallbacks run only for lines the
  * primary layout rejects.
  */
 function combinedLayouts(): { segments: Segment[]; trailing?: LayoutOptions['trailing'] }[] {
@@ -66,6 +71,9 @@ function combinedLayouts(): { segments: Segment[]; trailing?: LayoutOptions['tra
     { segments: parseApacheFormat(`%v ${APACHE_COMBINED}`), trailing: 'ignore' },
     { segments: parseApacheFormat(`%v ${APACHE_COMMON}`) },
     { segments: parseApacheFormat('%h %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"'), trailing: 'ignore' },
+    { segments: parseNginxFormat(NGINX_COMBINED_ISO), trailing: 'ignore' },
+    { segments: [...parseTemplate('{*}: '), ...parseApacheFormat(APACHE_COMBINED)], trailing: 'ignore' },
+    { segments: [...parseTemplate('{*}: '), ...parseApacheFormat(APACHE_COMMON)] },
   ];
 }
 
@@ -176,7 +184,7 @@ const JSON_AUTO: JsonMapping = {
 const DEFINITIONS: PresetDefinition[] = [
   {
     name: 'combined',
-    description: 'Apache/nginx combined: %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" (tolerates common-format lines, a leading vhost, appended fields)',
+    description: 'Apache/nginx combined: %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" (tolerates common-format lines, a leading vhost, appended fields, an ISO time, a syslog header)',
     samples: [
       {
         line: '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif?x=1 HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"',
@@ -184,6 +192,9 @@ const DEFINITIONS: PresetDefinition[] = [
       },
       { line: '2001:db8::7 - - [02/Mar/2026:00:00:01 +0000] "POST /login HTTP/1.1" 302 - "-" "curl/8.5.0"', expect: { ip: '2001:db8::7', bytes: -1, referrer: '', status: 302 } },
       { line: '198.51.100.4 - - [02/Mar/2026:00:00:02 +0100] "GET /search?q=vpn+router HTTP/2.0" 200 31022 "https://example.org/" "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0" "203.0.113.9"' },
+      { line: '198.51.100.5 - - [2026-03-02T00:00:03+01:00] "GET /a HTTP/1.1" 200 310 "-" "curl/8.5.0"', expect: { ip: '198.51.100.5', time: Date.UTC(2026, 2, 1, 23, 0, 3), url: '/a', status: 200 } },
+      { line: 'Mar  2 00:00:04 web1 nginx: 198.51.100.6 - - [02/Mar/2026:00:00:04 +0000] "GET /b HTTP/1.1" 404 0 "-" "curl/8.5.0"', expect: { ip: '198.51.100.6', time: Date.UTC(2026, 2, 2, 0, 0, 4), url: '/b', status: 404 } },
+      { line: '2026-03-02T00:00:05.120+00:00 web1 apache2[812]: 2001:db8::9 - - [02/Mar/2026:00:00:05 +0000] "GET /c HTTP/1.1" 200 12 "https://example.org/" "Mozilla/5.0"', expect: { ip: '2001:db8::9', url: '/c', referrer: 'https://example.org/' } },
     ],
     build: (options) => new CombinedScanner(layoutScanner(combinedLayouts(), options)),
   },
@@ -375,9 +386,12 @@ export const PRESETS: Readonly<Record<string, PresetFormat>> = buildPresets();
 /**
  * Detection order, most specific first: on equal evidence the earlier preset wins
  * (vhost_combined over combined; common over combined, whose fallbacks also read common lines).
+ * nginx-proxy-manager reads combined lines too (its hosts log both): after combined, so a
+ * combined log is named combined, and a proxy-host log (whose lines combined cannot read) still
+ * nginx-proxy-manager.
  */
 export const DETECTION_ORDER: readonly string[] = [
   'w3c', 'cloudfront', 'iis-xml', 'alb', 'caddy', 'traefik', 'envoy', 'nginx-json', 'json',
-  'haproxy', 'zoraxy', 'nginx-proxy-manager', 'traefik-clf', 'vhost_combined', 'common', 'combined',
+  'haproxy', 'zoraxy', 'traefik-clf', 'vhost_combined', 'common', 'combined', 'nginx-proxy-manager',
 ];
 
