@@ -165,6 +165,33 @@ const NGINX_JSON: JsonMapping = {
   duration: ['request_time'],
 };
 
+/** Cloudflare Logpush, the http_requests dataset (its field names; times RFC 3339 or Unix, any unit). */
+const CLOUDFLARE: JsonMapping = {
+  ip: ['ClientIP'],
+  time: ['EdgeStartTimestamp', 'EdgeEndTimestamp'],
+  method: ['ClientRequestMethod'],
+  url: ['ClientRequestURI', 'ClientRequestPath'],
+  protocol: ['ClientRequestProtocol'],
+  status: ['EdgeResponseStatus', 'OriginResponseStatus'],
+  bytes: ['EdgeResponseBodyBytes', 'EdgeResponseBytes'],
+  userAgent: ['ClientRequestUserAgent'],
+  referrer: ['ClientRequestReferer'],
+  host: ['ClientRequestHost'],
+};
+
+/** Google Cloud HTTP(S) load balancing and Cloud Run request logs as Cloud Logging exports them (the LogEntry's httpRequest). */
+const GOOGLE_CLOUD: JsonMapping = {
+  ip: ['httpRequest.remoteIp'],
+  time: ['timestamp', 'receiveTimestamp'],
+  method: ['httpRequest.requestMethod'],
+  url: ['httpRequest.requestUrl'],
+  protocol: ['httpRequest.protocol'],
+  status: ['httpRequest.status'],
+  bytes: ['httpRequest.responseSize'],
+  userAgent: ['httpRequest.userAgent'],
+  referrer: ['httpRequest.referer'],
+};
+
 /** `json` without a mapping: the key names access logs commonly use, ECS included. */
 const JSON_AUTO: JsonMapping = {
   ip: ['client_ip', 'clientip', 'clientIp', 'remote_ip', 'remote_addr', 'remoteAddr', 'ip', 'client', 'ClientHost', 'c-ip', 'source.ip', 'client.ip', 'request.client_ip', 'request.remote_ip', 'downstream_remote_address', 'ClientAddr'],
@@ -262,12 +289,20 @@ const DEFINITIONS: PresetDefinition[] = [
   },
   {
     name: 'alb',
-    description: 'AWS Application Load Balancer access log (url = path + query of the request, host from it)',
+    description: 'AWS Application Load Balancer access log (url = path + query of the request, host from it); also the Classic Load Balancer\'s',
     samples: [
       { line: 'https 2026-01-20T10:11:12.123456Z app/web-lb/0123456789abcdef 203.0.113.40:51234 10.0.1.10:8080 0.001 0.045 0.000 200 200 512 4096 "GET https://shop.example.com:443/product/42?ref=mail HTTP/1.1" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef "Root=1-65ab1234-0123456789abcdef01234567" "shop.example.com" "-" 0 2026-01-20T10:11:12.077000Z "forward" "-" "-" "10.0.1.10:8080" "200" "-" "-"', expect: { ip: '203.0.113.40', host: 'shop.example.com', url: '/product/42?ref=mail', status: 200, bytes: 4096, duration: 45, protocol: 'HTTP/1.1' } },
+      { line: '2026-01-20T10:11:13.945958Z my-loadbalancer 198.51.100.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 404 404 0 29 "GET http://www.example.com:80/missing?x=1 HTTP/1.1" "curl/8.5.0" - -', expect: { ip: '198.51.100.39', url: '/missing?x=1', status: 404, bytes: 29, time: Date.UTC(2026, 0, 20, 10, 11, 13, 945) } },
     ],
     build: (options) =>
-      layoutScanner([{ segments: parseTemplate('{-} {time:iso} {-} {ip} {-} {-} {duration:s} {-} {status} {-} {-} {bytes} "{request}" "{ua}"'), trailing: 'ignore' }], options),
+      layoutScanner(
+        [
+          { segments: parseTemplate('{-} {time:iso} {-} {ip} {-} {-} {duration:s} {-} {status} {-} {-} {bytes} "{request}" "{ua}"'), trailing: 'ignore' },
+          // the Classic Load Balancer's lines: no type first, the time is
+          { segments: parseTemplate('{time:iso} {-} {ip} {-} {-} {duration:s} {-} {status} {-} {-} {bytes} "{request}" "{ua}"'), trailing: 'ignore' },
+        ],
+        options,
+      ),
   },
   {
     name: 'w3c',
@@ -334,6 +369,23 @@ const DEFINITIONS: PresetDefinition[] = [
     build: (options) => new JsonScanner(NGINX_JSON, { durationUnit: 1000, clientIpField: options.clientIpField }),
   },
   {
+    name: 'cloudflare',
+    description: 'Cloudflare Logpush http_requests JSON (ClientIP, ClientRequestURI, EdgeStartTimestamp, EdgeResponseStatus, ...)',
+    samples: [
+      { line: '{"ClientIP":"203.0.113.61","ClientRequestHost":"www.example.com","ClientRequestMethod":"GET","ClientRequestProtocol":"HTTP/2","ClientRequestReferer":"https://www.example.com/","ClientRequestURI":"/members/search?q=vpn","ClientRequestUserAgent":"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0","EdgeResponseBytes":4213,"EdgeResponseStatus":200,"EdgeStartTimestamp":"2026-03-01T12:00:01Z","RayID":"7c1f2e3d4b5a6978"}', expect: { ip: '203.0.113.61', host: 'www.example.com', url: '/members/search?q=vpn', status: 200, bytes: 4213, time: Date.UTC(2026, 2, 1, 12, 0, 1) } },
+      { line: '{"ClientIP":"2001:db8::61","ClientRequestHost":"www.example.com","ClientRequestMethod":"GET","ClientRequestURI":"/","ClientRequestUserAgent":"curl/8.5.0","EdgeResponseBytes":512,"EdgeResponseStatus":403,"EdgeStartTimestamp":1772366402000000000}', expect: { ip: '2001:db8::61', status: 403, time: Date.UTC(2026, 2, 1, 12, 0, 2) } },
+    ],
+    build: () => new JsonScanner(CLOUDFLARE),
+  },
+  {
+    name: 'gcp',
+    description: 'Google Cloud load balancer / Cloud Run request logs exported from Cloud Logging (JSON LogEntry with httpRequest)',
+    samples: [
+      { line: '{"httpRequest":{"requestMethod":"GET","requestUrl":"https://www.example.com/orders/4711?tab=2","status":200,"responseSize":"5120","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15","remoteIp":"203.0.113.62","referer":"https://www.example.com/","protocol":"HTTP/1.1"},"insertId":"1x2y3z","resource":{"type":"http_load_balancer"},"severity":"INFO","timestamp":"2026-03-01T12:00:03.512Z"}', expect: { ip: '203.0.113.62', url: '/orders/4711?tab=2', status: 200, bytes: 5120, time: Date.UTC(2026, 2, 1, 12, 0, 3, 512), protocol: 'HTTP/1.1' } },
+    ],
+    build: () => new JsonScanner(GOOGLE_CLOUD),
+  },
+  {
     name: 'json',
     description: 'JSON lines with common key names (client_ip/remote_addr, time/timestamp/ts, url/uri/request, status, bytes/size, user_agent, referer, ECS keys); json:ip=key,url=key,... for an explicit mapping',
     samples: [
@@ -391,7 +443,7 @@ export const PRESETS: Readonly<Record<string, PresetFormat>> = buildPresets();
  * nginx-proxy-manager.
  */
 export const DETECTION_ORDER: readonly string[] = [
-  'w3c', 'cloudfront', 'iis-xml', 'alb', 'caddy', 'traefik', 'envoy', 'nginx-json', 'json',
+  'w3c', 'cloudfront', 'iis-xml', 'alb', 'caddy', 'traefik', 'envoy', 'nginx-json', 'cloudflare', 'gcp', 'json',
   'haproxy', 'zoraxy', 'traefik-clf', 'vhost_combined', 'common', 'combined', 'nginx-proxy-manager',
 ];
 
