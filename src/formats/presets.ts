@@ -62,12 +62,18 @@ const APACHE_VHOST_COMBINED = '%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{Us
  * (nginx's `[$time_iso8601]`), and a syslog header in front (nginx `access_log syslog:` or
  * Apache piped to logger, as rsyslog writes it: `Oct 10 13:55:36 web1 nginx: ` or an
  * RFC 5424 / ISO-stamped header ending in `tag[pid]: `). The fallbacks run only for lines the
- * primary layout rejects.
+ * primary layout rejects. An X-Forwarded-For list in the address column counts as its first
+ * address.
  */
 function combinedLayouts(): { segments: Segment[]; trailing?: LayoutOptions['trailing'] }[] {
   return [
     { segments: parseApacheFormat(APACHE_COMBINED), trailing: 'ignore' },
     { segments: parseApacheFormat(APACHE_COMMON) },
+    // the address column holding an X-Forwarded-For list (`%{X-Forwarded-For}i` in place of
+    // %h behind a proxy): its first address is the client's; the rest of the list, ident and
+    // user are skipped up to the time
+    { segments: parseTemplate('{ip}, {*} [{time:clf}] "{request}" {status} {bytes} "{referrer}" "{ua}"'), trailing: 'ignore' },
+    { segments: parseTemplate('{ip}, {*} [{time:clf}] "{request}" {status} {bytes}') },
     { segments: parseApacheFormat(`%v ${APACHE_COMBINED}`), trailing: 'ignore' },
     { segments: parseApacheFormat(`%v ${APACHE_COMMON}`) },
     { segments: parseApacheFormat('%h %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"'), trailing: 'ignore' },
@@ -211,7 +217,7 @@ const JSON_AUTO: JsonMapping = {
 const DEFINITIONS: PresetDefinition[] = [
   {
     name: 'combined',
-    description: 'Apache/nginx combined: %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" (tolerates common-format lines, a leading vhost, appended fields, an ISO time, a syslog header)',
+    description: 'Apache/nginx combined: %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" (tolerates common-format lines, a leading vhost, appended fields, an ISO time, a syslog header, an X-Forwarded-For list as the address)',
     samples: [
       {
         line: '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif?x=1 HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"',
@@ -219,6 +225,7 @@ const DEFINITIONS: PresetDefinition[] = [
       },
       { line: '2001:db8::7 - - [02/Mar/2026:00:00:01 +0000] "POST /login HTTP/1.1" 302 - "-" "curl/8.5.0"', expect: { ip: '2001:db8::7', bytes: -1, referrer: '', status: 302 } },
       { line: '198.51.100.4 - - [02/Mar/2026:00:00:02 +0100] "GET /search?q=vpn+router HTTP/2.0" 200 31022 "https://example.org/" "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0" "203.0.113.9"' },
+      { line: '198.51.100.7, 10.0.0.2, 10.0.0.1 - - [02/Mar/2026:00:00:06 +0000] "GET /d HTTP/1.1" 200 12 "-" "Mozilla/5.0"', expect: { ip: '198.51.100.7', url: '/d', userAgent: 'Mozilla/5.0' } },
       { line: '198.51.100.5 - - [2026-03-02T00:00:03+01:00] "GET /a HTTP/1.1" 200 310 "-" "curl/8.5.0"', expect: { ip: '198.51.100.5', time: Date.UTC(2026, 2, 1, 23, 0, 3), url: '/a', status: 200 } },
       { line: 'Mar  2 00:00:04 web1 nginx: 198.51.100.6 - - [02/Mar/2026:00:00:04 +0000] "GET /b HTTP/1.1" 404 0 "-" "curl/8.5.0"', expect: { ip: '198.51.100.6', time: Date.UTC(2026, 2, 2, 0, 0, 4), url: '/b', status: 404 } },
       { line: '2026-03-02T00:00:05.120+00:00 web1 apache2[812]: 2001:db8::9 - - [02/Mar/2026:00:00:05 +0000] "GET /c HTTP/1.1" 200 12 "https://example.org/" "Mozilla/5.0"', expect: { ip: '2001:db8::9', url: '/c', referrer: 'https://example.org/' } },
