@@ -50,6 +50,9 @@ test('judge scores a hand-made report: precision, recall, /64 matching, patterns
   assert.equal(verdict.linkPreviewCoverage, 0.5);
   assert.equal(verdict.proberCoverage, 1);
   assert.deepEqual(verdict.fakeCrawlersAsCrawler, ['159.89.1.1']);
+  // named as a fake (verified: false, "claims Googlebot, is not"): not a crawler the report vouches for
+  const named = judge(truth, { sources: [{ kind: 'crawler', ips: ['159.89.1.1'], verified: false }], probes: [] });
+  assert.deepEqual([named.fakeCrawlersAsCrawler, named.fakeCrawlersNamed], [[], ['159.89.1.1']]);
   assert.ok(verdict.summary.includes('precision 83.3%'), verdict.summary);
   const failures = barFailures(truth, verdict);
   assert.deepEqual(failures, ['precision 83.3% < 97%', 'recall 83.3% < 95%', 'link previewers found 50.0% < 90%']);

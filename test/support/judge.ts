@@ -10,6 +10,8 @@ export interface ReportSource {
   pattern?: string | null;
   ips: string[];
   network?: { cidr?: string; org?: string | null } | null;
+  /** crawler sources: verified by network (true), outside the crawler's published ranges (false) */
+  verified?: boolean | null;
 }
 
 export interface ScanReport {
@@ -74,7 +76,8 @@ export function judge(truth: Truth, report: ScanReport): Verdict {
     const keys = [...new Set(source.ips.map(clientKey))];
     for (const key of keys) mentioned.add(key);
     if (source.kind === 'link-preview') for (const key of keys) linkPreviewReported.add(key);
-    if (source.kind === 'crawler') for (const key of keys) crawlerReported.add(key);
+    // a crawler source with verified:false names a fake crawler as one ("claims Googlebot, is not")
+    if (source.kind === 'crawler' && source.verified !== false) for (const key of keys) crawlerReported.add(key);
     if (!positiveKinds.has(source.kind)) continue;
     replayerOrPrefetcherSources++;
     for (const key of keys) {
