@@ -87,7 +87,14 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
     const anonymize = typeof engine.anonymize === 'function' ? engine.anonymize : undefined;
     const addressOf = (client: number, ip: string): string => (anonymize && !named.has(client) ? anonymize(ip) : ip);
     const redact = engine.redact ?? ((url: string) => url);
-    const show: Shown = { address: (client) => addressOf(client, detector.firstAddressOf(client)), url: redact };
+    // a pair's other side is a client, not the address of that request: an IPv6 client of several
+    // addresses is shown as its /64, so nobody greps the log for an address that never made it
+    const clientText = (client: number): string => {
+      const first = detector.firstAddressOf(client);
+      if (anonymize && !named.has(client)) return anonymize(first);
+      return first.includes(':') && detector.addressesOf(client).length > 1 ? detector.summary(client).key : first;
+    };
+    const show: Shown = { address: clientText, url: redact };
     const requestOut = (client: number, request: ParsedRecord): ParsedRecord => ({
       ...request,
       ip: addressOf(client, request.ip),
