@@ -16,7 +16,7 @@
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MAX_LINE_BYTES } from './line-reader.js';
+import { hasByteOrderMark, MAX_LINE_BYTES } from './line-reader.js';
 
 /** Where a followed file was left: enough to resume it, or to find it after a rotation. */
 export interface FollowPosition {
@@ -227,7 +227,11 @@ export class LogFollower {
   private endLine(file: Followed, buffer: Buffer, start: number, end: number, newline: number): void {
     file.lines++;
     if (file.overlong) this.options.onOverlongLine?.(file.path, file.lines);
-    else this.onLine(file.path, buffer, start, end > start && buffer[end - 1] === 13 ? end - 1 : end, file.lines); // '\r'
+    else {
+      // a file's first line may carry a UTF-8 byte order mark, which is not part of it
+      const from = file.offset === 0 && hasByteOrderMark(buffer, start, end) ? start + 3 : start;
+      this.onLine(file.path, buffer, from, end > from && buffer[end - 1] === 13 ? end - 1 : end, file.lines); // '\r'
+    }
     file.offset += file.pending + newline;
     file.pending = 0;
     file.carryLength = 0;

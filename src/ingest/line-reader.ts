@@ -55,6 +55,8 @@ class LineSplitter {
   private overlong = false;
   /** absolute offset of chunk[0] */
   private offset: number;
+  /** the next line is the input's first: a UTF-8 byte order mark before it is not part of it */
+  private first: boolean;
   stopped = false;
 
   constructor(
@@ -67,10 +69,16 @@ class LineSplitter {
   ) {
     this.carry = Buffer.allocUnsafe(Math.min(maxLineBytes, 64 << 10));
     this.offset = startOffset;
+    this.first = startOffset === 0;
   }
 
   private emit(buffer: Buffer, start: number, end: number, overlong: boolean): void {
     if (end > start && buffer[end - 1] === 13) end--; // '\r'
+    if (this.first) {
+      // Windows tools (Notepad, PowerShell's UTF8 encoding, IIS on some setups) start a file with one
+      this.first = false;
+      if (hasByteOrderMark(buffer, start, end)) start += 3;
+    }
     if (overlong) {
       if (this.onOverlongLine !== undefined) this.onOverlongLine(buffer, start, end);
       else this.visit(buffer, start, end);
@@ -510,7 +518,7 @@ export async function readHeadBytes(input: InputFile, limit: number): Promise<Bu
     try {
       const buffer = Buffer.allocUnsafe(Math.min(limit, Math.max(1, input.size)));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      return buffer.subarray(0, bytesRead);
+      return withoutByteOrderMark(buffer.subarray(0, bytesRead));
     } finally {
       await handle.close();
     }
@@ -524,7 +532,16 @@ export async function readHeadBytes(input: InputFile, limit: number): Promise<Bu
     return length < limit;
   });
   if (damage !== null && length === 0) throw unreadable(input.path, new Error(`damaged gzip data (${damage})`));
-  return Buffer.concat(pieces);
+  return withoutByteOrderMark(Buffer.concat(pieces));
+}
+
+/** Whether the bytes from `start` begin with UTF-8's byte order mark (EF BB BF). */
+export function hasByteOrderMark(buffer: Buffer, start: number, end: number): boolean {
+  return end - start >= 3 && buffer[start] === 0xef && buffer[start + 1] === 0xbb && buffer[start + 2] === 0xbf;
+}
+
+function withoutByteOrderMark(head: Buffer): Buffer {
+  return hasByteOrderMark(head, 0, head.length) ? head.subarray(3) : head;
 }
 
 /**

@@ -40,6 +40,18 @@ test('reads what a file gains, a partial line only once it ends', () => {
   tail.close();
 });
 
+test('a UTF-8 byte order mark before a file\'s first line is not part of it, also when the line arrives in pieces', () => {
+  const dir = freshDir();
+  const log = join(dir, 'access.log');
+  writeFileSync(log, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('on')]));
+  const { follower: tail, lines } = follower([log]);
+  tail.poll();
+  appendFileSync(log, 'e\ntwo\n');
+  tail.poll();
+  assert.deepEqual(lines, ['access.log:1:one', 'access.log:2:two']);
+  tail.close();
+});
+
 test('rotation: the renamed file is finished (last line without newline too), then the new one is read from its start', () => {
   const dir = freshDir();
   const log = join(dir, 'access.log');

@@ -43,6 +43,22 @@ test('LF, CRLF, no trailing newline, empty lines', async () => {
   assert.deepEqual(await collect(write('one.log', '\n')), ['']);
 });
 
+test('a UTF-8 byte order mark before the first line is not part of it (file, gzip, stdin, ranges, head bytes)', async () => {
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const text = Buffer.concat([bom, Buffer.from('a\r\nb\n')]);
+  assert.deepEqual(await collect(write('bom.log', text)), ['a', 'b']);
+  assert.deepEqual(await collect(write('bom.log.gz', gzipSync(text))), ['a', 'b']);
+  // only at the very start: a mark inside the file is data
+  assert.deepEqual(await collect(write('bom-later.log', Buffer.concat([Buffer.from('a\n'), bom, Buffer.from('b\n')]))), ['a', '\u00ef\u00bb\u00bfb']);
+  const lines: string[] = [];
+  await forEachLine('-', (buffer, start, end) => lines.push(buffer.toString('latin1', start, end)), undefined, { stdin: Readable.from([text]) });
+  assert.deepEqual(lines, ['a', 'b']);
+  const ranged: string[] = [];
+  for (const range of [{ start: 0, end: 6 }, { start: 6, end: text.length }]) await forEachLineInRange(join(dir, 'bom.log'), range.start, range.end, (buffer, start, end) => ranged.push(buffer.toString('latin1', start, end)));
+  assert.deepEqual(ranged, ['a', 'b']);
+  assert.equal((await readHeadBytes({ path: join(dir, 'bom.log'), gzip: false, size: text.length } as never, 100)).toString('latin1'), 'a\r\nb\n');
+});
+
 test('lines across chunk boundaries arrive whole (a file larger than one read)', async () => {
   const lines = makeLines(120_000);
   const text = lines.join('\n') + '\n';
