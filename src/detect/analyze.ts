@@ -39,9 +39,17 @@ export interface Findings {
   evidence: EvidenceTable;
   /** the policy the findings were made with */
   policy: Readonly<DetectionPolicy>;
+  /** per client, the pages of its history bursts the scan confirmed by reading the log again (history-check.ts) */
+  histories?: ReadonlyMap<number, readonly EvidencePair[]>;
 }
 
-export function analyze(detector: Detector, context: AnalysisContext, policy: Readonly<DetectionPolicy> = DEFAULT_POLICY): Findings {
+export function analyze(
+  detector: Detector,
+  context: AnalysisContext,
+  policy: Readonly<DetectionPolicy> = DEFAULT_POLICY,
+  /** per client, the pages of history bursts the scan confirmed by reading the log again (history-check.ts) */
+  histories?: ReadonlyMap<number, readonly EvidencePair[]>,
+): Findings {
   const clients = detector.clientCount;
   const networks = new ClientNetworks(detector, context);
   // where a group lives: its network (an ASN) and, within it, its /16 (IPv6: /32): a cloud's
@@ -86,6 +94,16 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
     if (browserFlag[client] === 0) browserFlag[client] = looksLikeBrowser(detector, client, policy) ? 2 : 1;
     return browserFlag[client] === 2;
   };
+  // a confirmed history page that is also a rare-URL pair is that pair, explained (not chance)
+  const historyOf = new Map<string, EvidencePair>();
+  const historyMet = new Set<EvidencePair>();
+  if (histories !== undefined) for (const pairs of histories.values()) for (const pair of pairs) historyOf.set(historyKey(pair.replay.client, pair.url, pair.replay.time), pair);
+  const confirmedHistory = (client: number, url: string, time: number): EvidencePair | undefined => {
+    if (historyOf.size === 0) return undefined;
+    const pair = historyOf.get(historyKey(client, url, time));
+    if (pair !== undefined) historyMet.add(pair);
+    return pair;
+  };
   // Pass 1: counts per client over every rare unit
   walkUnits(detector, networks, isBot, browser, chance, policy, {
     originated(entry, strong) {
@@ -94,7 +112,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
       if (strong) evidence.strongOriginated[entry.client]!++;
       else evidence.weakOriginated[entry.client]!++;
     },
-    replay(_url, origin, replay, strong, pair) {
+    replay(url, origin, replay, strong, pair) {
       const client = replay.client;
       evidence.touch(client);
       // an entry point is fetched by everyone: neither a replay nor an origin
@@ -108,9 +126,11 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
       // it counts half against (share); a replay after a script (no assets, no referrers) is
       // two automated clients meeting, and counts neither way
       const ofBrowser = browser(origin.client);
-      if (!ofBrowser) {
+      // a page of a confirmed history burst is that person's, whoever the index saw before it
+      const history = confirmedHistory(client, url, replay.time);
+      if (!ofBrowser && history === undefined) {
         // neither
-      } else if (pair.bits < policy.explainedBits) {
+      } else if (pair.bits < policy.explainedBits && history === undefined) {
         if (strong) evidence.ambiguousStrong[client]!++;
         else evidence.ambiguousWeak[client]!++;
       } else {
@@ -146,6 +166,14 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   snapshots.credit(evidence, (client) => detector.count(client, Counter.Pages));
   // one person followed day after day by one place is evidence as a whole, though each fetch alone is not
   repeats.credit(evidence);
+  // a confirmed history burst: its pages that were rare-URL pairs were counted explained above;
+  // the others (pages many people visit) were no pair at all, and count as history only
+  if (histories !== undefined) {
+    for (const [client, pairs] of histories) {
+      evidence.touch(client);
+      evidence.snapshotReplays[client]! += pairs.length;
+    }
+  }
 
   const actors = clientActors(detector, context);
   const candidates = selectCandidates(detector, evidence, declared, actors, policy, person);
@@ -200,6 +228,11 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
         if (pair.entryPoint) return;
         const key = groupOfClient.get(replay.client);
         if (key === undefined || groups.get(key)!.role !== 'replayer') return;
+        const history = confirmedHistory(replay.client, url, replay.time);
+        if (history !== undefined) {
+          pushPair(key, history);
+          return;
+        }
         const made = makePair(url, origin, replay, strong, pair);
         if (!browser(origin.client)) made.originNotBrowser = true;
         pushPair(key, made);
@@ -216,6 +249,15 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
     (client) => grouped[client] === 1,
   );
 
+  // the confirmed history pages that were no rare-URL pair (pages many people visit)
+  if (histories !== undefined) {
+    for (const [client, pairs] of histories) {
+      const key = groupOfClient.get(client);
+      if (key === undefined || groups.get(key)!.role !== 'replayer') continue;
+      for (const pair of pairs) if (!historyMet.has(pair)) pushPair(key, { ...pair, popular: true });
+    }
+  }
+
   const sources: SourceFinding[] = [];
   for (const [key, group] of groups) {
     const pairs = pairsOfGroup.get(key) ?? [];
@@ -228,7 +270,7 @@ export function analyze(detector: Detector, context: AnalysisContext, policy: Re
   sources.push(...declaredSources(detector, declared, context));
   // strongest evidence first: confidence, then how much evidence, then replays
   sources.sort((a, b) => b.confidence - a.confidence || (b.evidence ?? 0) - (a.evidence ?? 0) || b.replays - a.replays || a.clients[0]! - b.clients[0]!);
-  return { sources, probes: findProbes(detector), evidence, policy };
+  return { sources, probes: findProbes(detector), evidence, policy, ...(histories !== undefined ? { histories } : {}) };
 }
 
 /** An address's /16 (IPv4) or /32 (IPv6) as text: the address up to its second '.' or ':'. */
@@ -296,4 +338,8 @@ export function pairsInvolving(
   );
   const byTime = (a: EvidencePair, b: EvidencePair): number => a.replay.time - b.replay.time || a.url.localeCompare(b.url);
   return { replays: replays.sort(byTime), leads: leads.sort(byTime) };
+}
+
+function historyKey(client: number, url: string, time: number): string {
+  return `${client} ${time} ${url}`;
 }

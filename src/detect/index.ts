@@ -5,5 +5,6 @@ export { type ClientEvidence } from './evidence.js';
 export { DEFAULT_POLICY, type DetectionPolicy } from './policy.js';
 export { FirstSeenIndex, GLOBAL_BUCKET, POPULAR, type FirstSeenIndexState } from './first-seen-index.js';
 export { classifyPath, isProbePath, PathKind } from './paths.js';
+export { confirmHistories, historySuspects, watched, type HistoryWatch, type Visit } from './history-check.js';
 export type * from './types.js';
 export { formatChance, signalsOf, type Signals } from './signals.js';

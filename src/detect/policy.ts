@@ -188,6 +188,26 @@ export interface DetectionPolicy {
    * Tuned: judge (small scenario: newsletters whose reader never clicked, scanned by Safe Links).
    */
   unfollowedScanConfidence: number;
+  /**
+   * The history check (history-check.ts): a replayer source below this confidence whose
+   * clients only fetch pages gets a second look at the log, for its bursts and the visits of
+   * the people they follow. Sources already reported keep their verdict. Tuned: judge sweep
+   * (history apps whose uploads were mostly pages popular that day: 0.29 in mixed and
+   * confounded seed 15), labels (no labelled `not` raised).
+   */
+  historyCheckBelow: number;
+  /** ... and has at most this many requests: an upload fetches a handful of pages at a time; a source of thousands has its evidence already. */
+  historyCheckMaxRequests: number;
+  /** How long before a burst a person's visits count as the history it could hold (an app uploads a day or two of history). Tuned: judge (24 h uploads). */
+  historyWindowSeconds: number;
+  /**
+   * A burst is a person's history when at least this many of its pages (entry points aside)
+   * are pages the person visited in the window, in the person's order, fetched many times
+   * faster (snapshotCompression)... Tuned: judge sweep and labels.
+   */
+  historyMinPages: number;
+  /** ... and they are at least this share of the burst's pages: a script walking the menu after a visitor fetches pages the visitor never saw. */
+  historyPageShare: number;
 }
 
 export const DEFAULT_POLICY: Readonly<DetectionPolicy> = Object.freeze({
@@ -224,4 +244,9 @@ export const DEFAULT_POLICY: Readonly<DetectionPolicy> = Object.freeze({
   repeatVictimMinDays: 3,
   repeatVictimBits: 5,
   unfollowedScanConfidence: 0.35,
+  historyCheckBelow: 0.5,
+  historyCheckMaxRequests: 200,
+  historyWindowSeconds: 2 * 24 * 3600,
+  historyMinPages: 3,
+  historyPageShare: 0.8,
 });

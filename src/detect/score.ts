@@ -71,6 +71,7 @@ export function scoreGroup(
   const urls = new Set<string>();
   let strong = 0;
   let weak = 0;
+  let popularHistory = 0;
   let mismatches = 0;
   let effective = 0;
   let inStep = 0;
@@ -79,6 +80,8 @@ export function scoreGroup(
   const pattern = role === 'replayer' ? patternOf(pairs, policy, networkOf, followedPairs(pairs, evidence, networkOf)) : null;
   // one person's history over hours fetched in a burst counts in full, page by page
   const history = role === 'replayer' ? onePersonBursts(pairs, policy, networkOf, true).inBursts : new Set<EvidencePair>();
+  // bursts the scan confirmed from the log's lines (history-check.ts) are a person's history
+  if (role === 'replayer') for (const pair of pairs) if (pair.history === true) history.add(pair);
   for (const pair of history) swept.delete(pair);
   // one person followed day after day by the group's place (repeat-victims.ts) counts in full, fetch by fetch
   const followed = role === 'replayer' ? followedPairs(pairs, evidence, networkOf) : new Set<EvidencePair>();
@@ -88,7 +91,8 @@ export function scoreGroup(
   for (const pair of pairs) {
     victims.add(role === 'replayer' ? pair.origin.client : pair.replay.client);
     urls.add(pair.url);
-    if (pair.strong) strong++;
+    if (pair.popular === true) popularHistory++;
+    else if (pair.strong) strong++;
     else weak++;
     if (pair.inStep === true) {
       inStep++;
@@ -136,6 +140,7 @@ export function scoreGroup(
     reasons.push(
       `${strong + weak} requests for URLs another network requested first (${strong} rare over the whole log, ${weak} rare that day), from ${victims.size} different origin clients`,
     );
+    if (popularHistory > 0) reasons.push(`${popularHistory} more of the pages its bursts fetched were one person's, visited before (pages many people visit; the log was read again for them)`);
     reasons.push(`${explainedStrong + explainedWeak} of them too soon or too private to be chance (evidence ${effective.toFixed(1)} pairs' worth)`);
     if (inStep > 0) reasons.push(`${inStep} fetched in step with the person, seconds apart`);
     if (repeatedVictim) reasons.push(`${followed.size} fetched one person's pages after each visit, on ${followedDays} different days: chance does not pick the same person day after day`);

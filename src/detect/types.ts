@@ -28,6 +28,10 @@ export interface EvidencePair {
   originNotBrowser?: boolean;
   /** the nearest earlier request of another network by a browser: whose history a snapshot fetches, though other replayers came between */
   person?: RequestRef;
+  /** a page of one person's history in a burst the scan confirmed by reading the log again (history-check.ts): the person's visit and the burst's fetch */
+  history?: boolean;
+  /** a history page many people visit (no rare-URL pair of its own): evidence only as part of its burst */
+  popular?: boolean;
 }
 
 export interface SourceFinding {

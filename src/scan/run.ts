@@ -1,13 +1,14 @@
 import { availableParallelism } from 'node:os';
 import type { Attributor, ReverseName } from '../attribute/types.js';
 import { ATTRIBUTION_NOTICE, cdnOf, loadAttributor, reverseLookupAll, type CatalogueAttributor, type ReverseResolver } from '../attribute/index.js';
-import { analyze, Counter, Detector, type DetectionPolicy, type Findings } from '../detect/index.js';
+import { analyze, confirmHistories, Counter, DEFAULT_POLICY, Detector, historySuspects, pairsInvolving, type DetectionPolicy, type Findings } from '../detect/index.js';
 import { judgeAccessLog, Reason, resolveFormat, scanInputs, type ScanRecord } from '../formats/index.js';
 import { expandInputs, type LeftOut } from '../ingest/index.js';
 import { ReplaywatchError } from '../common/errors.js';
 import { buildReport, createAnonymizer, isoTime, type ReportModel } from '../report/index.js';
 import { buildCanaryReport, type CanaryHitInput, type CanaryInput } from '../canary/index.js';
 import { createCanaryHitCollector } from './canary-hits.js';
+import { readableAgain, readHistoryVisits } from './history-read.js';
 import { scanInParallel, scanWarnings } from './parallel.js';
 
 /**
@@ -118,15 +119,22 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
 
   timings.mark('read, parse and index');
   if (scanned.counter.records === 0) throw noRecords(scanned.counter, scanned.files);
-  const findings = analyze(
-    detector,
-    {
-      networkKey: (address) => attributor.networkKey(address),
-      actors: (address) => attributor.actors(address),
-      verifyCrawler: (address, agent) => attributor.verifyCrawler(address, agent),
-    },
-    options.policy,
-  );
+  const analysisContext = {
+    networkKey: (address: string) => attributor.networkKey(address),
+    actors: (address: string) => attributor.actors(address),
+    verifyCrawler: (address: string, agent: Parameters<typeof attributor.verifyCrawler>[1]) => attributor.verifyCrawler(address, agent),
+  };
+  let findings = analyze(detector, analysisContext, options.policy);
+  // the history check (detect/history-check.ts): a second look at the log for uploads of a
+  // person's history the first pass could not prove; files only (a stream is read once)
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const watch = readableAgain(inputs) ? historySuspects(detector, findings.sources, policy, (clients) => pairsInvolving(detector, analysisContext, clients, policy).replays) : null;
+  if (watch !== null) {
+    const visits = await readHistoryVisits(inputs, format, detector, watch, options.clientIpField);
+    const histories = confirmHistories(watch, visits, policy);
+    if (histories.size > 0) findings = analyze(detector, analysisContext, policy, histories);
+    timings.mark('history check');
+  }
 
   const warnings = [...collectWarnings(detector, scanned.counter, loaded), ...scanWarnings(detector)];
   if (findings.evidence.victimsDropped > 0)

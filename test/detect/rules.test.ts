@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze, DEFAULT_POLICY, Detector, signalsOf, type AnalysisContext, type DetectionPolicy } from '../../src/detect/index.js';
 import { EvidenceTable } from '../../src/detect/evidence.js';
+import { confirmHistories, type HistoryWatch, type Visit } from '../../src/detect/history-check.js';
 import { atLeast } from '../../src/detect/repeat-victims.js';
 import { patternOf, sweptPairs, uploadShare } from '../../src/detect/score.js';
 import { isOnePersonsHistory } from '../../src/detect/snapshot-bursts.js';
@@ -540,4 +541,43 @@ test('victims shown by explain are bounded over all clients: past the bound a se
   const summary = { requests: 3, pages: 3, assets: 0, scripts: 0, writes: 0, withReferrer: 0, http10: 0, denied: 0, notFound: 0 };
   const shown = signalsOf({ ...table.get(1)!, explained: 1 }, summary as never, DEFAULT_POLICY);
   assert.match(shown.for.join('\n'), /after at least 1 different clients/);
+});
+
+test('history check: a burst of one person\'s pages (most of them pages many people visit), in the person\'s order and far faster, is that person\'s history; a menu walk, another order or a quick visit is not', () => {
+  const person = 7;
+  const app = 9;
+  const t0 = 1_773_000_000;
+  const burst = t0 + 21 * 3600;
+  const watchOf = (times: number[]): HistoryWatch => ({
+    suspects: [{ clients: [app], people: new Map([[person, times]]) }],
+    clients: new Set([app, person]),
+    windows: new Map([[person, times.map((time): [number, number] => [time - DEFAULT_POLICY.historyWindowSeconds, time])]]),
+  });
+  const page = (time: number, url: string, status = 200): Visit => ({ time, url, status, bytes: 30_000 });
+  const session = [page(t0, '/about'), page(t0 + 36, '/t/shoes/13285'), page(t0 + 54, '/orders/685116'), page(t0 + 254, '/pricing'), page(t0 + 369, '/')];
+  const upload = [page(burst, '/about'), page(burst + 1, '/t/shoes/13285'), page(burst + 2, '/orders/685116', 302), page(burst + 3, '/pricing'), page(burst + 4, '/')];
+  const confirmed = confirmHistories(watchOf([burst + 1, burst + 2]), new Map([[person, session], [app, upload]]), DEFAULT_POLICY);
+  const pairs = confirmed.get(app) ?? [];
+  // the home page proves nothing; the four others are the person's, visited over four minutes and fetched in three seconds
+  assert.deepEqual(pairs.map((pair) => [pair.url, pair.origin.client, pair.origin.time, pair.replay.time, pair.history]), [
+    ['/about', person, t0, burst, true],
+    ['/t/shoes/13285', person, t0 + 36, burst + 1, true],
+    ['/orders/685116', person, t0 + 54, burst + 2, true],
+    ['/pricing', person, t0 + 254, burst + 3, true],
+  ]);
+  assert.equal(pairs.find((pair) => pair.url === '/orders/685116')?.authMismatch, true);
+  // a script walking the whole menu after the visitor: most of its pages the visitor never saw
+  const walk = ['/guest.htm', '/about', '/t/shoes/13285', '/pricing', '/faq', '/news', '/links'].map((url, index) => page(burst + index, url));
+  assert.equal(confirmHistories(watchOf([burst + 2]), new Map([[person, session], [app, walk]]), DEFAULT_POLICY).size, 0);
+  // the person's pages in another order than the person's
+  const shuffled = [page(burst, '/pricing'), page(burst + 1, '/about'), page(burst + 2, '/orders/685116'), page(burst + 3, '/t/shoes/13285')];
+  assert.equal(confirmHistories(watchOf([burst + 2]), new Map([[person, session], [app, shuffled]]), DEFAULT_POLICY).size, 0);
+  // a visit of a few seconds fetched in a few seconds is no upload of history
+  const quick = session.map((visit, index) => ({ ...visit, time: t0 + index * 2 }));
+  assert.equal(confirmHistories(watchOf([burst + 2]), new Map([[person, quick], [app, upload]]), DEFAULT_POLICY).size, 0);
+  // visits after the burst, or older than the window, are not what it uploaded
+  const later = session.map((visit) => ({ ...visit, time: visit.time + 22 * 3600 }));
+  assert.equal(confirmHistories(watchOf([burst + 2]), new Map([[person, later], [app, upload]]), DEFAULT_POLICY).size, 0);
+  const old = session.map((visit) => ({ ...visit, time: visit.time - 3 * 24 * 3600 }));
+  assert.equal(confirmHistories(watchOf([burst + 2]), new Map([[person, old], [app, upload]]), DEFAULT_POLICY).size, 0);
 });

@@ -126,6 +126,7 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
           replays: pairs.replays.filter((pair) => pair.replay.client === client).map((pair) => pairView(pair, show)),
           replayedBy: pairs.replays.filter((pair) => pair.origin.client === client).map((pair) => pairView(pair, show)),
           leads: pairs.leads.filter((pair) => pair.origin.client === client).map((pair) => pairView(pair, show)),
+          ...(findings.histories?.has(client) ? { history: findings.histories.get(client)!.map((pair) => pairView(pair, show)) } : {}),
           requests: summary.addresses
             .flatMap((address) => requests.get(address) ?? [])
             .sort((a, b) => a.time - b.time)
@@ -176,6 +177,11 @@ export const registerExplain: RegisterCommand = (program, io, setExitCode) => {
         out.push(`  its replays (origin → this client), ${own.length}:`);
         for (const pair of own.slice(0, limit)) out.push(...pairLines(pair, show, c));
       }
+      const history = findings.histories?.get(client) ?? [];
+      if (history.length > 0) {
+        out.push(`  pages of one person's history in its bursts (the log read again for them), ${history.length}:`);
+        for (const pair of history.slice(0, limit)) out.push(...pairLines(pair, show, c));
+      }
       const led = pairs.leads.filter((pair) => pair.origin.client === client);
       if (led.length > 0) {
         out.push(`  first on URLs others then requested, ${led.length}:`);
@@ -212,7 +218,7 @@ function pairView(pair: EvidencePair, show: Shown) {
   const side = (request: EvidencePair['origin']) => ({ ip: show.address(request.client), time: isoTime(request.time), status: request.status, bytes: request.bytes });
   return {
     url: show.url(pair.url), origin: side(pair.origin), replay: side(pair.replay), lagSeconds: pair.lagSeconds, rareOverall: pair.strong, authMismatch: pair.authMismatch,
-    evidenceBits: pair.bits, inStep: pair.inStep === true,
+    evidenceBits: pair.bits, inStep: pair.inStep === true, ...(pair.history === true ? { history: true } : {}),
   };
 }
 
@@ -220,8 +226,10 @@ function pairLines(pair: EvidencePair, show: Shown, c: ReturnType<typeof pc.crea
   const side = (label: string, request: EvidencePair['origin']) =>
     `       ${label.padEnd(7)} ${show.address(request.client).padEnd(16)} ${isoTime(request.time).replace('T', ' ').replace('Z', '')}  ${request.status}  ${formatNumber(request.bytes)} B`;
   return [
-    `    ${terminalText(show.url(pair.url))}${pair.strong ? '' : c.dim(' (rare that day)')}${pair.authMismatch ? c.red(' auth mismatch') : ''}${pair.inStep === true ? c.red(' in step') : ''}` +
-      (pair.bits === undefined ? '' : c.dim(pair.bits === 0 ? ' · entry point, no evidence' : ` · chance ${formatChance(pair.bits)}`)),
+    pair.history === true
+      ? `    ${terminalText(show.url(pair.url))}${pair.authMismatch ? c.red(' auth mismatch') : ''}${c.dim(" · the person's visit, then the burst's fetch")}`
+      : `    ${terminalText(show.url(pair.url))}${pair.strong ? '' : c.dim(' (rare that day)')}${pair.authMismatch ? c.red(' auth mismatch') : ''}${pair.inStep === true ? c.red(' in step') : ''}` +
+        (pair.bits === undefined ? '' : c.dim(pair.bits === 0 ? ' · entry point, no evidence' : ` · chance ${formatChance(pair.bits)}`)),
     side('first', pair.origin),
     side('then', pair.replay) + c.dim(`  +${formatDuration(pair.lagSeconds)}`),
   ];
