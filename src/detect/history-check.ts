@@ -76,22 +76,30 @@ export function historySuspects(
   const pairs = pairsOf(all);
   const suspects: HistorySuspect[] = [];
   const windows = new Map<number, [number, number][]>();
-  const clients = new Set<number>(all);
+  const clients = new Set<number>();
   for (const source of chosen) {
     const own = new Set(source.clients);
+    let pages = 0;
+    for (const client of source.clients) pages += detector.count(client, Counter.Pages);
+    if (pages < policy.historyMinPages) continue;
+    // late replays of a person's visits (a browser before each), two of them in one burst: the
+    // first pass saw part of an upload; a lone replay is no reason to read the log again
+    const late = pairs
+      .filter((pair) => own.has(pair.replay.client) && !own.has(pair.origin.client) && pair.inStep !== true && pair.person !== undefined && pair.replay.time - pair.origin.time >= policy.snapshotMinLagSeconds)
+      .sort((a, b) => a.replay.time - b.replay.time);
+    if (!burstsOf(late, (pair) => pair.replay.time, policy.burstGapSeconds).some((burst) => burst.length >= 2)) continue;
+    // whose history: the last browser before each replay (a web filter's copy of the visit may come between)
     const people = new Map<number, number[]>();
-    for (const pair of pairs) {
-      if (!own.has(pair.replay.client) || own.has(pair.origin.client) || pair.inStep === true) continue;
-      if (pair.replay.time - pair.origin.time < policy.snapshotMinLagSeconds) continue;
-      let times = people.get(pair.origin.client);
+    for (const pair of late) {
+      let times = people.get(pair.person!.client);
       if (times === undefined) {
         if (people.size >= MAX_PEOPLE) continue;
-        people.set(pair.origin.client, (times = []));
+        people.set(pair.person!.client, (times = []));
       }
       times.push(pair.replay.time);
     }
-    if (people.size === 0) continue;
     suspects.push({ clients: source.clients, people });
+    for (const client of source.clients) clients.add(client);
     for (const [person, times] of people) {
       clients.add(person);
       let list = windows.get(person);

@@ -133,6 +133,7 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
     const visits = await readHistoryVisits(inputs, format, detector, watch, options.clientIpField);
     const histories = confirmHistories(watch, visits, policy);
     if (histories.size > 0) findings = analyze(detector, analysisContext, policy, histories);
+    diagnostics?.(`history check: ${watch.suspects.length} sources read again, ${[...visits.values()].reduce((sum, list) => sum + list.length, 0)} page requests kept, ${histories.size} clients with a history burst`);
     timings.mark('history check');
   }
 
