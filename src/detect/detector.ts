@@ -26,9 +26,10 @@ export interface DetectorOptions {
   maxAddresses?: number;
   /**
    * A part of a parallel scan (scan/parallel.ts): its index takes 2/3 of its budget
-   * (partIndexBudgetOf), not 17/32. Parts each hold the URLs popular in them and keep URL bytes for
-   * the merge, and their clients need no analysis arrays (2/9 of the budget at most, with agents
-   * a tenth): the 10 M-line bench log's second half needs 841 k units, 84 MB of its 128 MB.
+   * (partIndexBudgetOf), not 17/32, while its other tables leave room (partTablesBudgetOf).
+   * Parts each hold the URLs popular in them and keep URL bytes for the merge, and their clients
+   * need no analysis arrays (2/9 of the budget at most, with agents a tenth): the 10 M-line bench
+   * log's second half needs 841 k units, 84 MB of its 128 MB.
    */
   part?: boolean;
 }
@@ -89,10 +90,34 @@ const PROBE_PATHS_PER_CLIENT = 64;
 /** Longer probe paths are kept cut to this many characters. */
 const PROBE_PATH_CHARS = 200;
 
-/** The first-seen index's share of a parallel scan's part (DetectorOptions.part): 2/3. */
+/** The first-seen index's share of a parallel scan's part (DetectorOptions.part): 2/3 at most (partTablesBudgetOf). */
 export function partIndexBudgetOf(memoryBudget: number): number {
   return Math.floor((memoryBudget * 2) / 3);
 }
+
+/**
+ * What a part's index, client tables, agents and probe paths hold together at most: its budget
+ * less what its thread holds beside them (an eighth, at least PART_THREAD_BYTES). The index
+ * takes its 2/3 while the others leave room (the 10 M-line bench log's second half at the
+ * default budget: index 81.0 MB where this leaves it 82.9, beside 165 k addresses of 175 k) and
+ * less as they fill, as a log of a new address and agent on every line fills them; never less
+ * than half its 2/3 (an index dropping its oldest quarter every few new URLs would spend the scan
+ * compacting its slots). Each part's 2/3 + 2/9 + 1/10 + 1/32 was its whole budget, held by every
+ * thread beside a heap and allocator slack of its own: two threads at 64MB peaked ~20 MB over
+ * the budget plus the two-thread baseline (docs/PERFORMANCE.md).
+ */
+export function partTablesBudgetOf(memoryBudget: number): number {
+  return Math.max(0, memoryBudget - Math.max(Math.floor(memoryBudget / 8), PART_THREAD_BYTES));
+}
+/**
+ * What a thread holds beside its part's tables, at least: under a hostile log its heap of address
+ * and agent strings grows ~4-6 MB past the baseline's, and its malloc heap keeps a few MB freed.
+ */
+const PART_THREAD_BYTES = 8 << 20;
+/** A part's address as partTablesBudgetOf counts it: addressesForBudget's ~256 bytes but analysis's ~80. */
+const PART_ADDRESS_BYTES = 176;
+/** An agent as partTablesBudgetOf counts it (agentsForBudget). */
+const AGENT_BYTES = 400;
 
 /**
  * The first-seen index's share of a memory budget: 17/32. With the client tables' third
@@ -350,6 +375,10 @@ export class Detector {
   clientsOverflowed = 0;
   /** the client standing for addresses past the limit, -1 until one came */
   overflowClient = -1;
+  /** the agent standing for new agents past the limit, -1 until one came (overflowAgent) */
+  private overflowAgentId = -1;
+  /** a part's partTablesBudgetOf, 0 for a detector that is not a part (its index keeps its share) */
+  private partTables = 0;
   private maxAddresses: number;
   /**
    * The limit the client tables are reserved at (reservedFor): maxAddresses, or the limit of the
@@ -390,6 +419,7 @@ export class Detector {
     this.fixedMaxAddresses = options.maxAddresses;
     this.maxAddresses = options.maxAddresses ?? addressesForBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
     this.reserveAddresses = this.maxAddresses;
+    if (options.part === true) this.partTables = partTablesBudgetOf(this.memoryBudget);
   }
 
   /**
@@ -421,6 +451,7 @@ export class Detector {
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
     this.reserveAddresses = this.fixedMaxAddresses ?? addressesForBudget(Math.max(bytes, raisedTo));
     this.maxProbeBytes = probeBytesForBudget(bytes);
+    this.partTables = part ? partTablesBudgetOf(bytes) : 0;
   }
 
   /**
@@ -431,6 +462,8 @@ export class Detector {
   raiseMemoryBudget(bytes: number): void {
     if (bytes <= this.memoryBudget) return;
     this.memoryBudget = bytes;
+    // no longer a part: the index takes its share of the whole
+    this.partTables = 0;
     this.index.raiseBudget(indexBudgetOf(bytes));
     this.maxAgents = this.fixedMaxAgents ?? agentsForBudget(bytes);
     this.maxAddresses = this.fixedMaxAddresses ?? addressesForBudget(bytes);
@@ -616,10 +649,17 @@ export class Detector {
     return this.overflowClient;
   }
 
-  /** The agent id that stands for every new agent past the limit (interned on first use, not classified). */
+  /**
+   * The agent id that stands for every new agent past the limit (interned on first use, not
+   * classified), kept: past the limit every line asks for it, and hashing its bytes each time
+   * swapped the one cached DataView (viewOf) between them and the line's, two views a line: a
+   * hostile log's young generation refilled ~25 times a second on each thread.
+   */
   private overflowAgent(): number {
+    if (this.overflowAgentId >= 0) return this.overflowAgentId;
     const agent = this.agents.intern(OVERFLOW_AGENT, 0, OVERFLOW_AGENT.length);
     if (agent >= this.agentClasses.length) this.classifyNewAgent(agent, OVERFLOW_AGENT, 0, OVERFLOW_AGENT.length, null);
+    this.overflowAgentId = agent;
     return agent;
   }
 
@@ -631,7 +671,19 @@ export class Detector {
     const client = key === text ? this.newClient(key, false) : (this.clientIds.get(key) ?? this.newClient(key, true));
     this.addAddress(client, address);
     this.addressClient[address] = client + 1;
+    if ((address & 1023) === 1023 && this.partTables > 0) this.shareWithIndex();
     return client;
+  }
+
+  /**
+   * A part's index budget: its 2/3 (partIndexBudgetOf) or what partTablesBudgetOf leaves beside
+   * its client tables, agents and probe paths as they stand, if less, and at least half its 2/3.
+   * Asked every 1,024 new addresses and 256 new agents: a function of the input read so far.
+   */
+  private shareWithIndex(): void {
+    const share = partIndexBudgetOf(this.memoryBudget);
+    const others = this.addresses.size * PART_ADDRESS_BYTES + this.agents.size * AGENT_BYTES + this.probeBytes;
+    this.index.limitBudget(Math.max(share >>> 1, Math.min(share, this.partTables - others)));
   }
 
   /** A new client; `mapped`: its key goes in clientIds (keys that are not an address of theirs: IPv6 /64s). */
@@ -670,6 +722,7 @@ export class Detector {
     }
     buffer.copy(this.agentBytes, from, start, end);
     this.agentStart[agent + 1] = from + length;
+    if ((agent & 255) === 255 && this.partTables > 0) this.shareWithIndex();
   }
 
   private checkProbe(client: number, record: ScanRecord): void {

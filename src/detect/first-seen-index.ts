@@ -23,7 +23,8 @@
  *   request for a popular URL, most requests, is settled by its slot alone, without reading
  *   the unit. At most 3/4 of the slots are used. Units leave only through `evictOldest`, which
  *   rebuilds the table, so probing needs no tombstones. Under a budget the table is reserved at
- *   the size its most units need and grows within it (spreadSlots), never beside a copy.
+ *   the size its most units need when it first grows, and grows within it (spreadSlots), never
+ *   beside a copy.
  * - units: UNIT_STRIDE int32 per unit in pages of PAGE_UNITS units (no doubling copies, no
  *   more than one page unused), dense in creation order: the hash's low word, bucket, state
  *   (count in bits 0-7, POPULAR = 255; the first entry's status in bits 8-23), the first entry
@@ -73,6 +74,8 @@ const U_HIGH = 7;
 const PAGE_SHIFT = 16;
 const PAGE_UNITS = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE_UNITS - 1;
+/** Bytes of one unit page. */
+const PAGE_BYTES = PAGE_UNITS * UNIT_STRIDE * 4;
 
 /** A slot: the tag, the hash's low word (so a key is known without reading its unit) and the unit id + 1, negated when the unit is popular (0: empty). */
 const SLOT_STRIDE = 3;
@@ -368,6 +371,8 @@ export class FirstSeenIndex {
    */
   private readonly hot = new Int32Array(HOT_SLOTS * HOT_STRIDE);
   private maxUnits: number;
+  /** the slots reserved when the table first grows: the most its budget (raised or not) holds */
+  private readonly reservedSlots: number;
   /** the slot table's size at maxUnits: it grows no further (capacityFor) */
   private maxCapacity: number;
   memoryBudget: number;
@@ -390,7 +395,15 @@ export class FirstSeenIndex {
     this.capacity = Math.max(1024, Math.min(this.maxCapacity, options.initialCapacity ?? 1 << 16));
     // without a budget there is no most to reserve: such a table grows by copying (growSlots)
     const raised = Math.max(this.memoryBudget, options.raisedBudget ?? 0);
-    this.slots = reserveSlots(this.capacity, Number.isFinite(raised) ? capacityFor(this.unitsFor(raised)) : this.capacity);
+    this.reservedSlots = Number.isFinite(raised) ? capacityFor(this.unitsFor(raised)) : this.capacity;
+    // reserved at the first growth, not here: an index made and dropped unused (a detector's
+    // budget set before it reads) then lets go of a table of its first size, not of its most.
+    // Freeing a large block raises glibc's mmap threshold to its size for the whole process
+    // (all threads), and blocks under the threshold come from malloc's heaps, where freed ones
+    // stay resident and a reserved table is no longer pages untouched until written: the 9.7 MB
+    // table of a 64MB scan's first setMemoryBudget, let go, put 190-194 MB on a two-thread peak
+    // of 175-180 (docs/PERFORMANCE.md).
+    this.slots = new Int32Array(this.capacity * SLOT_STRIDE);
     if (keepTexts) {
       // under a budget the arena is reserved at it: zero pages the system hands out as they are
       // first written (URLs are appended), and no growth leaves dead copies for the collector
@@ -409,6 +422,17 @@ export class FirstSeenIndex {
   /** The units a (finite) budget holds. */
   private unitsFor(budget: number): number {
     return Math.max(MIN_KEPT_UNITS, Math.floor(budget / (BYTES_PER_UNIT + (this.keepTexts ? BYTES_PER_KEPT_TEXT : 0))));
+  }
+
+  /**
+   * The budget from now on, larger or smaller (a parallel scan's part, whose other tables take
+   * more of its budget as they fill: Detector.shareWithIndex): past it, the next new unit drops
+   * the oldest quarter, as many times as it takes.
+   */
+  limitBudget(bytes: number): void {
+    if (bytes === this.memoryBudget) return;
+    this.memoryBudget = bytes;
+    this.setLimits();
   }
 
   /** A larger budget from now on (a parallel scan's first part, read with its thread's share, then merged into). */
@@ -511,9 +535,12 @@ export class FirstSeenIndex {
       return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
     }
     if (this.unitCount >= MIN_KEPT_UNITS && this.heldBytes() > this.memoryBudget) {
-      // entries and strings past the budget: fewer units, and no spare pages
+      // entries and strings past the budget: fewer units, and only the spare pages that fit
+      // beside what is held. (Dropping them all made a worker, whose URL bytes put it on this
+      // path at every eviction, take a new page for the page it had just let go: 43 pages of
+      // 2 MB on 2.5 M distinct lines, waiting for the collector and the allocator.)
       this.evictOldest();
-      this.sparePages.length = 0;
+      while (this.sparePages.length > 0 && this.heldBytes() + this.sparePages.length * PAGE_BYTES > this.memoryBudget) this.sparePages.pop();
       return this.observeUnit(high, low, bucket, client, time, status, bytes, bound, url, urlStart, urlEnd, wide);
     }
     if (((this.unitCount + 1) << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) {
@@ -661,7 +688,8 @@ export class FirstSeenIndex {
    * The slot table grown to `capacity` slots, its keys placed for that size: in place when it
    * has room (reserveSlots), so no second table is held at any moment (a new table beside the
    * old one, which then waited for the collector, was 25-38 MB of a two-thread scan's peak when
-   * a part was merged); else (no budget, or past the room reserved) into a new array.
+   * a part was merged); else (the first growth, which reserves the room; no budget; or past the
+   * room reserved) into a new array.
    */
   private growSlots(capacity: number): void {
     const old = this.slots;
@@ -671,7 +699,7 @@ export class FirstSeenIndex {
       spreadSlots(old, oldCapacity, capacity);
       return;
     }
-    this.slots = reserveSlots(capacity, capacity);
+    this.slots = reserveSlots(capacity, this.reservedSlots);
     const slots = this.slots;
     for (let from = 0; from < oldCapacity * SLOT_STRIDE; from += SLOT_STRIDE) {
       const ref = old[from + S_REF]!;
@@ -718,7 +746,7 @@ export class FirstSeenIndex {
     while ((this.unitCount << MAX_LOAD_SHIFT) > this.capacity * MAX_LOAD_NUMERATOR) this.capacity = grownCapacity(this.capacity, Math.max(this.maxCapacity, capacityFor(this.unitCount)));
     const capacity = this.capacity;
     if (capacity * SLOT_STRIDE <= this.slots.length) this.slots.fill(0, 0, capacity * SLOT_STRIDE);
-    else this.slots = reserveSlots(capacity, capacity);
+    else this.slots = reserveSlots(capacity, this.reservedSlots);
     const slots = this.slots;
     for (let unit = 0; unit < this.unitCount; unit++) {
       const page = this.pages[unit >>> PAGE_SHIFT]!;
@@ -780,8 +808,14 @@ export class FirstSeenIndex {
     const oldStatus = this.entryStatus;
     const oldTexts = this.texts;
     this.texts = new Map();
-    this.entries = new Int32Array(Math.max(1024, this.entryUsed) * ENTRY_STRIDE);
-    this.entryStatus = new Uint16Array(Math.max(1024, this.entryUsed));
+    // the kept chains are copied into new arrays; with none (every unit of one client: a log of
+    // a new URL on every line) the arrays stay. Dead arrays wait for a collection that only
+    // JS garbage brings about, and little is made per line: at a 1MB budget, an eviction every
+    // 256 new URLs left 18 KB each, ~35 MB waiting on two threads.
+    if (this.entryUsed > 0) {
+      this.entries = new Int32Array(Math.max(1024, this.entryUsed) * ENTRY_STRIDE);
+      this.entryStatus = new Uint16Array(Math.max(1024, this.entryUsed));
+    }
     this.entryUsed = 0;
     this.freeEntry = NONE;
     this.textBytes = 0;
@@ -791,7 +825,8 @@ export class FirstSeenIndex {
       const sourceBase = (from & PAGE_MASK) * UNIT_STRIDE;
       const page = this.pages[unit >>> PAGE_SHIFT]!;
       const base = (unit & PAGE_MASK) * UNIT_STRIDE;
-      page.set(source.subarray(sourceBase, sourceBase + UNIT_STRIDE), base);
+      // word by word: a subarray a unit was a view object each, tens of MB of garbage a second
+      for (let word = 0; word < UNIT_STRIDE; word++) page[base + word] = source[sourceBase + word]!;
       // copy the chain in order
       let previous = NONE;
       for (let entry = page[base + U_NEXT]!; entry !== NONE; entry = oldEntries[entry * ENTRY_STRIDE + E_NEXT]!) {

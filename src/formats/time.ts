@@ -120,7 +120,9 @@ export class ClfTimeParser {
     const next = this.parseFully(line, pos, end);
     // only the plain form is remembered (a fraction or a missing zone changes the length)
     if (next === pos + CLF_LENGTH && line[pos + 20] === 32) {
-      line.copy(this.last, 0, pos, next);
+      // a loop, not line.copy: Buffer.copy of a range makes a view object each call
+      const last = this.last;
+      for (let index = 0; index < CLF_LENGTH; index++) last[index] = line[pos + index]!;
       this.lastTime = parsedTime.value;
     }
     return next;

@@ -213,7 +213,8 @@ export async function scanInParallel(
   for (const task of tasks) task.memoryBudget = Math.floor(whole / threads);
   // every thread reads its task with its share of the budget, this one too, and the parts are
   // merged with the whole: the merged index takes its share of the whole budget; while they are
-  // read, the parts' indexes take 2/3 of theirs (DetectorOptions.part)
+  // read, the parts' indexes take 2/3 of theirs at most, less as their client tables and agents
+  // fill (DetectorOptions.part, partTablesBudgetOf)
   detector.setMemoryBudget(Math.floor(whole / threads), true, whole);
 
   const counter = new SkipCounter();
