@@ -125,15 +125,23 @@ export class EvidenceTable {
 
   addVictim(client: number, victim: number): void {
     let victims = this.victims.get(client);
-    if (victims !== undefined && victims.has(victim)) return;
-    if (this.victimEntries >= this.victimBound || (victims !== undefined && victims.size >= this.victimCap)) {
-      if (this.victimEntries >= this.victimBound) this.victimsDropped++;
-      this.capped.add(client);
+    if (victims === undefined) {
+      if (this.victimEntries >= this.victimBound) {
+        this.victimsDropped++;
+        this.capped.add(client);
+        return;
+      }
+      this.victims.set(client, (victims = new Set()));
+    }
+    const before = victims.size;
+    if (before < this.victimCap && this.victimEntries < this.victimBound) {
+      // the common case: one lookup (add), counted when it was new
+      if (victims.add(victim).size > before) this.victimEntries++;
       return;
     }
-    if (victims === undefined) this.victims.set(client, (victims = new Set()));
-    victims.add(victim);
-    this.victimEntries++;
+    if (victims.has(victim)) return;
+    if (this.victimEntries >= this.victimBound) this.victimsDropped++;
+    this.capped.add(client);
   }
 
   /**
