@@ -15,8 +15,9 @@
  * 3. `confirmHistories`: a burst of a suspect is the person's history when at least
  *    policy.historyMinPages of its pages (entry points aside), and policy.historyPageShare of
  *    them, are pages the person visited in the window before, fetched in the person's order
- *    (or its reverse), the person's visits spanning policy.snapshotCompression times the
- *    burst's span or more. Its pages become history pairs (EvidencePair.history): evidence as
+ *    (or its reverse) in as many different seconds, the person's visits spanning
+ *    policy.snapshotCompression times the burst's span or more, and either
+ *    policy.snapshotOriginSpanSeconds or more, or holding a page rare over the whole log. Its pages become history pairs (EvidencePair.history): evidence as
  *    a whole, and the analysis runs again with them (analyze.ts).
  * A spam script walking the menu after a quiet day's visitor fetches pages the visitor never
  * saw, in its own order; a crawler is never a suspect (it loads or declares itself, or sweeps).
@@ -36,10 +37,11 @@ export interface Visit {
   bytes: number;
 }
 
-/** One source to look at again: its clients, and per person whose pages it replayed, the times of those replays. */
+/** One source to look at again: its clients, per person whose pages it replayed the times of those replays, and the URLs of its replays rare over the whole log. */
 export interface HistorySuspect {
   clients: number[];
   people: Map<number, number[]>;
+  rareOverall: Set<string>;
 }
 
 /** What to read again: every page of `suspects`' clients, and each person's pages within `windows` (epoch seconds, from and to). */
@@ -98,7 +100,7 @@ export function historySuspects(
       }
       times.push(pair.replay.time);
     }
-    suspects.push({ clients: source.clients, people });
+    suspects.push({ clients: source.clients, people, rareOverall: new Set(late.filter((pair) => pair.strong).map((pair) => pair.url)) });
     for (const client of source.clients) clients.add(client);
     for (const [person, times] of people) {
       clients.add(person);
@@ -142,6 +144,13 @@ export function confirmHistories(watch: HistoryWatch, visits: ReadonlyMap<number
         if (!times.some((time) => time >= start && time <= end)) continue;
         const pairs = historyPairs(pages, visits.get(person) ?? [], person, start, policy);
         if (pairs.length < policy.historyMinPages || pairs.length < policy.historyPageShare * distinct.size) continue;
+        // fetched one after another (a script takes the whole menu in one second, where the
+        // order says nothing), of a person's hours, or holding a page nobody else asked for:
+        // on a small site a visitor reads the whole menu in minutes, and a script walking it
+        // after them fetches the same pages
+        if (new Set(pairs.map((pair) => pair.replay.time)).size < policy.historyMinPages) continue;
+        const visited = pairs.map((pair) => pair.origin.time);
+        if (Math.max(...visited) - Math.min(...visited) < policy.snapshotOriginSpanSeconds && !pairs.some((pair) => suspect.rareOverall.has(pair.url))) continue;
         if (pairs.length > best.length) best = pairs;
       }
       for (const pair of best) {

@@ -548,8 +548,8 @@ test('history check: a burst of one person\'s pages (most of them pages many peo
   const app = 9;
   const t0 = 1_773_000_000;
   const burst = t0 + 21 * 3600;
-  const watchOf = (times: number[]): HistoryWatch => ({
-    suspects: [{ clients: [app], people: new Map([[person, times]]) }],
+  const watchOf = (times: number[], rareOverall = ['/orders/685116']): HistoryWatch => ({
+    suspects: [{ clients: [app], people: new Map([[person, times]]), rareOverall: new Set(rareOverall) }],
     clients: new Set([app, person]),
     windows: new Map([[person, times.map((time): [number, number] => [time - DEFAULT_POLICY.historyWindowSeconds, time])]]),
   });
@@ -566,6 +566,15 @@ test('history check: a burst of one person\'s pages (most of them pages many peo
     ['/pricing', person, t0 + 254, burst + 3, true],
   ]);
   assert.equal(pairs.find((pair) => pair.url === '/orders/685116')?.authMismatch, true);
+  // a visit of four minutes is history only with a page nobody else asked for (the order page):
+  // on a small site a visitor reads the menu in minutes, and a script walking it after them fetches the same pages
+  assert.equal(confirmHistories(watchOf([burst + 2], []), new Map([[person, session], [app, upload]]), DEFAULT_POLICY).size, 0);
+  // the same pages over two hours are history without one
+  const longer = session.map((visit, index) => ({ ...visit, time: t0 + index * 1800 }));
+  assert.equal(confirmHistories(watchOf([burst + 2], []), new Map([[person, longer], [app, upload]]), DEFAULT_POLICY).get(app)?.length, 4);
+  // all in one second: a script takes the menu at once, and the order says nothing
+  const atOnce = upload.map((fetch) => ({ ...fetch, time: burst }));
+  assert.equal(confirmHistories(watchOf([burst]), new Map([[person, session], [app, atOnce]]), DEFAULT_POLICY).size, 0);
   // a script walking the whole menu after the visitor: most of its pages the visitor never saw
   const walk = ['/guest.htm', '/about', '/t/shoes/13285', '/pricing', '/faq', '/news', '/links'].map((url, index) => page(burst + index, url));
   assert.equal(confirmHistories(watchOf([burst + 2]), new Map([[person, session], [app, walk]]), DEFAULT_POLICY).size, 0);
