@@ -25,7 +25,7 @@
  */
 import { Counter, type Detector } from './detector.js';
 import type { DetectionPolicy } from './policy.js';
-import { burstsOf } from './snapshot-bursts.js';
+import { burstsOf, inHistoryOrder, isCompressed } from './snapshot-bursts.js';
 import type { EvidencePair, SourceFinding } from './types.js';
 import { isAuthMismatch, isEntryPoint } from './unit-walk.js';
 
@@ -200,14 +200,7 @@ function historyPairs(pages: (Visit & { client: number })[], personVisits: Visit
   const visited = pairs.map((pair) => pair.origin.time);
   const visitSpan = Math.max(...visited) - Math.min(...visited);
   const fetchSpan = pairs[pairs.length - 1]!.replay.time - pairs[0]!.replay.time;
-  if (visitSpan < 60 || visitSpan < policy.snapshotCompression * (fetchSpan + 1)) return [];
-  if (!inOrder(pairs, 1) && !inOrder(pairs, -1)) return [];
+  if (!isCompressed(visitSpan, fetchSpan, policy)) return [];
+  if (!inHistoryOrder(pairs.map((pair) => ({ time: pair.replay.time, originTime: pair.origin.time })))) return [];
   return pairs;
-}
-
-/** Whether the fetches (in burst order; the same second in either order) follow the person's visits in `direction`. */
-function inOrder(pairs: EvidencePair[], direction: 1 | -1): boolean {
-  const sorted = [...pairs].sort((a, b) => a.replay.time - b.replay.time || direction * (a.origin.time - b.origin.time));
-  for (let index = 1; index < sorted.length; index++) if (direction * (sorted[index]!.origin.time - sorted[index - 1]!.origin.time) < 0) return false;
-  return true;
 }

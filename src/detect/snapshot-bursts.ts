@@ -95,8 +95,7 @@ export function isOnePersonsHistory(burst: { time: number; originTime: number; n
     const replays = list.map((entry) => entry.time);
     const originSpan = Math.max(...origins) - Math.min(...origins);
     const replaySpan = Math.max(...replays) - Math.min(...replays);
-    // pages read over a minute or more, fetched many times faster: the shape of an upload
-    const compressed = originSpan >= 60 && originSpan >= policy.snapshotCompression * (replaySpan + 1);
+    const compressed = isCompressed(originSpan, replaySpan, policy);
     if (strict) {
       // a shorter session is that person's when the burst is compressed and holds pages nobody
       // else ever asked for (no script walking the menu knows them)
@@ -111,11 +110,16 @@ export function isOnePersonsHistory(burst: { time: number; originTime: number; n
   return false;
 }
 
+/** Pages read over a minute or more, fetched many times faster (policy.snapshotCompression): the shape of an upload. */
+export function isCompressed(originSpan: number, replaySpan: number, policy: DetectionPolicy): boolean {
+  return originSpan >= 60 && originSpan >= policy.snapshotCompression * (replaySpan + 1);
+}
+
 /**
  * Whether the replays fetched the person's pages in the order the person visited them, or in
  * the reverse order (replays in the same second may come in either order).
  */
-function inHistoryOrder(list: { time: number; originTime: number }[]): boolean {
+export function inHistoryOrder(list: { time: number; originTime: number }[]): boolean {
   const monotone = (direction: 1 | -1): boolean => {
     const sorted = [...list].sort((a, b) => a.time - b.time || direction * (a.originTime - b.originTime));
     for (let index = 1; index < sorted.length; index++) if (direction * (sorted[index]!.originTime - sorted[index - 1]!.originTime) < 0) return false;

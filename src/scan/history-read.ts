@@ -34,9 +34,9 @@ export async function readHistoryVisits(
     if (client === undefined || !Number.isFinite(record.time)) return;
     const time = Math.floor(record.time / 1000);
     if (!watched(watch, client, time) || !record.has(Field.Url)) return;
+    // a page, as the detector classes it, from the URL's bytes as read
+    if (classifyPath(record.buffers[Field.Url]!, record.starts[Field.Url]!, record.ends[Field.Url]!) !== PathKind.Page) return;
     const url = record.text(Field.Url);
-    const bytes = Buffer.from(url, 'latin1');
-    if (classifyPath(bytes, 0, bytes.length) !== PathKind.Page) return;
     let list = visits.get(client);
     if (list === undefined) visits.set(client, (list = []));
     list.push({ time, url, status: record.status, bytes: Math.max(0, record.bytes) });
